@@ -1,0 +1,48 @@
+# The course's commands. `make help` lists them. Everything runs inside .venv, which the
+# first command that needs it creates from pyproject.toml (Python >= 3.11).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+EXTRAS ?= dev
+PYTEST_ARGS ?=
+LAB_PORT ?= 8888
+
+.DEFAULT_GOAL := help
+.PHONY: help venv lab test test-fast lint notebooks lesson-report bench release validate grade kit clean
+
+help: ## list the commands
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is needed (nbgrader 0.9.6 requires it); found " + sys.version.split()[0] + ". Run: make PYTHON=python3.11 ...")'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[$(EXTRAS)]"
+	touch $(STAMP)
+
+venv: $(STAMP) ## create .venv and install the course (EXTRAS=dev,oracle adds torch)
+
+lab: $(STAMP) ## set up and open the lessons in JupyterLab
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab --port=$(LAB_PORT) notebooks/00_start_here.ipynb
+
+test: $(STAMP) ## set up and run every check (unit, oracle, lessons, grading, browser, lint)
+	PATH="$(abspath $(BIN)):$$PATH" $(PY) -m pytest tests notebooks --nbval --sanitize-with tests/nbval_sanitize.cfg $(PYTEST_ARGS)
+	$(BIN)/ruff check dlhelpers tests benchmarks tools
+
+test-fast: $(STAMP) ## quick inner loop: unit and property tests only
+	$(PY) -m pytest tests -m "not slow" -q $(PYTEST_ARGS)
+
+lint: $(STAMP) ## ruff over the code
+	$(BIN)/ruff check dlhelpers tests benchmarks tools
+
+notebooks: $(STAMP) ## re-execute every lesson in place (fresh kernel each) and report time and memory
+	$(PY) tools/run_lessons.py notebooks/*.ipynb
+
+bench: $(STAMP) ## speed ratios against sklearn and torch, measured side by side
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean: ## remove generated grading folders and caches (keeps .venv)
+	rm -rf .pytest_cache .ruff_cache artifacts dist
