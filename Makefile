@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 LAB_PORT ?= 8888
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lab test test-fast lint notebooks lesson-report bench release validate grade kit clean
+.PHONY: help venv lab test test-fast lint notebooks bench release validate grade kit clean
 
 help: ## list the commands
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -46,3 +46,16 @@ bench: $(STAMP) ## speed ratios against sklearn and torch, measured side by side
 
 clean: ## remove generated grading folders and caches (keeps .venv)
 	rm -rf .pytest_cache .ruff_cache artifacts dist
+
+# --- homework (instructor) --------------------------------------------------------------
+release: $(STAMP) ## build the student versions of all homework (assignments/release)
+	PATH="$(abspath $(BIN)):$$PATH" $(PY) tools/course.py release
+
+validate: $(STAMP) ## solutions score full marks, released stubs score zero; fails loudly
+	PATH="$(abspath $(BIN)):$$PATH" $(PY) tools/course.py validate
+
+grade: $(STAMP) ## autograde SUBMISSIONS=dir (or ZIP=lms.zip), feedback, grades CSV
+	PATH="$(abspath $(BIN)):$$PATH" $(PY) tools/course.py grade $(if $(SUBMISSIONS),--submissions $(SUBMISSIONS)) $(if $(ZIP),--zip $(ZIP)) $(if $(HW),--assignment $(HW))
+
+kit: $(STAMP) ## build the student kit (dist/student-kit): lessons, dlhelpers, released homework
+	PATH="$(abspath $(BIN)):$$PATH" $(PY) tools/course.py kit
