@@ -1,0 +1,171 @@
+"""Elementwise activation functions as forward/backward pairs.
+
+Every forward takes an array of any shape and returns ``(out, cache)``; every backward takes
+the upstream gradient (same shape) and the cache and returns ``dx``. Where a function has a
+kink (ReLU and friends at 0) the backward uses the right-hand rule ``x > 0``, as torch does.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from .._checks import as_float_array, check_positive, check_same_shape
+from ._special import normal_cdf
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_GELU_TANH_COEF = 0.044715  # the cubic term of the tanh approximation (Hendrycks & Gimpel)
+
+
+def _upstream(dout, like: np.ndarray) -> np.ndarray:
+    dout = as_float_array(dout, "dout")
+    check_same_shape(dout, like, "dout", "the layer's input x")
+    return dout
+
+
+def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
+    # exp is only ever taken of a non-positive number, so it cannot overflow.
+    z = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
+
+
+# ----------------------------------------------------------------------------- ReLU family
+def relu_forward(x) -> tuple[np.ndarray, np.ndarray]:
+    """ReLU, ``max(0, x)``. x: any shape; out: same shape; cache: x."""
+    x = as_float_array(x, "x")
+    return np.maximum(x, 0.0), x
+
+
+def relu_backward(dout, cache: np.ndarray) -> np.ndarray:
+    """Gradient of ReLU: ``dout`` where ``x > 0``, else 0. Returns dx, shape of x."""
+    x = cache
+    dout = _upstream(dout, x)
+    return dout * (x > 0)
+
+
+def leaky_relu_forward(x, alpha: float = 0.01) -> tuple[np.ndarray, tuple]:
+    """Leaky ReLU, ``x`` for ``x > 0`` and ``alpha * x`` otherwise (any shape)."""
+    x = as_float_array(x, "x")
+    alpha = check_positive(alpha, "alpha", allow_zero=True)
+    return np.where(x > 0, x, alpha * x), (x, alpha)
+
+
+def leaky_relu_backward(dout, cache: tuple) -> np.ndarray:
+    """Gradient of leaky ReLU: 1 for ``x > 0``, ``alpha`` otherwise, times ``dout``."""
+    x, alpha = cache
+    dout = _upstream(dout, x)
+    return dout * np.where(x > 0, 1.0, alpha)
+
+
+def elu_forward(x, alpha: float = 1.0) -> tuple[np.ndarray, tuple]:
+    """ELU, ``x`` for ``x > 0`` and ``alpha * (exp(x) - 1)`` otherwise (any shape)."""
+    x = as_float_array(x, "x")
+    alpha = check_positive(alpha, "alpha", allow_zero=True)
+    # expm1 keeps digits for small negative x; the minimum stops exp overflowing on the
+    # branch that np.where discards.
+    neg = alpha * np.expm1(np.minimum(x, 0.0))
+    return np.where(x > 0, x, neg), (x, alpha)
+
+
+def elu_backward(dout, cache: tuple) -> np.ndarray:
+    """Gradient of ELU: 1 for ``x > 0``, ``alpha * exp(x)`` otherwise, times ``dout``."""
+    x, alpha = cache
+    dout = _upstream(dout, x)
+    return dout * np.where(x > 0, 1.0, alpha * np.exp(np.minimum(x, 0.0)))
+
+
+# ------------------------------------------------------------------------- smooth squashers
+def sigmoid_forward(x) -> tuple[np.ndarray, np.ndarray]:
+    """Logistic sigmoid ``1 / (1 + exp(-x))``, stable for large ``|x|``. Cache: out."""
+    x = as_float_array(x, "x")
+    out = _stable_sigmoid(x)
+    return out, out
+
+
+def sigmoid_backward(dout, cache: np.ndarray) -> np.ndarray:
+    """Gradient of the sigmoid, ``dout * s * (1 - s)`` with ``s`` the forward output."""
+    s = cache
+    dout = _upstream(dout, s)
+    return dout * s * (1.0 - s)
+
+
+def tanh_forward(x) -> tuple[np.ndarray, np.ndarray]:
+    """Hyperbolic tangent (any shape). Cache: out."""
+    x = as_float_array(x, "x")
+    out = np.tanh(x)
+    return out, out
+
+
+def tanh_backward(dout, cache: np.ndarray) -> np.ndarray:
+    """Gradient of tanh, ``dout * (1 - out**2)``."""
+    t = cache
+    dout = _upstream(dout, t)
+    return dout * (1.0 - t * t)
+
+
+# ----------------------------------------------------------------------- GELU and Swish
+def gelu_forward(x, approximate: str = "none") -> tuple[np.ndarray, tuple]:
+    """GELU, ``x * Phi(x)`` with ``Phi`` the standard normal CDF.
+
+    Parameters
+    ----------
+    x : array, any shape
+    approximate : {"none", "tanh"}
+        ``"none"`` (default) is the exact, erf-based GELU, torch's default;
+        ``"tanh"`` is ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x**3)))``, torch's
+        ``approximate="tanh"``.
+
+    Returns
+    -------
+    out : ndarray, shape of x
+    cache : tuple
+    """
+    x = as_float_array(x, "x")
+    if approximate == "none":
+        cdf = normal_cdf(x).astype(x.dtype, copy=False)
+        return x * cdf, (x, approximate, cdf)
+    if approximate == "tanh":
+        t = np.tanh(_SQRT_2_OVER_PI * (x + _GELU_TANH_COEF * x**3))
+        return 0.5 * x * (1.0 + t), (x, approximate, t)
+    raise ValueError(f"approximate must be 'none' or 'tanh'; got {approximate!r}")
+
+
+def gelu_backward(dout, cache: tuple) -> np.ndarray:
+    """Gradient of GELU (exact: ``Phi(x) + x * phi(x)``; or of its tanh approximation)."""
+    x, approximate, saved = cache
+    dout = _upstream(dout, x)
+    if approximate == "none":
+        pdf = np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
+        return dout * (saved + x * pdf)
+    t = saved
+    dinner = _SQRT_2_OVER_PI * (1.0 + 3.0 * _GELU_TANH_COEF * x * x)
+    return dout * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * dinner)
+
+
+def swish_forward(x, beta: float = 1.0) -> tuple[np.ndarray, tuple]:
+    """Swish, ``x * sigmoid(beta * x)``; with ``beta = 1`` it is SiLU (``torch.nn.SiLU``)."""
+    x = as_float_array(x, "x")
+    beta = check_positive(beta, "beta", allow_zero=True)
+    s = _stable_sigmoid(beta * x)
+    return x * s, (x, beta, s)
+
+
+def swish_backward(dout, cache: tuple) -> np.ndarray:
+    """Gradient of swish, ``s + beta * x * s * (1 - s)`` with ``s = sigmoid(beta x)``."""
+    x, beta, s = cache
+    dout = _upstream(dout, x)
+    return dout * (s + beta * x * s * (1.0 - s))
+
+
+ACTIVATIONS: dict[str, tuple[Callable, Callable]] = {
+    "relu": (relu_forward, relu_backward),
+    "leaky_relu": (leaky_relu_forward, leaky_relu_backward),
+    "sigmoid": (sigmoid_forward, sigmoid_backward),
+    "tanh": (tanh_forward, tanh_backward),
+    "elu": (elu_forward, elu_backward),
+    "gelu": (gelu_forward, gelu_backward),
+    "swish": (swish_forward, swish_backward),
+}
+"""Name -> (forward, backward), for models that take the activation as a string."""

@@ -1,0 +1,120 @@
+"""Weight initialisers. Each returns a ``(d_in, d_out)`` matrix for ``x @ w`` layers.
+
+Naming, as in the lectures: "Xavier" is the simple ``std = 1/sqrt(d_in)`` rule that keeps
+the variance of ``x @ w`` equal to that of ``x``; "Glorot" is the fan-average version
+(``Var(w) = 2 / (d_in + d_out)``) that torch calls ``xavier_uniform_``/``xavier_normal_``;
+"He" doubles the variance (``std = sqrt(2/d_in)``) to make up for ReLU zeroing half its
+inputs.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .._checks import check_int, check_positive
+
+
+def as_generator(rng, name: str = "rng") -> np.random.Generator:
+    """Accept a ``np.random.Generator`` or an int seed; anything else raises TypeError."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+        return np.random.default_rng(int(rng))
+    raise TypeError(f"{name} must be a np.random.Generator (e.g. np.random.default_rng(0)) "
+                    f"or an int seed; got {type(rng).__name__}")
+
+
+def _dims(d_in, d_out) -> tuple[int, int]:
+    return check_int(d_in, "d_in", minimum=1), check_int(d_out, "d_out", minimum=1)
+
+
+def xavier_init(d_in: int, d_out: int, rng) -> np.ndarray:
+    """Normal weights with ``std = 1 / sqrt(d_in)``.
+
+    Returns
+    -------
+    ndarray of shape (d_in, d_out), float64
+    """
+    d_in, d_out = _dims(d_in, d_out)
+    return as_generator(rng).standard_normal((d_in, d_out)) / math.sqrt(d_in)
+
+
+def he_init(d_in: int, d_out: int, rng) -> np.ndarray:
+    """Normal weights with ``std = sqrt(2 / d_in)`` (for ReLU layers).
+
+    Returns
+    -------
+    ndarray of shape (d_in, d_out), float64
+    """
+    d_in, d_out = _dims(d_in, d_out)
+    return as_generator(rng).standard_normal((d_in, d_out)) * math.sqrt(2.0 / d_in)
+
+
+def glorot_init(d_in: int, d_out: int, rng, distribution: str = "uniform",
+                gain: float = 1.0) -> np.ndarray:
+    """Glorot (fan-average) initialisation, ``Var(w) = gain**2 * 2 / (d_in + d_out)``.
+
+    ``distribution="uniform"`` draws from ``U(-a, a)`` with ``a = gain * sqrt(6 / (d_in +
+    d_out))`` (the distribution of ``torch.nn.init.xavier_uniform_``); ``"normal"`` draws
+    from ``N(0, gain**2 * 2 / (d_in + d_out))`` (``xavier_normal_``).
+
+    Returns
+    -------
+    ndarray of shape (d_in, d_out), float64
+    """
+    d_in, d_out = _dims(d_in, d_out)
+    gain = check_positive(gain, "gain")
+    gen = as_generator(rng)
+    std = gain * math.sqrt(2.0 / (d_in + d_out))
+    if distribution == "uniform":
+        limit = math.sqrt(3.0) * std  # U(-a, a) has variance a**2 / 3
+        return gen.uniform(-limit, limit, size=(d_in, d_out))
+    if distribution == "normal":
+        return gen.standard_normal((d_in, d_out)) * std
+    raise ValueError(f"distribution must be 'uniform' or 'normal'; got {distribution!r}")
+
+
+INIT_NAMES = ("zero", "constant", "normal", "xavier", "glorot", "he")
+
+
+def init_weights(name: str, d_in: int, d_out: int, rng, scale: float | None = None) -> np.ndarray:
+    """Dispatch to an initialiser by name.
+
+    Parameters
+    ----------
+    name : {"zero", "constant", "normal", "xavier", "glorot", "he"}
+        ``"constant"`` fills with ``scale`` (required); ``"normal"`` draws ``N(0, scale**2)``
+        (``scale`` defaults to 0.01); ``"glorot"`` is the uniform variant; the others ignore
+        ``scale`` and raise if it is given, so a forgotten argument is not silently unused.
+    d_in, d_out : int >= 1
+    rng : np.random.Generator or int seed (unused by "zero" and "constant")
+    scale : float, optional
+
+    Returns
+    -------
+    ndarray of shape (d_in, d_out), float64
+    """
+    if name not in INIT_NAMES:
+        raise ValueError(f"name must be one of {', '.join(INIT_NAMES)}; got {name!r}")
+    d_in, d_out = _dims(d_in, d_out)
+    if name == "zero":
+        return np.zeros((d_in, d_out))
+    if name == "constant":
+        if scale is None:
+            raise ValueError("init 'constant' needs scale= (the fill value); got None")
+        try:
+            value = float(scale)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"scale must be a number; got {scale!r}") from exc
+        if not math.isfinite(value):
+            raise ValueError(f"scale must be finite; got {scale!r}")
+        return np.full((d_in, d_out), value)
+    if name == "normal":
+        std = 0.01 if scale is None else check_positive(scale, "scale")
+        return as_generator(rng).standard_normal((d_in, d_out)) * std
+    if scale is not None:
+        raise ValueError(f"init {name!r} sets its own scale; got scale={scale!r} (use 'normal' "
+                         "for a chosen standard deviation)")
+    return {"xavier": xavier_init, "glorot": glorot_init, "he": he_init}[name](d_in, d_out, rng)
