@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP) ## create .venv and install the course (EXTRAS=dev,oracle adds torch)
 
 lab: $(STAMP) ## set up and open the lessons in JupyterLab
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab --port=$(LAB_PORT) notebooks/00_start_here.ipynb
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab --port=$(LAB_PORT) $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00_start_here.ipynb
 
 test: $(STAMP) ## set up and run every check (unit, oracle, lessons, grading, browser, lint)
 	PATH="$(abspath $(BIN)):$$PATH" $(PY) -m pytest tests notebooks --nbval --sanitize-with tests/nbval_sanitize.cfg $(PYTEST_ARGS)
