@@ -30,7 +30,6 @@ lab: $(STAMP) ## set up and open the lessons in JupyterLab
 
 test: $(STAMP) ## set up and run every check (unit, oracle, lessons, grading, browser, lint)
 	PATH="$(abspath $(BIN)):$$PATH" $(PY) -m pytest tests notebooks --nbval --sanitize-with tests/nbval_sanitize.cfg $(PYTEST_ARGS)
-	$(BIN)/ruff check dlhelpers tests benchmarks tools
 
 test-fast: $(STAMP) ## quick inner loop: unit and property tests only
 	$(PY) -m pytest tests -m "not slow" -q $(PYTEST_ARGS)
