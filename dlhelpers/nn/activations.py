@@ -127,8 +127,10 @@ def gelu_forward(x, approximate: str = "none") -> tuple[np.ndarray, tuple]:
         cdf = normal_cdf(x).astype(x.dtype, copy=False)
         return x * cdf, (x, approximate, cdf)
     if approximate == "tanh":
-        t = np.tanh(_SQRT_2_OVER_PI * (x + _GELU_TANH_COEF * x**3))
-        return 0.5 * x * (1.0 + t), (x, approximate, t)
+        # 0.5 * (1 + tanh(u)) equals sigmoid(2u); the sigmoid form keeps full relative
+        # precision for very negative x, where 1 + tanh(u) would cancel.
+        s = _stable_sigmoid(2.0 * _SQRT_2_OVER_PI * (x + _GELU_TANH_COEF * x**3))
+        return x * s, (x, approximate, s)
     raise ValueError(f"approximate must be 'none' or 'tanh'; got {approximate!r}")
 
 
@@ -139,9 +141,9 @@ def gelu_backward(dout, cache: tuple) -> np.ndarray:
     if approximate == "none":
         pdf = np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
         return dout * (saved + x * pdf)
-    t = saved
-    dinner = _SQRT_2_OVER_PI * (1.0 + 3.0 * _GELU_TANH_COEF * x * x)
-    return dout * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * dinner)
+    s = saved  # sigmoid(2u), with u the tanh's argument
+    du = _SQRT_2_OVER_PI * (1.0 + 3.0 * _GELU_TANH_COEF * x * x)
+    return dout * (s + 2.0 * x * s * (1.0 - s) * du)
 
 
 def swish_forward(x, beta: float = 1.0) -> tuple[np.ndarray, tuple]:
