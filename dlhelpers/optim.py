@@ -439,8 +439,8 @@ def rmsprop(w, dw, state=None, *, lr: LearningRate, decay: float = 0.99, eps: fl
         geff = _effective_grad(g[sl], flat[sl], weight_decay, buf[:n])
         s, t = avg[sl], tmp[:n]
         s *= decay
-        np.multiply(geff, geff, out=t)
-        t *= 1.0 - decay
+        np.multiply(geff, 1.0 - decay, out=t)
+        t *= geff
         s += t
         np.sqrt(s, out=t)
         t += eps
