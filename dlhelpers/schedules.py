@@ -98,7 +98,7 @@ def step_decay(lr0: float, step_size: int, gamma: float = 0.1) -> Schedule:
     gamma = check_positive(gamma, "gamma")
 
     def schedule(step):
-        return _out(lr0 * gamma ** (_steps(step) // step_size))
+        return _out(lr0 * np.power(gamma, (_steps(step) // step_size).astype(np.float64)))
 
     return _named(schedule, f"step_decay({lr0}, step_size={step_size}, gamma={gamma})")
 
@@ -109,7 +109,7 @@ def exponential(lr0: float, gamma: float) -> Schedule:
     gamma = check_positive(gamma, "gamma")
 
     def schedule(step):
-        return _out(lr0 * gamma ** _steps(step).astype(np.float64))
+        return _out(lr0 * np.power(gamma, _steps(step).astype(np.float64)))
 
     return _named(schedule, f"exponential({lr0}, gamma={gamma})")
 
