@@ -73,18 +73,25 @@ def as_labels(y, name: str, *, n: int | None = None, num_classes: int | None = N
 
 def check_shape(arr: np.ndarray, expected: tuple, name: str) -> None:
     """Raise unless ``arr.shape`` matches ``expected``; ``None`` in ``expected`` matches any size."""
-    ok = arr.ndim == len(expected) and all(e is None or e == s for e, s in zip(expected, arr.shape))
+    ok = arr.ndim == len(expected) and all(e is None or e == s for e, s in zip(expected, arr.shape, strict=True))
     if not ok:
         want = "(" + ", ".join("any" if e is None else str(e) for e in expected) + ("," if len(expected) == 1 else "") + ")"
         raise ValueError(f"{name} must have shape {want}; got {arr.shape}")
 
 
-def check_positive(value, name: str, *, allow_zero: bool = False) -> float:
-    """Return ``value`` as float, raising unless it is finite and > 0 (or >= 0)."""
+def _as_number(value, name: str) -> float:
+    """float(value) for real numbers only: text ("0.1") and booleans are rejected, not parsed."""
+    if isinstance(value, (str, bytes, bool, np.bool_)):
+        raise TypeError(f"{name} must be a number; got {value!r} ({type(value).__name__})")
     try:
-        v = float(value)
+        return float(value)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} must be a number; got {value!r}") from exc
+
+
+def check_positive(value, name: str, *, allow_zero: bool = False) -> float:
+    """Return ``value`` as float, raising unless it is finite and > 0 (or >= 0)."""
+    v = _as_number(value, name)
     if not np.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
         want = ">= 0" if allow_zero else "> 0"
         raise ValueError(f"{name} must be finite and {want}; got {value!r}")
@@ -94,10 +101,7 @@ def check_positive(value, name: str, *, allow_zero: bool = False) -> float:
 def check_in_range(value, name: str, lo: float, hi: float, *, lo_open: bool = False,
                    hi_open: bool = False) -> float:
     """Return ``value`` as float, raising unless it lies in the interval from ``lo`` to ``hi``."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a number; got {value!r}") from exc
+    v = _as_number(value, name)
     below = v <= lo if lo_open else v < lo
     above = v >= hi if hi_open else v > hi
     if not np.isfinite(v) or below or above:
