@@ -247,6 +247,7 @@ class GradCheckResult:
         matplotlib Axes
         """
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import MaxNLocator
 
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 3.5))
@@ -254,18 +255,21 @@ class GradCheckResult:
         tol_log = math.log10(self.tol)
         verdict = "PASS" if self.passed else "FAIL"
         if self.is_full:
-            grid = logs.reshape(self.shape)  # a full check lists entries in C order
+            grid = np.empty(self.shape)
+            for idx, value in zip(self.indices, logs, strict=True):  # sparse runs list them shuffled
+                grid[idx] = value
             grid = grid.reshape(1, -1) if grid.ndim <= 1 else grid.reshape(grid.shape[0], -1)
             image = ax.imshow(grid, cmap="viridis", aspect="auto", interpolation="nearest",
                               vmin=min(logs.min(), tol_log - 1), vmax=max(logs.max(), tol_log + 1))
             bar = ax.figure.colorbar(image, ax=ax)
-            bar.set_label("log10 relative error")
+            bar.set_label("log10 relative error (red line: tol)")
             bar.ax.axhline(tol_log, color="red", linewidth=2)
             ax.set_xlabel("column of x" if len(self.shape) > 1 else "entry of x")
             ax.set_ylabel("row of x" if len(self.shape) > 1 else "")
         else:
             ax.plot(range(len(logs)), logs, "o", label="sampled entries")
             ax.axhline(tol_log, color="red", linestyle="--", label=f"tol = {self.tol:.0e}")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_xlabel("sampled entry")
             ax.set_ylabel("log10 relative error")
             ax.legend(loc="best")
