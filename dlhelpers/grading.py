@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import dis
+import functools
 import importlib
 import sys
 import types
@@ -253,6 +255,43 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray,
     return grad
 
 
+def _code_objects(code: types.CodeType) -> Iterator[types.CodeType]:
+    yield code
+    for const in code.co_consts:
+        if _isinstance(const, types.CodeType):
+            yield from _code_objects(const)
+
+
+def assert_no_loops(fn, name: str, *, forbidden_calls: Sequence[str] = ()) -> None:
+    """Check that ``fn`` has no Python ``for``/``while`` loop and calls none of ``forbidden_calls``.
+
+    Reads the bytecode (comprehensions and generator expressions count as loops), so it works
+    on functions defined in a notebook. Loops hidden in helpers that ``fn`` calls are not seen.
+
+    Parameters
+    ----------
+    fn : function
+        The student's vectorized function.
+    name : str
+        Its name in the homework.
+    forbidden_calls : sequence of str
+        Global names ``fn`` must not use, e.g. its loop version.
+    """
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        raise GradingError(f"{name} must be a plain function defined with `def`.")
+    for part in _code_objects(code):
+        # every loop jumps backwards (or iterates); straight-line array code never does
+        if any(ins.opname == "FOR_ITER" or "BACKWARD" in ins.opname or ins.opname == "JUMP_ABSOLUTE"
+               for ins in dis.get_instructions(part)):
+            raise GradingError(f"{name} must not use a Python loop (for, while or a "
+                               "comprehension): express it with array operations.")
+        used = set(part.co_names) & set(forbidden_calls)
+        if used:
+            raise GradingError(f"{name} calls {', '.join(sorted(used))}; the vectorized version "
+                               "must do the work itself.")
+
+
 # --------------------------------------------------------------------------- tampering
 
 def check_integrity() -> None:
@@ -317,6 +356,7 @@ def _is_dlhelpers_file(filename: str) -> bool:
 
 # --------------------------------------------------------------------------- delegation
 
+@functools.lru_cache(maxsize=None)
 def _raiser_code(qualname: str, nfree: int) -> types.CodeType:
     """Code object that raises PermissionError naming ``qualname``; ``nfree`` free variables.
 
@@ -436,11 +476,11 @@ def call_student(fn, *args, name: str | None = None,
 _OWN_CODE.update({name: globals()[name].__code__ for name in (
     "assert_shape", "assert_close", "assert_labels_equal", "assert_true", "relative_error",
     "numerical_gradient", "check_integrity", "require_own", "forbid_reference",
-    "call_student", "_to_float_array", "_current")})
+    "call_student", "assert_no_loops", "_to_float_array", "_current")})
 
 __all__ = [
     "GradingError", "TamperingDetected", "REFERENCE_MODULES", "DELEGATION_MESSAGE",
     "assert_shape", "assert_close", "assert_labels_equal", "assert_true", "relative_error",
     "numerical_gradient", "check_integrity", "require_own", "forbid_reference",
-    "call_student",
+    "call_student", "assert_no_loops",
 ]

@@ -1,0 +1,1121 @@
+"""Build ``source/hw1_linear_classifiers/hw1_linear_classifiers.ipynb`` (the instructor version).
+
+Run ``python assignments/builders/hw1_linear_classifiers.py`` after editing; the notebook is
+committed and is what nbgrader reads. Points: k-NN 30, SVM 18, softmax 18, training 22,
+written answers 12 (manual) = 100.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from nbcells import answer, given_code, instructions, notebook, tests, written  # noqa: E402
+
+HW = "hw1_linear_classifiers"
+TARGET_VAL_ACC = 0.92
+
+# ----------------------------------------------------------------------------- intro, data
+
+INTRO = instructions("intro", f"""
+# Homework 1: k-nearest neighbours and linear classifiers
+
+You will build two kinds of image classifier from numpy alone and compare them on real
+handwritten digits (8x8 pixels, 10 classes):
+
+| part | what you write | points |
+|---|---|---|
+| 1 | L2 distances three ways, k-NN prediction, cross-validation of k | 30 |
+| 2 | multiclass SVM loss and gradient, with loops and vectorized | 18 |
+| 3 | softmax cross-entropy loss and gradient, with loops and vectorized, numerically stable | 18 |
+| 4 | prediction, mini-batch SGD, a search over learning rate and regularization, class templates | 22 |
+| 5 | two short written answers (graded by hand) | 12 |
+
+**How this notebook works.** Write code only where it says `# YOUR CODE HERE` (delete the
+`raise NotImplementedError()` line) and type your written answers where it says
+`YOUR ANSWER HERE`. Every other cell is read-only. After each function there is a test cell:
+run it. It checks types, shapes and one small value, and tells you what to fix. When you
+submit, the grader runs the same cells with **more tests** added (other shapes and seeds, edge
+cases, gradient checks of your functions, the accuracy target), so passing the visible tests
+is necessary but not sufficient.
+
+Rules the grader enforces:
+- Use numpy only. Functions from `dlhelpers.knn`, `dlhelpers.nn`, `dlhelpers.models` and
+  `dlhelpers.train` are the course's own solutions: a function that calls them earns 0.
+- Do not rename functions or change their arguments; do not edit or delete test cells (they
+  are restored before grading).
+- Functions marked *vectorized* or *no loops* must not contain a Python loop or a
+  comprehension.
+- The whole notebook should run in well under a minute (**Kernel > Restart and Run All**
+  before you submit).
+""")
+
+SETUP = given_code("setup", """
+import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from dlhelpers import grading  # the tests use it; imported before any of your code runs
+from dlhelpers.data import load_digits
+
+X_digits, y_digits = load_digits()  # X: (1797, 64) pixel values 0..16, y: (1797,) digits
+order = np.random.default_rng(0).permutation(len(y_digits))
+X_digits, y_digits = X_digits[order] / 16.0, y_digits[order]
+
+X_train, y_train = X_digits[:1000], y_digits[:1000]
+X_val, y_val = X_digits[1000:1400], y_digits[1000:1400]
+X_test, y_test = X_digits[1400:], y_digits[1400:]
+print("train", X_train.shape, "validation", X_val.shape, "test", X_test.shape)
+""")
+
+# ----------------------------------------------------------------------------- part 1: k-NN
+
+PART1 = instructions("part1_intro", """
+## Part 1: k-nearest neighbours (30 points)
+
+A k-NN classifier keeps the training set and labels a new image by a vote among the `k`
+training images closest to it. "Closest" here means the Euclidean (L2) distance between
+pixel vectors:
+
+$$d(\\mathbf a, \\mathbf b) = \\sqrt{\\textstyle\\sum_{p=1}^{D} (a_p - b_p)^2}.$$
+
+Almost all the work is computing the `(M, N)` matrix of distances between `M` test rows and
+`N` training rows. You will write it three times, each faster than the last. For the
+version with no loops, expand the square:
+
+$$\\lVert \\mathbf a - \\mathbf b \\rVert^2 = \\lVert \\mathbf a \\rVert^2
++ \\lVert \\mathbf b \\rVert^2 - 2\\,\\mathbf a \\cdot \\mathbf b,$$
+
+so the whole matrix needs one matrix product `X_test @ X_train.T` plus two vectors of squared
+norms, combined by broadcasting. Round-off can make a squared distance come out as a tiny
+negative number (for example `-1e-13`) when two points coincide: clamp at zero before the
+square root, or you will get `nan`.
+""")
+
+TWO_LOOPS = answer("knn_two_loops", '''
+def l2_distances_two_loops(X_test, X_train):
+    """L2 distance between every test row and every training row, one pair at a time.
+
+    Parameters
+    ----------
+    X_test : ndarray of shape (M, D)
+    X_train : ndarray of shape (N, D)
+
+    Returns
+    -------
+    dists : ndarray of shape (M, N)
+        dists[i, j] is the distance between X_test[i] and X_train[j].
+    """
+    M, N = X_test.shape[0], X_train.shape[0]
+    dists = np.zeros((M, N))
+    for i in range(M):
+        for j in range(N):
+            # set dists[i, j] using only the two rows X_test[i] and X_train[j]
+            ### BEGIN SOLUTION
+            difference = X_test[i] - X_train[j]
+            dists[i, j] = np.sqrt(np.sum(difference * difference))
+            ### END SOLUTION
+    return dists
+''')
+
+TEST_TWO_LOOPS = tests("test_knn_two_loops", 5, """
+from dlhelpers import grading as G
+
+_a = np.array([[0.0, 0.0], [1.0, 1.0]])
+_b = np.array([[3.0, 4.0], [0.0, 0.0], [1.0, 2.0]])
+_d = G.call_student(l2_distances_two_loops, _a, _b)
+G.assert_shape(_d, (2, 3), "l2_distances_two_loops(2 test rows, 3 training rows)")
+G.assert_close(_d[0], [5.0, 0.0, 5.0 ** 0.5], name="row 0 of the distances",
+               hint="Test point (0, 0) is 5 away from (3, 4) and 0 away from (0, 0).")
+print("visible tests passed")
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(2101)
+_A, _B = _rng.normal(size=(7, 5)), _rng.normal(size=(11, 5))
+_want = (((_A[:, None, :] - _B[None, :, :]) ** 2).sum(axis=2)) ** 0.5
+G.assert_close(G.call_student(l2_distances_two_loops, _A, _B), _want,
+               name="distances for a 7 x 11 random case")
+G.assert_close(G.call_student(l2_distances_two_loops, _B[:1], _A), _want[:, :1].T,
+               name="distances for a single test row")
+### END HIDDEN TESTS
+""")
+
+ONE_LOOP = answer("knn_one_loop", '''
+def l2_distances_one_loop(X_test, X_train):
+    """L2 distances with one loop over test rows; each row of the result in one step.
+
+    Parameters
+    ----------
+    X_test : ndarray of shape (M, D)
+    X_train : ndarray of shape (N, D)
+
+    Returns
+    -------
+    dists : ndarray of shape (M, N)
+    """
+    M = X_test.shape[0]
+    dists = np.zeros((M, X_train.shape[0]))
+    for i in range(M):
+        # fill the whole row dists[i] at once: broadcast X_test[i] against X_train
+        ### BEGIN SOLUTION
+        difference = X_train - X_test[i]
+        dists[i] = np.sqrt(np.sum(difference * difference, axis=1))
+        ### END SOLUTION
+    return dists
+''')
+
+TEST_ONE_LOOP = tests("test_knn_one_loop", 5, """
+from dlhelpers import grading as G
+
+_a = np.array([[0.0, 0.0], [1.0, 1.0]])
+_b = np.array([[3.0, 4.0], [0.0, 0.0], [1.0, 2.0]])
+_d = G.call_student(l2_distances_one_loop, _a, _b)
+G.assert_shape(_d, (2, 3), "l2_distances_one_loop(2 test rows, 3 training rows)")
+G.assert_close(_d[1], [13.0 ** 0.5, 2.0 ** 0.5, 1.0], name="row 1 of the distances",
+               hint="Sum the squared differences along axis=1 (over pixels), not axis=0.")
+print("visible tests passed")
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(2102)
+_A, _B = _rng.normal(size=(9, 6)), _rng.normal(size=(4, 6))
+_want = (((_A[:, None, :] - _B[None, :, :]) ** 2).sum(axis=2)) ** 0.5
+G.assert_close(G.call_student(l2_distances_one_loop, _A, _B), _want,
+               name="distances for a 9 x 4 random case")
+G.assert_close(G.call_student(l2_distances_one_loop, _A[:, :1], _B[:, :1]),
+               (_A[:, :1] - _B[:, :1].T).__abs__(), name="distances in one dimension")
+### END HIDDEN TESTS
+""")
+
+NO_LOOPS = answer("knn_no_loops", '''
+def l2_distances_no_loops(X_test, X_train):
+    """L2 distances with no Python loop, from ||a||^2 + ||b||^2 - 2 a.b.
+
+    Parameters
+    ----------
+    X_test : ndarray of shape (M, D)
+    X_train : ndarray of shape (N, D)
+
+    Returns
+    -------
+    dists : ndarray of shape (M, N)
+        Never nan: squared distances are clamped at 0 before the square root.
+    """
+    ### BEGIN SOLUTION
+    test_sq = np.sum(X_test * X_test, axis=1)[:, None]
+    train_sq = np.sum(X_train * X_train, axis=1)[None, :]
+    squared = test_sq + train_sq - 2.0 * (X_test @ X_train.T)
+    dists = np.sqrt(np.maximum(squared, 0.0))
+    ### END SOLUTION
+    return dists
+''')
+
+TEST_NO_LOOPS = tests("test_knn_no_loops", 8, """
+from dlhelpers import grading as G
+
+_a = np.array([[0.0, 0.0], [1.0, 1.0]])
+_b = np.array([[3.0, 4.0], [0.0, 0.0], [1.0, 2.0]])
+_d = G.call_student(l2_distances_no_loops, _a, _b)
+G.assert_shape(_d, (2, 3), "l2_distances_no_loops(2 test rows, 3 training rows)")
+G.assert_close(_d, [[5.0, 0.0, 5.0 ** 0.5], [13.0 ** 0.5, 2.0 ** 0.5, 1.0]], rtol=1e-7,
+               name="distances")
+G.assert_no_loops(l2_distances_no_loops, "l2_distances_no_loops",
+                  forbidden_calls=["l2_distances_one_loop", "l2_distances_two_loops"])
+print("visible tests passed")
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(2103)
+_A, _B = _rng.normal(size=(40, 64)), _rng.normal(size=(300, 64))
+_want = (((_A[:, None, :] - _B[None, :, :]) ** 2).sum(axis=2)) ** 0.5
+G.assert_close(G.call_student(l2_distances_no_loops, _A, _B), _want, rtol=1e-7,
+               name="distances for a 40 x 300 random case")
+# points far from the origin: the expansion cancels badly and must still give 0, not nan
+_far = _rng.normal(size=(12, 3)) + 1000.0
+_self = G.call_student(l2_distances_no_loops, _far, _far)
+G.assert_shape(_self, (12, 12), "distances of a set to itself")
+G.assert_close(_self.diagonal(), [0.0] * 12, atol=1e-4, name="distance of each point to itself",
+               hint="Clamp the squared distances at 0 before taking the square root.")
+### END HIDDEN TESTS
+""")
+
+PREDICT = answer("knn_predict", '''
+def knn_predict(dists, y_train, k=1):
+    """Label each test point by a majority vote among its k nearest training points.
+
+    Parameters
+    ----------
+    dists : ndarray of shape (M, N)
+        Distances from M test points to N training points.
+    y_train : ndarray of int, shape (N,)
+        Training labels 0..C-1.
+    k : int
+        Number of neighbours that vote.
+
+    Returns
+    -------
+    y_pred : ndarray of int, shape (M,)
+        A tie between labels goes to the smallest label. Among training points at exactly
+        the same distance, the one with the lower index counts as nearer
+        (``np.argsort(..., kind="stable")``).
+    """
+    M = dists.shape[0]
+    y_pred = np.zeros(M, dtype=np.int64)
+    for i in range(M):
+        ### BEGIN SOLUTION
+        nearest = np.argsort(dists[i], kind="stable")[:k]
+        votes = np.bincount(y_train[nearest])
+        y_pred[i] = np.argmax(votes)  # argmax returns the first maximum: the smallest label
+        ### END SOLUTION
+    return y_pred
+''')
+
+TEST_PREDICT = tests("test_knn_predict", 6, """
+from dlhelpers import grading as G
+
+_dists = np.array([[0.5, 2.0, 1.0, 3.0],
+                   [4.0, 0.1, 0.2, 0.3]])
+_labels = np.array([2, 0, 1, 1])
+_p1 = G.call_student(knn_predict, _dists, _labels, k=1)
+G.assert_labels_equal(_p1, [2, 0], name="knn_predict with k=1")
+_p3 = G.call_student(knn_predict, _dists, _labels, k=3)
+G.assert_labels_equal(_p3, [0, 1], name="knn_predict with k=3",
+                      hint="Row 0's three nearest labels are 2, 1, 0 (a tie: take the smallest); "
+                           "row 1's are 0, 1, 1.")
+print("visible tests passed")
+### BEGIN HIDDEN TESTS
+# a tie between labels goes to the smaller one
+G.assert_labels_equal(G.call_student(knn_predict, np.array([[0.1, 0.2, 5.0]]),
+                                     np.array([3, 1, 1]), k=2), [1],
+                      name="knn_predict when two labels tie", hint="Break ties toward the smaller label.")
+# random case against an independent vote
+_rng = np.random.default_rng(2104)
+_D = _rng.random((30, 50))
+_y = _rng.integers(0, 4, size=50)
+for _k in (1, 4, 7):
+    _order = _D.argsort(axis=1, kind="stable")[:, :_k]
+    _want = []
+    for _row in _order:
+        _counts = [(_y[_row] == _c).sum() for _c in range(4)]
+        _want.append(_counts.index(max(_counts)))
+    G.assert_labels_equal(G.call_student(knn_predict, _D, _y, k=_k), _want,
+                          name=f"knn_predict on 30 random rows with k={_k}")
+### END HIDDEN TESTS
+""")
+
+CROSS_VALIDATE = answer("knn_cross_validate", '''
+def cross_validate_k(X, y, ks, num_folds=5):
+    """Accuracy of k-NN for each k in ``ks``, measured by num_folds-fold cross-validation.
+
+    Split the rows in order into folds with ``np.array_split(np.arange(len(y)), num_folds)``
+    (no shuffling). For fold f, train on every other fold and measure the accuracy on fold f
+    using ``l2_distances_no_loops`` and ``knn_predict``.
+
+    Parameters
+    ----------
+    X : ndarray of shape (N, D)
+    y : ndarray of int, shape (N,)
+    ks : list of int
+    num_folds : int
+
+    Returns
+    -------
+    accuracies : dict
+        ``accuracies[k]`` is an ndarray of shape (num_folds,): the accuracy on each fold.
+    """
+    folds = np.array_split(np.arange(len(y)), num_folds)
+    accuracies = {}
+    ### BEGIN SOLUTION
+    for k in ks:
+        per_fold = np.zeros(num_folds)
+        for f, held_out in enumerate(folds):
+            kept = np.concatenate([folds[g] for g in range(num_folds) if g != f])
+            dists = l2_distances_no_loops(X[held_out], X[kept])
+            y_pred = knn_predict(dists, y[kept], k=k)
+            per_fold[f] = np.mean(y_pred == y[held_out])
+        accuracies[k] = per_fold
+    ### END SOLUTION
+    return accuracies
+''')
+
+TEST_CROSS_VALIDATE = tests("test_knn_cross_validate", 6, """
+from dlhelpers import grading as G
+
+_X = np.array([[0.0], [0.1], [0.2], [5.0], [5.1], [5.2]])
+_y = np.array([0, 0, 0, 1, 1, 1])
+_acc = G.call_student(cross_validate_k, _X, _y, [1, 3], num_folds=3)
+G.assert_true(isinstance(_acc, dict) and sorted(_acc) == [1, 3],
+              "cross_validate_k must return a dict whose keys are the values of k.")
+G.assert_close(_acc[1], [1.0, 1.0, 1.0], name="accuracies[1] on two well separated groups")
+G.assert_close(_acc[3], [0.0, 1.0, 0.0], name="accuracies[3]",
+               hint="Folds are rows [0, 1], [2, 3], [4, 5]. Holding out rows 0 and 1 leaves one "
+                    "point of their group, so three neighbours outvote it.")
+print("visible tests passed")
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(2105)
+_X = _rng.normal(size=(60, 4)) + np.repeat(np.eye(4)[:3] * 1.5, 20, axis=0)
+_y = np.repeat(np.arange(3), 20)
+_perm = _rng.permutation(60)
+_X, _y = _X[_perm], _y[_perm]
+
+
+def _independent_cv(X, y, k, folds):
+    parts = np.array_split(np.arange(len(y)), folds)
+    out = []
+    for f in range(folds):
+        test_rows = parts[f]
+        train_rows = np.array([i for i in range(len(y)) if i not in set(test_rows.tolist())])
+        d = (((X[test_rows][:, None, :] - X[train_rows][None, :, :]) ** 2).sum(axis=2))
+        nearest = d.argsort(axis=1, kind="stable")[:, :k]
+        votes = [[(y[train_rows][row] == c).sum() for c in range(3)] for row in nearest]
+        pred = np.array([v.index(max(v)) for v in votes])
+        out.append((pred == y[test_rows]).mean())
+    return np.array(out)
+
+
+for _folds in (4, 5):
+    _acc = G.call_student(cross_validate_k, _X, _y, [1, 3, 8], num_folds=_folds)
+    G.assert_true(isinstance(_acc, dict) and sorted(_acc) == [1, 3, 8],
+                  "cross_validate_k must return one entry per k.")
+    for _k in (1, 3, 8):
+        G.assert_close(_acc[_k], _independent_cv(_X, _y, _k, _folds), atol=1e-12,
+                       name=f"fold accuracies for k={_k}, {_folds} folds")
+### END HIDDEN TESTS
+""")
+
+KNN_RESULTS = given_code("knn_compare", """
+# Comparison 1: the three distance functions must agree; how long does each take?
+subset = X_val[:20]
+timings, results = {}, {}
+for fn in (l2_distances_two_loops, l2_distances_one_loop, l2_distances_no_loops):
+    start = time.perf_counter()
+    try:
+        results[fn.__name__] = fn(subset, X_train)
+    except NotImplementedError:
+        print(f"{fn.__name__}: not written yet")
+        continue
+    timings[fn.__name__] = time.perf_counter() - start
+reference = results.get("l2_distances_two_loops")
+for name, seconds in timings.items():
+    gap = "" if reference is None else f", max gap to two loops {np.abs(results[name] - reference).max():.1e}"
+    print(f"{name:24s} {seconds * 1000:8.1f} ms{gap}")
+""")
+
+KNN_CV = given_code("knn_cv_plot", """
+# Comparison 2: cross-validated accuracy for each k; pick k, then touch the test set once.
+ks = [1, 3, 5, 7, 9, 15, 25]
+try:
+    cv = cross_validate_k(X_train, y_train, ks, num_folds=5)
+except NotImplementedError:
+    cv = None
+    print("cross_validate_k (or a function it calls) is not written yet")
+if cv is not None:
+    means = np.array([cv[k].mean() for k in ks])
+    stds = np.array([cv[k].std() for k in ks])
+    best_k = ks[int(np.argmax(means))]
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for k in ks:
+        ax.scatter([k] * len(cv[k]), cv[k], color="0.6", s=12)
+    ax.errorbar(ks, means, yerr=stds, marker="o", capsize=4, label="mean ± std over 5 folds")
+    ax.set_xlabel("k (number of neighbours)")
+    ax.set_ylabel("validation accuracy")
+    ax.set_title(f"5-fold cross-validation on 1000 digits: best k = {best_k}")
+    ax.legend(loc="lower left")
+    plt.show()
+    test_pred = knn_predict(l2_distances_no_loops(X_test, X_train), y_train, k=best_k)
+    print(f"k-NN with k={best_k}: test accuracy {np.mean(test_pred == y_test):.3f}")
+""")
+
+# ----------------------------------------------------------------------------- part 2: SVM
+
+LINEAR_SETUP = instructions("linear_intro", """
+## Linear classifiers: shared set-up
+
+From here on a classifier is a weight matrix `W` of shape `(D, C)`: the scores of the `N`
+examples are `X @ W`, an `(N, C)` array with one column per class, and the prediction is the
+column with the largest score. The cell below centres the pixels on the training mean and
+appends a constant 1 to every row (the bias trick), so `D = 65`: the last row of `W` is the
+bias.
+
+Both losses below are the mean over the `N` examples plus an L2 penalty
+`reg * np.sum(W * W)`, whose gradient is `2 * reg * W`. Each function returns
+`(loss, dW)` with `loss` a float and `dW` of the same shape as `W`.
+""")
+
+LINEAR_DATA = given_code("linear_data", """
+mean_image = X_train.mean(axis=0)
+
+
+def with_bias_column(X):
+    # centre on the training mean, then append a column of ones: (N, 64) -> (N, 65)
+    return np.hstack([X - mean_image, np.ones((X.shape[0], 1))])
+
+
+Xb_train, Xb_val, Xb_test = with_bias_column(X_train), with_bias_column(X_val), with_bias_column(X_test)
+num_classes = 10
+print("Xb_train", Xb_train.shape, "W will have shape", (Xb_train.shape[1], num_classes))
+""")
+
+PART2 = instructions("part2_intro", """
+## Part 2: the multiclass SVM loss (18 points)
+
+For example `i` with scores `s = x_i W` and true class `y_i`, every wrong class `j` that is not
+beaten by a margin of 1 adds to the loss:
+
+$$L_i = \\sum_{j \\ne y_i} \\max(0,\\; s_j - s_{y_i} + 1), \\qquad
+L = \\frac{1}{N}\\sum_i L_i + \\lambda \\sum_{d,c} W_{dc}^2 .$$
+
+Each wrong class with a positive margin pushes its own column of `W` by `+x_i` and the
+true class's column by `-x_i` in the gradient. (At a margin of exactly 0 use the value 0.)
+First write it with loops, which mirrors the formula; then without any loop, using a
+boolean mask of the positive margins.
+""")
+
+SVM_LOOPS = answer("svm_loops", '''
+def svm_loss_loops(W, X, y, reg):
+    """Multiclass SVM loss and gradient, computed one example and one class at a time.
+
+    Parameters
+    ----------
+    W : ndarray of shape (D, C)
+    X : ndarray of shape (N, D)
+    y : ndarray of int, shape (N,)
+    reg : float
+        L2 strength: the loss includes reg * sum(W ** 2).
+
+    Returns
+    -------
+    loss : float
+    dW : ndarray of shape (D, C)
+    """
+    N, C = X.shape[0], W.shape[1]
+    loss = 0.0
+    dW = np.zeros_like(W)
+    for i in range(N):
+        scores = X[i] @ W
+        for j in range(C):
+            if j == y[i]:
+                continue
+            ### BEGIN SOLUTION
+            margin = scores[j] - scores[y[i]] + 1.0
+            if margin > 0:
+                loss += margin
+                dW[:, j] += X[i]
+                dW[:, y[i]] -= X[i]
+            ### END SOLUTION
+    # average over the examples and add the penalty (to both loss and dW)
+    ### BEGIN SOLUTION
+    loss = loss / N + reg * np.sum(W * W)
+    dW = dW / N + 2.0 * reg * W
+    ### END SOLUTION
+    return float(loss), dW
+''')
+
+# independent references shared by the hidden loss tests (defined inside each test cell)
+_SVM_REFERENCE = """
+def _svm_reference(W, X, y, reg):
+    scores = X @ W
+    rows = np.arange(len(y))
+    margins = scores - scores[rows, y][:, None] + 1.0
+    margins[rows, y] = 0.0
+    positive = (margins > 0) * 1.0
+    loss = (margins * positive).sum() / len(y) + reg * (W * W).sum()
+    coeff = positive.copy()
+    coeff[rows, y] = -positive.sum(axis=1)
+    return loss, X.T @ coeff / len(y) + 2.0 * reg * W
+"""
+
+_SOFTMAX_REFERENCE = """
+def _softmax_reference(W, X, y, reg):
+    scores = X @ W
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    rows = np.arange(len(y))
+    loss = -log_probs[rows, y].mean() + reg * (W * W).sum()
+    probs = np.exp(log_probs)
+    probs[rows, y] -= 1.0
+    return loss, X.T @ probs / len(y) + 2.0 * reg * W
+"""
+
+
+def _loss_tests(kind: str, fn: str, seed: int, vectorized: bool) -> str:
+    """Hidden-test body shared by the four loss functions (values, gradient, edge cases)."""
+    reference = _SVM_REFERENCE if kind == "svm" else _SOFTMAX_REFERENCE
+    ref = "_svm_reference" if kind == "svm" else "_softmax_reference"
+    body = f"""### BEGIN HIDDEN TESTS
+{reference.strip()}
+
+
+_rng = np.random.default_rng({seed})
+for _n, _d, _c, _reg in ((13, 7, 5, 0.0), (1, 4, 3, 0.25), (40, 65, 10, 0.05)):
+    _W = _rng.normal(scale=0.5, size=(_d, _c))
+    _X = _rng.normal(size=(_n, _d))
+    _y = _rng.integers(0, _c, size=_n)
+    _W0, _X0 = _W.copy(), _X.copy()
+    _out = G.call_student({fn}, _W, _X, _y, _reg)
+    G.assert_true(isinstance(_out, tuple) and len(_out) == 2, "{fn} must return (loss, dW).")
+    _want_loss, _want_dW = {ref}(_W0, _X0, _y, _reg)
+    G.assert_close(_out[0], _want_loss, rtol=1e-7, name=f"loss for N={{_n}}, D={{_d}}, C={{_c}}, reg={{_reg}}")
+    G.assert_close(_out[1], _want_dW, rtol=1e-6, atol=1e-10, name=f"dW for N={{_n}}, D={{_d}}, C={{_c}}, reg={{_reg}}")
+    G.assert_true(bool((_W == _W0).all() and (_X == _X0).all()), "{fn} must not modify W or X in place.")
+
+# gradient check of your own function against centred differences
+_W = _rng.normal(scale=0.3, size=(6, 4))
+_X = _rng.normal(size=(9, 6))
+_y = _rng.integers(0, 4, size=9)
+_num = G.numerical_gradient(lambda w: G.call_student({fn}, w, _X, _y, 0.1)[0], _W.copy())
+_err = G.relative_error(G.call_student({fn}, _W, _X, _y, 0.1)[1], _num)
+G.assert_true(_err < 1e-6, f"{fn}: the gradient does not match the numerical gradient of your own loss (relative error {{_err:.2e}}).")
+"""
+    if kind == "softmax":
+        body += f"""
+# huge scores must not overflow: the loss is still finite and exact
+_Xbig = _rng.normal(size=(8, 5)) * 1e4
+_Wbig = _rng.normal(size=(5, 3))
+_ybig = _rng.integers(0, 3, size=8)
+_out = G.call_student({fn}, _Wbig, _Xbig, _ybig, 0.0)
+_want_loss, _want_dW = {ref}(_Wbig, _Xbig, _ybig, 0.0)
+G.assert_close(_out[0], _want_loss, rtol=1e-7, name="loss with scores around 1e4",
+               hint="Subtract each row's largest score before exponentiating.")
+G.assert_close(_out[1], _want_dW, rtol=1e-6, atol=1e-6, name="dW with scores around 1e4")
+"""
+    if vectorized:
+        loops = fn.replace("vectorized", "loops")
+        body += f"""
+G.assert_no_loops({fn}, "{fn}", forbidden_calls=["{loops}"])
+"""
+    return body + "### END HIDDEN TESTS"
+
+
+def _visible_loss_tests(kind: str, fn: str) -> str:
+    zero_loss = "9.0" if kind == "svm" else "np.log(10.0)"
+    why = ("With W = 0 every score is 0, so each of the 9 wrong classes has margin 1."
+           if kind == "svm" else
+           "With W = 0 every class gets probability 1/10, so the loss is log(10).")
+    return f"""
+from dlhelpers import grading as G
+
+_X = np.random.default_rng(7).normal(size=(5, 65))
+_y = np.array([0, 3, 9, 3, 1])
+_out = G.call_student({fn}, np.zeros((65, 10)), _X, _y, 0.1)
+G.assert_true(isinstance(_out, tuple) and len(_out) == 2, "{fn} must return a pair (loss, dW).")
+G.assert_shape(_out[1], (65, 10), "dW")
+G.assert_close(_out[0], {zero_loss}, rtol=1e-9, name="loss at W = 0", hint="{why}")
+print("visible tests passed")
+"""
+
+
+TEST_SVM_LOOPS = tests("test_svm_loops", 8,
+                       _visible_loss_tests("svm", "svm_loss_loops")
+                       + _loss_tests("svm", "svm_loss_loops", 2201, False))
+
+SVM_VECTORIZED = answer("svm_vectorized", '''
+def svm_loss_vectorized(W, X, y, reg):
+    """Multiclass SVM loss and gradient without any Python loop.
+
+    Same parameters and returns as svm_loss_loops: W (D, C), X (N, D), y (N,), reg float
+    -> (loss float, dW of shape (D, C)).
+    """
+    ### BEGIN SOLUTION
+    N = X.shape[0]
+    rows = np.arange(N)
+    scores = X @ W
+    margins = np.maximum(0.0, scores - scores[rows, y][:, None] + 1.0)
+    margins[rows, y] = 0.0
+    loss = margins.sum() / N + reg * np.sum(W * W)
+    coeff = (margins > 0).astype(X.dtype)
+    coeff[rows, y] = -coeff.sum(axis=1)
+    dW = X.T @ coeff / N + 2.0 * reg * W
+    ### END SOLUTION
+    return float(loss), dW
+''')
+
+TEST_SVM_VECTORIZED = tests("test_svm_vectorized", 10,
+                            _visible_loss_tests("svm", "svm_loss_vectorized")
+                            + _loss_tests("svm", "svm_loss_vectorized", 2202, True))
+
+SVM_CHECK = given_code("svm_check", """
+# Gradient check and comparison: your analytic dW against centred differences of your loss,
+# and the loop version against the vectorized one on 200 training images.
+rng = np.random.default_rng(1)
+W_check = rng.normal(scale=0.01, size=(65, num_classes))
+try:
+    loss_l, dW_l = svm_loss_loops(W_check, Xb_train[:200], y_train[:200], 0.01)
+    loss_v, dW_v = svm_loss_vectorized(W_check, Xb_train[:200], y_train[:200], 0.01)
+    numeric = grading.numerical_gradient(
+        lambda w: svm_loss_vectorized(w, Xb_train[:20], y_train[:20], 0.01)[0], W_check.copy())
+    analytic = svm_loss_vectorized(W_check, Xb_train[:20], y_train[:20], 0.01)[1]
+    print(f"loss: loops {loss_l:.6f}, vectorized {loss_v:.6f}")
+    print(f"max |dW_loops - dW_vectorized| = {np.abs(dW_l - dW_v).max():.2e}")
+    gap = np.linalg.norm(analytic - numeric) / (np.linalg.norm(analytic) + np.linalg.norm(numeric))
+    print(f"relative error |analytic - numerical| / (|analytic| + |numerical|) = {gap:.2e}"
+          " (expect below 1e-7)")
+except NotImplementedError:
+    print("write both SVM functions first")
+""")
+
+# ----------------------------------------------------------------------------- part 3: softmax
+
+PART3 = instructions("part3_intro", """
+## Part 3: softmax cross-entropy (18 points)
+
+The softmax turns the scores of one example into probabilities,
+$p_c = e^{s_c} / \\sum_{c'} e^{s_{c'}}$, and the loss is the negative log-probability of the
+true class, averaged, plus the same penalty as before:
+
+$$L = -\\frac{1}{N}\\sum_i \\log p_{i, y_i} + \\lambda \\sum_{d,c} W_{dc}^2,
+\\qquad \\frac{\\partial L}{\\partial W} = \\frac{1}{N} X^\\top (P - Y) + 2\\lambda W,$$
+
+where `P` is the `(N, C)` matrix of probabilities and `Y` the one-hot labels.
+
+**Numerical stability.** `np.exp(1000.0)` is `inf`. Subtracting any constant from a row of
+scores leaves its probabilities unchanged, so subtract each row's maximum first: then every
+exponent is at most 0. The grader feeds scores in the thousands.
+""")
+
+SOFTMAX_LOOPS = answer("softmax_loops", '''
+def softmax_loss_loops(W, X, y, reg):
+    """Softmax cross-entropy loss and gradient, one example at a time.
+
+    Parameters
+    ----------
+    W : ndarray of shape (D, C)
+    X : ndarray of shape (N, D)
+    y : ndarray of int, shape (N,)
+    reg : float
+
+    Returns
+    -------
+    loss : float
+    dW : ndarray of shape (D, C)
+    """
+    N, C = X.shape[0], W.shape[1]
+    loss = 0.0
+    dW = np.zeros_like(W)
+    for i in range(N):
+        ### BEGIN SOLUTION
+        scores = X[i] @ W
+        scores = scores - scores.max()
+        log_normalizer = np.log(np.sum(np.exp(scores)))
+        loss -= scores[y[i]] - log_normalizer  # log p_y without computing p_y (it may be 0.0)
+        probs = np.exp(scores - log_normalizer)
+        for j in range(C):
+            dW[:, j] += (probs[j] - (j == y[i])) * X[i]
+        ### END SOLUTION
+    ### BEGIN SOLUTION
+    loss = loss / N + reg * np.sum(W * W)
+    dW = dW / N + 2.0 * reg * W
+    ### END SOLUTION
+    return float(loss), dW
+''')
+
+TEST_SOFTMAX_LOOPS = tests("test_softmax_loops", 8,
+                           _visible_loss_tests("softmax", "softmax_loss_loops")
+                           + _loss_tests("softmax", "softmax_loss_loops", 2301, False))
+
+SOFTMAX_VECTORIZED = answer("softmax_vectorized", '''
+def softmax_loss_vectorized(W, X, y, reg):
+    """Softmax cross-entropy loss and gradient without any Python loop, numerically stable.
+
+    Same parameters and returns as softmax_loss_loops: W (D, C), X (N, D), y (N,), reg
+    float -> (loss float, dW of shape (D, C)).
+    """
+    ### BEGIN SOLUTION
+    N = X.shape[0]
+    rows = np.arange(N)
+    scores = X @ W
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    loss = -log_probs[rows, y].mean() + reg * np.sum(W * W)
+    probs = np.exp(log_probs)
+    probs[rows, y] -= 1.0
+    dW = X.T @ probs / N + 2.0 * reg * W
+    ### END SOLUTION
+    return float(loss), dW
+''')
+
+TEST_SOFTMAX_VECTORIZED = tests("test_softmax_vectorized", 10,
+                                _visible_loss_tests("softmax", "softmax_loss_vectorized")
+                                + _loss_tests("softmax", "softmax_loss_vectorized", 2302, True))
+
+SOFTMAX_CHECK = given_code("softmax_check", """
+# Gradient check and comparison, as for the SVM; then the stability check with huge scores.
+try:
+    loss_l, dW_l = softmax_loss_loops(W_check, Xb_train[:200], y_train[:200], 0.01)
+    loss_v, dW_v = softmax_loss_vectorized(W_check, Xb_train[:200], y_train[:200], 0.01)
+    numeric = grading.numerical_gradient(
+        lambda w: softmax_loss_vectorized(w, Xb_train[:20], y_train[:20], 0.01)[0], W_check.copy())
+    analytic = softmax_loss_vectorized(W_check, Xb_train[:20], y_train[:20], 0.01)[1]
+    print(f"loss: loops {loss_l:.6f}, vectorized {loss_v:.6f} (near log(10) = {np.log(10):.6f} for small W)")
+    print(f"max |dW_loops - dW_vectorized| = {np.abs(dW_l - dW_v).max():.2e}")
+    gap = np.linalg.norm(analytic - numeric) / (np.linalg.norm(analytic) + np.linalg.norm(numeric))
+    print(f"relative error |analytic - numerical| / (|analytic| + |numerical|) = {gap:.2e}"
+          " (expect below 1e-7)")
+    big_loss, _ = softmax_loss_vectorized(W_check * 1e5, Xb_train[:50], y_train[:50], 0.0)
+    print(f"loss with scores around 1e3: {big_loss:.3f} (finite means stable)")
+except NotImplementedError:
+    print("write both softmax functions first")
+""")
+
+# ----------------------------------------------------------------------------- part 4: training
+
+PART4 = instructions("part4_intro", f"""
+## Part 4: training with mini-batch SGD (22 points)
+
+Each step of stochastic gradient descent draws a random mini-batch, computes the loss and
+gradient on it only, and moves `W` a small step downhill: `W -= lr * dW`. To make runs
+reproducible, `sgd_train` must use **one** generator, `rng = np.random.default_rng(seed)`, in
+this order: first `W = 0.001 * rng.standard_normal((D, C))` (with `C = y.max() + 1`), then one
+`rng.choice(N, size=batch_size, replace=True)` per step to pick the batch rows.
+
+Then search: train with several learning rates and regularization strengths, measure each
+model's accuracy on the **validation** set, and keep the best. Target: a validation accuracy of
+at least **{TARGET_VAL_ACC:.2f}** (the grader recomputes it from your `best_W`). The test set is
+used once, at the very end.
+""")
+
+PREDICT_LINEAR = answer("linear_predict", '''
+def predict_linear(W, X):
+    """Predicted class of each row: the index of its largest score.
+
+    Parameters
+    ----------
+    W : ndarray of shape (D, C)
+    X : ndarray of shape (N, D)
+
+    Returns
+    -------
+    y_pred : ndarray of int, shape (N,)
+    """
+    ### BEGIN SOLUTION
+    return np.argmax(X @ W, axis=1)
+    ### END SOLUTION
+''')
+
+TEST_PREDICT_LINEAR = tests("test_linear_predict", 3, """
+from dlhelpers import grading as G
+
+_W = np.array([[1.0, 0.0, -1.0], [0.0, 2.0, 0.0]])
+_X = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]])
+G.assert_labels_equal(G.call_student(predict_linear, _W, _X), [0, 1, 2], name="predict_linear",
+                      hint="Take the argmax over the class axis (axis=1) of X @ W.")
+print("visible tests passed")
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(2401)
+_W, _X = _rng.normal(size=(8, 6)), _rng.normal(size=(50, 8))
+_scores = _X @ _W
+_want = [int(row.tolist().index(max(row.tolist()))) for row in _scores]
+G.assert_labels_equal(G.call_student(predict_linear, _W, _X), _want, name="predict_linear, 50 random rows")
+### END HIDDEN TESTS
+""")
+
+SGD = answer("sgd_train", '''
+def sgd_train(loss_fn, X, y, *, lr, reg, num_iters, batch_size, seed=0):
+    """Train a linear classifier with mini-batch stochastic gradient descent.
+
+    Parameters
+    ----------
+    loss_fn : callable
+        loss_fn(W, X_batch, y_batch, reg) -> (loss, dW), e.g. softmax_loss_vectorized.
+    X : ndarray of shape (N, D)
+    y : ndarray of int, shape (N,)
+    lr : float
+        Learning rate.
+    reg : float
+        Passed on to loss_fn.
+    num_iters : int
+        Number of SGD steps.
+    batch_size : int
+        Rows per mini-batch, drawn with replacement.
+    seed : int
+        Seed of the single generator used for the initial W and every batch.
+
+    Returns
+    -------
+    W : ndarray of shape (D, C)
+        The trained weights.
+    loss_history : list of float
+        The mini-batch loss at each step (length num_iters).
+    """
+    rng = np.random.default_rng(seed)
+    N, D = X.shape
+    C = int(y.max()) + 1
+    W = 0.001 * rng.standard_normal((D, C))
+    loss_history = []
+    ### BEGIN SOLUTION
+    for _ in range(num_iters):
+        rows = rng.choice(N, size=batch_size, replace=True)
+        loss, dW = loss_fn(W, X[rows], y[rows], reg)
+        W = W - lr * dW
+        loss_history.append(float(loss))
+    ### END SOLUTION
+    return W, loss_history
+''')
+
+TEST_SGD = tests("test_sgd_train", 8, """
+from dlhelpers import grading as G
+
+_calls = []
+
+
+def _constant_gradient(W, Xb, yb, reg):
+    _calls.append((Xb.shape, yb.shape, reg))
+    return 1.5, np.ones_like(W)
+
+
+_X = np.arange(40.0).reshape(20, 2)
+_y = np.arange(20) % 3
+_out = G.call_student(sgd_train, _constant_gradient, _X, _y, lr=0.1, reg=0.2, num_iters=4,
+                      batch_size=5, seed=0)
+G.assert_true(isinstance(_out, tuple) and len(_out) == 2, "sgd_train must return (W, loss_history).")
+G.assert_shape(_out[0], (2, 3), "trained W")
+G.assert_true(len(_calls) == 4, f"loss_fn should be called once per step (4 steps), got {len(_calls)} calls.")
+G.assert_true(_calls[0] == ((5, 2), (5,), 0.2),
+              "each call should get a batch X of shape (batch_size, D), y of shape (batch_size,) and reg.")
+print("visible tests passed")
+### BEGIN HIDDEN TESTS
+# every step moves W by exactly -lr * dW, starting from the documented initial W
+_start = 0.001 * np.random.default_rng(11).standard_normal((2, 3))
+_calls.clear()
+_W, _hist = G.call_student(sgd_train, _constant_gradient, _X, _y, lr=0.25, reg=0.0, num_iters=6,
+                           batch_size=3, seed=11)
+G.assert_close(_W, _start - 6 * 0.25, rtol=1e-12, name="W after 6 steps with dW = 1",
+               hint="Start from 0.001 * rng.standard_normal((D, C)) and apply W -= lr * dW each step.")
+G.assert_close(list(_hist), [1.5] * 6, name="loss_history")
+
+# batches are rows of X, drawn as documented
+_seen = []
+
+
+def _recording(W, Xb, yb, reg):
+    _seen.append(Xb[:, 0].copy())
+    return 0.0, np.zeros_like(W)
+
+
+G.call_student(sgd_train, _recording, _X, _y, lr=0.1, reg=0.0, num_iters=3, batch_size=4, seed=5)
+_gen = np.random.default_rng(5)
+_gen.standard_normal((2, 3))
+for _step in range(3):
+    G.assert_close(_seen[_step], _X[_gen.choice(20, size=4, replace=True), 0],
+                   name=f"rows of batch {_step}", hint="Use rng.choice(N, size=batch_size, replace=True) once per step.")
+
+# real training lowers the loss
+{softmax_ref}
+_Wt, _ht = G.call_student(sgd_train, _softmax_reference, Xb_train, y_train, lr=1.0, reg=1e-3,
+                          num_iters=150, batch_size=100, seed=3)
+G.assert_shape(_Wt, (65, 10), "W trained on the digits")
+G.assert_true(float(np.mean(_ht[-20:])) < 0.5 * float(np.mean(_ht[:5])),
+              "training on the digits did not lower the loss by half; check the update direction.")
+### END HIDDEN TESTS
+""".replace("{softmax_ref}", _SOFTMAX_REFERENCE.strip()))
+
+SEARCH = answer("hyperparameter_search", f'''
+# Train one model per (learning rate, regularization) pair with sgd_train and
+# softmax_loss_vectorized (or svm_loss_vectorized) on Xb_train, measure its accuracy on
+# Xb_val with predict_linear, and keep the best. Try at least two learning rates and two
+# regularization strengths (a factor of about 3 to 10 between neighbouring values), e.g.
+# learning_rates = [...]; regularization_strengths = [...]
+results = {{}}        # (lr, reg) -> validation accuracy (float)
+best_val_acc = -1.0  # the best validation accuracy found
+best_W = None        # the weights of that model, shape (65, 10)
+best_params = None   # its (lr, reg)
+### BEGIN SOLUTION
+learning_rates = [0.3, 1.0, 3.0]
+regularization_strengths = [0.0, 1e-3, 1e-2]
+for lr in learning_rates:
+    for reg in regularization_strengths:
+        W, _ = sgd_train(softmax_loss_vectorized, Xb_train, y_train, lr=lr, reg=reg,
+                         num_iters=500, batch_size=100, seed=0)
+        accuracy = float(np.mean(predict_linear(W, Xb_val) == y_val))
+        results[(lr, reg)] = accuracy
+        if accuracy > best_val_acc:
+            best_val_acc, best_W, best_params = accuracy, W, (lr, reg)
+### END SOLUTION
+print(f"best validation accuracy {{best_val_acc:.3f}} with (lr, reg) = {{best_params}} "
+      f"(target {TARGET_VAL_ACC:.2f})")
+''')
+
+TEST_SEARCH = tests("test_hyperparameter_search", 8, f"""
+from dlhelpers import grading as G
+
+G.check_integrity()
+G.assert_shape(best_W, (65, 10), "best_W")
+G.assert_true(isinstance(results, dict) and len(results) >= 1,
+              "results must map each (lr, reg) you tried to its validation accuracy.")
+_acc = float((((Xb_val @ np.asarray(best_W, dtype=float)).argmax(axis=1)) == y_val).mean())
+G.assert_close(best_val_acc, _acc, atol=1e-9, name="best_val_acc (recomputed from best_W)")
+print(f"visible tests passed; the hidden test needs validation accuracy >= {TARGET_VAL_ACC}")
+### BEGIN HIDDEN TESTS
+_rates = {{key[0] for key in results}}
+_regs = {{key[1] for key in results}}
+G.assert_true(len(_rates) >= 2 and len(_regs) >= 2,
+              "search at least two learning rates and two regularization strengths.")
+G.assert_true(_acc >= {TARGET_VAL_ACC}, f"validation accuracy of best_W is {{_acc:.3f}}; the target is {TARGET_VAL_ACC}.")
+G.assert_close(best_val_acc, max(results.values()), atol=1e-9, name="best_val_acc versus max(results)")
+### END HIDDEN TESTS
+""")
+
+TEMPLATES = answer("class_templates", '''
+def class_templates(W, image_shape=(8, 8)):
+    """Turn each class's weights into an image, scaled to [0, 1] for display.
+
+    Parameters
+    ----------
+    W : ndarray of shape (D + 1, C)
+        Weights whose last row is the bias (the bias trick above).
+    image_shape : tuple of int
+        Shape of one image; its product must be D.
+
+    Returns
+    -------
+    templates : ndarray of shape (C, *image_shape)
+        templates[c] is column c of W without the bias, reshaped to image_shape and
+        rescaled linearly so its smallest entry is 0 and its largest 1 (all zeros if the
+        column is constant).
+    """
+    ### BEGIN SOLUTION
+    pixels = W[:-1].T
+    low = pixels.min(axis=1, keepdims=True)
+    span = pixels.max(axis=1, keepdims=True) - low
+    scaled = np.divide(pixels - low, span, out=np.zeros_like(pixels), where=span > 0)
+    return scaled.reshape((W.shape[1],) + tuple(image_shape))
+    ### END SOLUTION
+''')
+
+TEST_TEMPLATES = tests("test_class_templates", 3, """
+from dlhelpers import grading as G
+
+_W = np.random.default_rng(4).normal(size=(65, 10))
+_t = G.call_student(class_templates, _W)
+G.assert_shape(_t, (10, 8, 8), "class_templates(W of shape (65, 10))")
+G.assert_close(_t.reshape(10, -1).min(axis=1), [0.0] * 10, atol=1e-12, name="smallest value of each template")
+G.assert_close(_t.reshape(10, -1).max(axis=1), [1.0] * 10, atol=1e-12, name="largest value of each template")
+print("visible tests passed")
+### BEGIN HIDDEN TESTS
+_W = np.random.default_rng(2404).normal(size=(13, 3))
+_W[:, 1] = 0.7  # a constant column becomes all zeros
+_cols = _W[:-1].T
+_want = np.zeros((3, 12))
+for _c in (0, 2):
+    _want[_c] = (_cols[_c] - _cols[_c].min()) / (_cols[_c].max() - _cols[_c].min())
+G.assert_close(G.call_student(class_templates, _W, image_shape=(3, 4)), _want.reshape(3, 3, 4),
+               atol=1e-12, name="templates for a (13, 3) W with image_shape (3, 4)",
+               hint="Drop the bias row, one template per column, and give a constant column zeros.")
+### END HIDDEN TESTS
+""")
+
+TRAINING_PLOTS = given_code("training_plots", """
+# Comparison: the loss curve of the best setting, its class templates, and the test accuracy.
+if best_W is None:
+    print("run the search above first")
+else:
+    _, history = sgd_train(softmax_loss_vectorized, Xb_train, y_train, lr=best_params[0],
+                           reg=best_params[1], num_iters=500, batch_size=100, seed=0)
+    fig = plt.figure(figsize=(11, 4))
+    grid = fig.add_gridspec(2, 8)
+    ax = fig.add_subplot(grid[:, :3])
+    ax.plot(history, lw=0.8)
+    ax.set_xlabel("SGD step")
+    ax.set_ylabel("mini-batch loss")
+    ax.set_title(f"softmax, lr={best_params[0]}, reg={best_params[1]}")
+    templates = class_templates(best_W)
+    for c in range(num_classes):
+        sub = fig.add_subplot(grid[c // 5, 3 + c % 5])
+        sub.imshow(templates[c], cmap="gray")
+        sub.set_title(f"class {c}")
+        sub.axis("off")
+    fig.suptitle("Training loss (left) and each class's weights shown as an 8x8 image (right; bright = evidence for)")
+    fig.tight_layout()
+    plt.show()
+    test_acc = np.mean(predict_linear(best_W, Xb_test) == y_test)
+    print(f"validation accuracy {best_val_acc:.3f}; test accuracy (used once) {test_acc:.3f}")
+""")
+
+# ----------------------------------------------------------------------------- part 5: written
+
+PART5 = instructions("part5_intro", """
+## Part 5: written answers (12 points, graded by hand)
+
+Answer each question in the cell below it, in three to six sentences. Refer to the numbers
+your notebook printed.
+""")
+
+Q1 = instructions("q1_prompt", """
+**Question 1 (6 points).** What is the training accuracy of 1-NN, and why? Why is that number
+no help for choosing `k`, and what did you use instead? Why must `k` not be chosen by looking
+at the test accuracy?
+""")
+
+A1 = written("q1_answer", 6, """
+**Model answer.** 1-NN scores 100% on its own training set (unless two identical images carry
+different labels): each training image is its own nearest neighbour at distance 0, so it
+votes for its own label. That says nothing about new images, so it cannot rank values of `k`.
+Instead each `k` was scored on data it had not memorised, with 5-fold cross-validation on the
+training set; the `k` with the best mean fold accuracy was kept. Choosing `k` by test
+accuracy would fit the hyperparameter to the test set, so the test number would no longer be
+an honest estimate of accuracy on unseen data.
+
+**Mark scheme (6).** 2: 100% and the distance-0 self-match reason. 2: training accuracy
+measures memorisation, hence cross-validation (or a validation split) to pick `k`, naming the
+value found. 2: the test set must stay unseen for an unbiased final estimate (overfitting to
+the test set). Half marks for a reason stated without the mechanism.
+""")
+
+Q2 = instructions("q2_prompt", """
+**Question 2 (6 points).** Take a training example that is classified correctly and whose
+true-class score beats every other score by more than 1. What does it contribute to the SVM
+loss and to its gradient, and what does it contribute to the softmax loss and its gradient?
+What does this mean for which examples each classifier keeps learning from? Which of your two
+classifiers did better on validation?
+""")
+
+A2 = written("q2_answer", 6, """
+**Model answer.** For the SVM every margin term is `max(0, negative) = 0`: the example adds
+exactly 0 to the loss and 0 to the gradient, so once an example clears the margin the SVM
+ignores it. For softmax its probability for the true class is below 1, so it still adds a
+positive loss `-log p` and a non-zero gradient `(p - onehot) x`, which keeps pushing the
+correct score up (with shrinking force). So the SVM learns only from examples near or on the
+wrong side of the margin, while softmax learns a little from every example. On this data the
+two reach similar validation accuracy (within a few points); the answer should quote the
+student's own numbers.
+
+**Mark scheme (6).** 2: SVM contributes zero loss and zero gradient. 2: softmax contributes a
+positive loss and non-zero gradient, never exactly zero. 1: consequence (SVM focuses on hard
+examples, softmax always wants more confidence). 1: a comparison quoting their own results.
+""")
+
+END = instructions("submit", """
+## Before you submit
+
+Run **Kernel > Restart and Run All** and check that every visible test cell prints
+`visible tests passed` and that the plots appear. Then save and submit this notebook under its
+original name.
+""")
+
+CELLS = [
+    INTRO, SETUP,
+    PART1, TWO_LOOPS, TEST_TWO_LOOPS, ONE_LOOP, TEST_ONE_LOOP, NO_LOOPS, TEST_NO_LOOPS,
+    KNN_RESULTS, PREDICT, TEST_PREDICT, CROSS_VALIDATE, TEST_CROSS_VALIDATE, KNN_CV,
+    LINEAR_SETUP, LINEAR_DATA,
+    PART2, SVM_LOOPS, TEST_SVM_LOOPS, SVM_VECTORIZED, TEST_SVM_VECTORIZED, SVM_CHECK,
+    PART3, SOFTMAX_LOOPS, TEST_SOFTMAX_LOOPS, SOFTMAX_VECTORIZED, TEST_SOFTMAX_VECTORIZED,
+    SOFTMAX_CHECK,
+    PART4, PREDICT_LINEAR, TEST_PREDICT_LINEAR, SGD, TEST_SGD, SEARCH, TEST_SEARCH, TEMPLATES,
+    TEST_TEMPLATES, TRAINING_PLOTS,
+    PART5, Q1, A1, Q2, A2, END,
+]
+
+
+def build() -> nbformat.NotebookNode:
+    """The instructor notebook of homework 1."""
+    return notebook(CELLS)
+
+
+def main() -> None:
+    out = Path(__file__).resolve().parents[1] / "source" / HW / f"{HW}.ipynb"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(build(), out)
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""Instructor commands for the homework (the Makefile's release, validate, grade and kit).
+
+    python tools/course.py release                      # assignments/release/<hw>/
+    python tools/course.py validate                     # solutions full marks, stubs zero
+    python tools/course.py grade --submissions DIR      # DIR/<student>/<hw>/<hw>.ipynb
+    python tools/course.py grade --zip lms.zip --assignment hw1_linear_classifiers
+    python tools/course.py kit                          # dist/student-kit/ and .zip
+
+Every nbgrader step runs in-process under a wall-clock limit and fails loudly: the exit code
+is non-zero whenever a homework does not validate or a submission could not be graded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from grading import batch, kit, paths, release, validate  # noqa: E402
+from grading.paths import ensure_venv_on_path  # noqa: E402
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    written = release.build_release(args.assignment and [args.assignment])
+    for hw, path in written.items():
+        print(f"released {hw} -> {path.relative_to(paths.REPO)}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    checks = validate.validate_homework(args.assignment and [args.assignment])
+    print(validate.table(checks))
+    failed = [c.hw for c in checks if not c.ok]
+    if failed:
+        print(f"VALIDATION FAILED: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    if bool(args.submissions) == bool(args.zip):
+        print("give exactly one of --submissions DIR or --zip FILE", file=sys.stderr)
+        return 2
+    hws = [args.assignment] if args.assignment else None
+    with tempfile.TemporaryDirectory(prefix="dl-lms-") as tmp:
+        folder = Path(args.submissions) if args.submissions else None
+        if args.zip:
+            if not args.assignment:
+                print("--zip needs --assignment (which homework the zip holds)", file=sys.stderr)
+                return 2
+            folder = batch.collect_zip(Path(args.zip), args.assignment, Path(tmp) / "lms",
+                                       regexp=args.zip_regexp)
+        if not folder.is_dir():
+            print(f"no such folder: {folder}", file=sys.stderr)
+            return 2
+        report = batch.grade_folder(folder, hws, out_dir=Path(args.out),
+                                    timeout=args.timeout)
+    print(report.summary())
+    if not report.results:
+        print("no submissions found (expected DIR/<student>/<hw>/<hw>.ipynb)", file=sys.stderr)
+        return 1
+    flagged = [r for r in report.results if r.flags]
+    if report.failed or flagged:
+        print(f"{len(report.failed)} submission(s) failed and {len(flagged)} were flagged: "
+              "see the notes above", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_kit(args: argparse.Namespace) -> int:
+    archive = kit.build_kit()
+    leaks = kit.scan(kit.KIT_DIR)
+    print(f"student kit: {kit.KIT_DIR.relative_to(paths.REPO)}/ and "
+          f"{archive.relative_to(paths.REPO)}")
+    for leak in leaks:
+        print(f"LEAK: {leak}", file=sys.stderr)
+    return 1 if leaks else 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    for name, fn, helptext in (("release", cmd_release, "build assignments/release/"),
+                               ("validate", cmd_validate, "check every homework"),
+                               ("kit", cmd_kit, "build dist/student-kit")):
+        sp = sub.add_parser(name, help=helptext)
+        sp.add_argument("--assignment", help="only this homework")
+        sp.set_defaults(func=fn)
+    g = sub.add_parser("grade", help="autograde submissions, write feedback and CSVs")
+    g.add_argument("--submissions", help="folder laid out <student>/<hw>/<hw>.ipynb")
+    g.add_argument("--zip", help="an LMS download (zip of <student>_<hw>.ipynb files)")
+    g.add_argument("--zip-regexp", default=batch.DEFAULT_ZIP_REGEXP,
+                   help="regexp with named groups student_id and file_id for zip file names")
+    g.add_argument("--assignment", help="only this homework")
+    g.add_argument("--out", default=str(paths.ARTIFACTS / "grades"), help="where the CSVs go")
+    g.add_argument("--timeout", type=float, default=300.0,
+                   help="wall-clock seconds per submission")
+    g.set_defaults(func=cmd_grade)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    ensure_venv_on_path()
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

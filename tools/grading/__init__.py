@@ -1,0 +1,17 @@
+"""The instructor's grading pipeline behind ``tools/course.py`` (nbgrader 0.9.6).
+
+Modules, one concern each:
+
+* ``paths``      where the course lives and which homework it has;
+* ``nbg``        nbgrader configuration, the in-process API, wall-clock timeouts;
+* ``release``    student versions of the homework and gradebook templates;
+* ``submission`` grade ONE submission in a throwaway copy of the course, import its scores;
+* ``batch``      a folder (or LMS zip) of submissions -> gradebook, feedback, CSV, report;
+* ``validate``   solutions score full marks, released stubs score zero;
+* ``kit``        the student kit.
+
+The unit of isolation is :func:`submission.grade_submission`: a fresh directory holding the
+course config, the instructor source of one homework, a copy of a gradebook that knows only
+that homework, and the one submission. Nothing of other students is reachable from there,
+and the real gradebook is written only by :func:`submission.import_result` afterwards.
+"""

@@ -1,0 +1,208 @@
+"""Grade a folder (or an LMS zip) of submissions into the real gradebook; export CSVs."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import os
+import shutil
+import statistics
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from traitlets.config import Config
+
+from . import nbg
+from .paths import ARTIFACTS, COURSE_DIR, homework_names, notebook_name
+from .release import build_course, register_homework
+from .submission import SubmissionResult, grade_submission, import_result
+
+#: LMS file names like ``alice_hw1_linear_classifiers.ipynb`` (student id without "_").
+DEFAULT_ZIP_REGEXP = r"^(?P<student_id>[A-Za-z0-9.-]+)_(?P<file_id>.+\.ipynb)$"
+
+
+@dataclass
+class Submission:
+    """One notebook to grade; ``note`` records a repair such as a renamed file."""
+
+    student: str
+    hw: str
+    notebook: Path
+    note: str = ""
+
+
+@dataclass
+class BatchReport:
+    """Everything one grading run produced."""
+
+    results: list[SubmissionResult] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    grades_csv: Path | None = None
+    parts_csv: Path | None = None
+
+    @property
+    def failed(self) -> list[SubmissionResult]:
+        return [r for r in self.results if not r.ok]
+
+    def summary(self) -> str:
+        """A short table for the terminal."""
+        lines = [f"{'student':16s} {'homework':26s} {'auto':>11s} {'seconds':>8s}  notes"]
+        for r in self.results:
+            notes = "FAILED: " + r.error if not r.ok else ""
+            manual = sum(1 for c in r.cells if c.needs_manual)
+            if manual and r.ok:
+                notes = f"{manual} answer(s) to grade by hand"
+            if r.flags:
+                notes += ("; " if notes else "") + "FLAGGED: " + "; ".join(r.flags)
+            lines.append(f"{r.student:16s} {r.hw:26s} {r.auto_score:5.1f}/{r.auto_max:<5.1f}"
+                         f" {r.seconds:8.1f}  {notes}")
+        lines += [f"skipped: {s}" for s in self.skipped]
+        if self.results:
+            median = statistics.median(r.seconds for r in self.results)
+            lines.append(f"{len(self.results)} submission(s), {len(self.failed)} failed, "
+                         f"median {median:.1f} s per submission")
+        if self.grades_csv:
+            lines.append(f"grades: {self.grades_csv}\nper part: {self.parts_csv}")
+        return "\n".join(lines)
+
+
+def discover(submissions_dir: Path, hws: list[str]) -> tuple[list[Submission], list[str]]:
+    """Find ``DIR/<student>/<hw>/<hw>.ipynb``.
+
+    A homework folder holding exactly one notebook under another name (a renamed copy such as
+    ``hw1 (1).ipynb``) is graded with a note; anything else is reported as skipped.
+    """
+    found, skipped = [], []
+    for student_dir in sorted(p for p in Path(submissions_dir).iterdir() if p.is_dir()):
+        for hw in hws:
+            folder = student_dir / hw
+            if not folder.is_dir():
+                continue
+            expected = folder / notebook_name(hw)
+            if expected.is_file():
+                found.append(Submission(student_dir.name, hw, expected))
+                continue
+            notebooks = sorted(folder.glob("*.ipynb"))
+            if len(notebooks) == 1:
+                found.append(Submission(student_dir.name, hw, notebooks[0],
+                                        note=f"renamed notebook {notebooks[0].name}"))
+            else:
+                skipped.append(f"{student_dir.name}/{hw}: expected {notebook_name(hw)}, "
+                               f"found {[p.name for p in notebooks]}")
+    return found, skipped
+
+
+def collect_zip(zip_path: Path, hw: str, dest: Path, *, regexp: str = DEFAULT_ZIP_REGEXP,
+                timeout: float = 300.0) -> Path:
+    """Unpack an LMS download with nbgrader's zip_collect into ``dest/<student>/<hw>/``.
+
+    Returns ``dest``, ready for :func:`grade_folder`.
+    """
+    from nbgrader.tests import run_nbgrader
+
+    with tempfile.TemporaryDirectory(prefix="dl-zip-") as tmp:
+        root = Path(tmp) / "course"
+        archive = root / "downloaded" / hw / "archive"
+        archive.mkdir(parents=True)
+        shutil.copyfile(zip_path, archive / Path(zip_path).name)
+        args = ["zip_collect", hw, "--force", f"--CourseDirectory.root={root}",
+                f"--FileNameCollectorPlugin.named_regexp={regexp}"]
+        with nbg.wall_clock(timeout, f"zip_collect {zip_path}"), _cwd(root):
+            run_nbgrader(args)
+        submitted = root / "submitted"
+        if not submitted.is_dir():
+            raise nbg.NbgraderFailure(f"zip_collect found no notebook in {zip_path} matching "
+                                      f"{regexp!r}")
+        for student_dir in submitted.iterdir():
+            target = Path(dest) / student_dir.name / hw
+            target.mkdir(parents=True, exist_ok=True)
+            for item in (student_dir / hw).iterdir():
+                shutil.copy2(item, target / item.name)
+    return Path(dest)
+
+
+def grade_folder(submissions_dir: Path, hws: list[str] | None = None, *,
+                 course_dir: Path = COURSE_DIR, out_dir: Path = ARTIFACTS / "grades",
+                 extra: Config | None = None, timeout: float = 300.0,
+                 gradebook: Path | None = None) -> BatchReport:
+    """Grade every submission found, one at a time, each in its own throwaway course copy.
+
+    Scores are imported into ``gradebook`` (default ``course_dir/gradebook.db``, created and
+    told about the homework if needed); autograded notebooks and feedback land in
+    ``course_dir/autograded`` and ``course_dir/feedback``; CSVs in ``out_dir``.
+    """
+    hws = hws or homework_names()
+    gradebook = Path(gradebook or Path(course_dir) / "gradebook.db")
+    report = BatchReport()
+    found, report.skipped = discover(Path(submissions_dir), hws)
+    graded_hws = sorted({s.hw for s in found})
+    if not graded_hws:
+        return report
+    register_homework(graded_hws, gradebook)
+    with tempfile.TemporaryDirectory(prefix="dl-grade-") as tmp:
+        _, template = build_course(Path(tmp) / "template", graded_hws)
+        for sub in found:
+            workdir = Path(tmp) / "work"
+            result = grade_submission(sub.hw, sub.student, sub.notebook, template_db=template,
+                                      workdir=workdir, extra=extra, timeout=timeout)
+            if sub.note:
+                result.flags.append(sub.note)
+            import_result(result, gradebook, Path(course_dir))
+            report.results.append(result)
+            shutil.rmtree(workdir, ignore_errors=True)  # nothing of this student stays around
+    report.grades_csv, report.parts_csv = export_csv(gradebook, graded_hws, Path(out_dir),
+                                                     failed={(r.student, r.hw) for r in report.failed})
+    return report
+
+
+def export_csv(gradebook: Path, hws: list[str], out_dir: Path, *,
+               failed: set[tuple[str, str]] = frozenset()) -> tuple[Path, Path]:
+    """Write ``grades.csv`` (one row per student and homework) and ``parts.csv`` (per cell)."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    grades_path, parts_path = out_dir / "grades.csv", out_dir / "parts.csv"
+    with Gradebook(f"sqlite:///{Path(gradebook).resolve()}") as gb, \
+            open(grades_path, "w", newline="") as gf, open(parts_path, "w", newline="") as pf:
+        grades = csv.writer(gf)
+        parts = csv.writer(pf)
+        grades.writerow(["assignment", "student_id", "score", "max_score", "auto_score",
+                         "auto_max", "needs_manual_grade", "failed"])
+        parts.writerow(["assignment", "student_id", "notebook", "cell", "kind", "score",
+                        "max_score", "needs_manual_grade"])
+        for hw in hws:
+            for student in sorted(s.id for s in gb.students):
+                try:
+                    sub = gb.find_submission(hw, student)
+                except MissingEntry:
+                    continue
+                auto = auto_max = 0.0
+                for nb in sub.notebooks:
+                    answers = {c.name for c in nb.notebook.solution_cells}
+                    for g in sorted(nb.grades, key=lambda g: g.name):
+                        kind = "written" if g.name in answers else "autograded"
+                        if kind == "autograded":
+                            auto += g.score or 0.0
+                            auto_max += g.max_score
+                        parts.writerow([hw, student, nb.name, g.name, kind, _fmt(g.score),
+                                        _fmt(g.max_score), int(bool(g.needs_manual_grade))])
+                grades.writerow([hw, student, _fmt(sub.score), _fmt(sub.max_score), _fmt(auto),
+                                 _fmt(auto_max), int(bool(sub.needs_manual_grade)),
+                                 int((student, hw) in failed)])
+    return grades_path, parts_path
+
+
+@contextlib.contextmanager
+def _cwd(path: Path):
+    """Run in ``path`` so that nbgrader finds no stray nbgrader_config.py from the caller's cwd."""
+    old = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(old)
+
+
+def _fmt(value) -> str:
+    return "" if value is None else f"{float(value):g}"

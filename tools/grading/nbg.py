@@ -1,0 +1,113 @@
+"""nbgrader through its in-process Python API, with a wall-clock limit and loud failures.
+
+Every nbgrader call of the pipeline goes through :func:`run`, which turns nbgrader's
+``{'success': False, 'error': ..., 'log': ...}`` answers into an exception (nbgrader's CLI
+would exit 0 on a failed validation and keep stale grades after a failed autograde).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from traitlets.config import Config
+from traitlets.config.loader import PyFileConfigLoader
+
+from .paths import CONFIG_FILE, ensure_venv_on_path
+
+DEFAULT_TIMEOUT = 600.0
+
+
+class NbgraderFailure(RuntimeError):
+    """An nbgrader step failed; the message carries the step, error and log tail."""
+
+
+class WallClockTimeout(Exception):
+    """A step ran longer than its wall-clock budget."""
+
+
+@contextlib.contextmanager
+def wall_clock(seconds: float | None, what: str) -> Iterator[None]:
+    """Raise :class:`WallClockTimeout` in the main thread if the block outlasts ``seconds``.
+
+    nbgrader's per-cell ``Execute.timeout`` bounds each cell, not a whole notebook; this
+    bounds the whole step. Off the main thread (where signals cannot be used) it is a no-op.
+    """
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise WallClockTimeout(f"{what} took longer than {seconds:.0f} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def load_config(root: Path, *, db_path: Path | None = None, extra: Config | None = None) -> Config:
+    """The course's nbgrader config, re-pointed at the course copy ``root``.
+
+    Parameters
+    ----------
+    root : Path
+        Course directory to work in (has ``source/``, maybe ``submitted/``...).
+    db_path : Path, optional
+        Gradebook file; default ``root/gradebook.db``.
+    extra : Config, optional
+        Settings merged last (tests use it for short timeouts or an exchange root).
+    """
+    cfg = PyFileConfigLoader(CONFIG_FILE.name, path=str(CONFIG_FILE.parent)).load_config()
+    root = Path(root).resolve()
+    cfg.CourseDirectory.root = str(root)
+    cfg.CourseDirectory.db_url = f"sqlite:///{(db_path or root / 'gradebook.db').resolve()}"
+    cfg.NbGraderAPI.log_level = logging.WARNING
+    if extra is not None:
+        cfg.merge(extra)
+    return cfg
+
+
+def make_api(cfg: Config):
+    """An ``NbGraderAPI`` bound to the course directory named in ``cfg``."""
+    ensure_venv_on_path()
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    return NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
+
+
+def run(call: Callable[[], dict], what: str, *, timeout: float | None = DEFAULT_TIMEOUT,
+        check: bool = True) -> dict:
+    """Run one nbgrader API call under a wall-clock limit.
+
+    Parameters
+    ----------
+    call : callable
+        E.g. ``lambda: api.autograde("hw1", "alice", force=True)``.
+    what : str
+        Names the step in errors.
+    check : bool
+        Raise :class:`NbgraderFailure` when nbgrader reports failure.
+
+    Returns
+    -------
+    dict
+        nbgrader's answer: ``success`` (bool), ``log`` and, on failure, ``error``.
+    """
+    try:
+        with wall_clock(timeout, what):
+            result = call()
+    except WallClockTimeout as exc:
+        result = {"success": False, "error": str(exc), "log": ""}
+    if check and not result.get("success"):
+        tail = "\n".join(str(result.get("log", "")).splitlines()[-25:])
+        raise NbgraderFailure(f"{what} failed: {result.get('error', '')}\n--- log tail ---\n{tail}")
+    return result

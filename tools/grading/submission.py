@@ -1,0 +1,263 @@
+"""Grade ONE submission in a throwaway copy of the course, then import its scores.
+
+:func:`grade_submission` builds ``workdir/<student>-<hw>/`` holding only
+
+* ``source/<hw>/``: the homework's non-notebook files (no instructor notebook),
+* ``gradebook.db``: a copy of a template gradebook that knows the homework and no student,
+* ``submitted/<student>/<hw>/<hw>.ipynb``: this one submission,
+
+runs autograde and generate_feedback there, and reads the per-cell grades back. Student code
+can damage only that copy. :func:`import_result` then writes the scores into the real
+gradebook, replacing any earlier submission of the same student and homework, so a failed
+regrade never leaves a stale score behind.
+
+The execution step is a parameter (``executor``) so that a sandboxed runner (bubblewrap,
+resource limits) can replace :func:`autograde_in_process` without touching the rest.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from traitlets.config import Config
+
+from . import nbg
+from .paths import SOURCE_DIR, notebook_name
+from .release import stage_sources
+
+DEFAULT_SUBMISSION_TIMEOUT = 300.0
+
+
+@dataclass
+class CellScore:
+    """The grade of one graded cell (a test cell or a manually graded answer)."""
+
+    notebook: str
+    cell: str
+    score: float | None
+    max_score: float
+    needs_manual: bool
+    autograded: bool
+    comment: str = ""
+
+
+@dataclass
+class SubmissionResult:
+    """What grading one submission produced."""
+
+    hw: str
+    student: str
+    ok: bool
+    error: str = ""
+    cells: list[CellScore] = field(default_factory=list)
+    autograded_dir: Path | None = None
+    feedback_dir: Path | None = None
+    seconds: float = 0.0
+    flags: list[str] = field(default_factory=list)
+    log: str = ""
+
+    @property
+    def auto_score(self) -> float:
+        """Points earned on autograded cells (0 for a failed submission)."""
+        return sum(c.score or 0.0 for c in self.cells if c.autograded) if self.ok else 0.0
+
+    @property
+    def auto_max(self) -> float:
+        return sum(c.max_score for c in self.cells if c.autograded)
+
+    @property
+    def max_score(self) -> float:
+        return sum(c.max_score for c in self.cells)
+
+    def cell(self, name: str) -> CellScore:
+        """The score of the graded cell ``name`` (its grade_id)."""
+        for c in self.cells:
+            if c.cell == name:
+                return c
+        raise KeyError(name)
+
+
+Executor = Callable[[Path, str, str, Config, float], dict]
+
+
+def autograde_in_process(root: Path, hw: str, student: str, extra: Config | None,
+                         timeout: float) -> dict:
+    """Autograde ``student``'s ``hw`` in the course copy ``root`` with nbgrader's Python API."""
+    api = nbg.make_api(nbg.load_config(root, extra=extra))
+    return nbg.run(lambda: api.autograde(hw, student, force=True, create=True),
+                   f"autograde {hw} for {student}", timeout=timeout, check=False)
+
+
+def feedback_in_process(root: Path, hw: str, student: str, extra: Config | None,
+                        timeout: float) -> dict:
+    """generate_feedback (hidden tests stripped by the course config) in ``root``."""
+    api = nbg.make_api(nbg.load_config(root, extra=extra))
+    return nbg.run(lambda: api.generate_feedback(hw, student, force=True),
+                   f"generate_feedback {hw} for {student}", timeout=timeout, check=False)
+
+
+def stage_submission(workdir: Path, hw: str, student: str, notebook: Path,
+                     template_db: Path, *, source_dir: Path = SOURCE_DIR) -> Path:
+    """Create the throwaway course copy for one submission; return its root."""
+    root = Path(workdir) / f"{student}-{hw}"
+    if root.exists():
+        shutil.rmtree(root)
+    root.mkdir(parents=True)
+    stage_sources(root, [hw], notebooks=False, source_dir=source_dir)
+    shutil.copyfile(template_db, root / "gradebook.db")
+    dest = root / "submitted" / student / hw
+    dest.mkdir(parents=True)
+    shutil.copyfile(notebook, dest / notebook_name(hw))
+    return root
+
+
+def read_scores(root: Path, hw: str, student: str) -> list[CellScore]:
+    """Per-cell grades of ``student``'s ``hw`` from the gradebook of the copy ``root``."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        try:
+            submission = gb.find_submission(hw, student)
+        except MissingEntry:
+            return []
+        cells = []
+        for nb in submission.notebooks:
+            comments = {c.name: (c.auto_comment or "") for c in nb.comments}
+            answers = {cell.name for cell in nb.notebook.solution_cells}
+            for grade in nb.grades:
+                cells.append(CellScore(
+                    notebook=nb.name, cell=grade.name, score=grade.score,
+                    max_score=float(grade.max_score), needs_manual=bool(grade.needs_manual_grade),
+                    autograded=grade.name not in answers, comment=comments.get(grade.name, "")))
+        return sorted(cells, key=lambda c: (c.notebook, c.cell))
+
+
+def post_checks(cells: list[CellScore], root: Path, hw: str, student: str) -> list[str]:
+    """Flags for the instructor: impossible scores and manual scores nobody entered."""
+    from nbgrader.api import Gradebook
+
+    flags = [f"{c.cell}: score {c.score} exceeds its maximum {c.max_score}"
+             for c in cells if c.score is not None and c.score > c.max_score + 1e-9]
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        for s in gb.students:
+            if s.id != student:
+                flags.append(f"the grading gradebook gained a student {s.id!r}")
+        for nb in gb.find_submission(hw, student).notebooks if cells else []:
+            for grade in nb.grades:
+                if grade.manual_score is not None:
+                    flags.append(f"{grade.name}: a manual score appeared during autograding")
+    return flags
+
+
+def grade_submission(hw: str, student: str, notebook: Path, *, template_db: Path,
+                     workdir: Path, extra: Config | None = None, feedback: bool = True,
+                     timeout: float = DEFAULT_SUBMISSION_TIMEOUT,
+                     executor: Executor = autograde_in_process,
+                     source_dir: Path = SOURCE_DIR) -> SubmissionResult:
+    """Autograde one submission in its own throwaway course copy.
+
+    Parameters
+    ----------
+    hw, student : str
+        Homework name and student id.
+    notebook : Path
+        The submitted notebook.
+    template_db : Path
+        Gradebook that knows ``hw`` (from :func:`release.build_course`); it is copied.
+    workdir : Path
+        Where the copy is made (``workdir/<student>-<hw>``).
+    extra : Config, optional
+        nbgrader settings merged over the course config.
+    feedback : bool
+        Also write the feedback HTML (hidden tests stripped).
+    timeout : float
+        Wall-clock seconds for the autograde step.
+    executor : callable
+        Runs autograde in the copy; :func:`autograde_in_process` by default.
+
+    Returns
+    -------
+    SubmissionResult
+        ``ok`` is False when nbgrader could not grade the submission (corrupt notebook,
+        kernel death, timeout...); its autograded cells then count 0.
+    """
+    start = time.perf_counter()
+    root = stage_submission(workdir, hw, student, Path(notebook), template_db,
+                            source_dir=source_dir)
+    answer = executor(root, hw, student, extra, timeout)
+    autograded = root / "autograded" / student / hw
+    ok = bool(answer.get("success")) and (autograded / notebook_name(hw)).is_file()
+    cells = read_scores(root, hw, student)
+    result = SubmissionResult(hw=hw, student=student, ok=ok, cells=cells,
+                              error="" if ok else _short_error(answer),
+                              autograded_dir=autograded if ok else None,
+                              log=str(answer.get("log", "")))
+    if ok and feedback:
+        fb = feedback_in_process(root, hw, student, extra, timeout)
+        fb_dir = root / "feedback" / student / hw
+        if fb.get("success") and fb_dir.is_dir():
+            result.feedback_dir = fb_dir
+        else:
+            result.flags.append("feedback could not be generated: " + _short_error(fb))
+    result.flags.extend(post_checks(cells, root, hw, student))
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def _short_error(answer: dict) -> str:
+    text = str(answer.get("error") or "").strip() or str(answer.get("log", "")).strip()
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    interesting = [ln for ln in lines if "Error" in ln or "error" in ln or "took longer" in ln]
+    return (interesting or lines or ["unknown error"])[-1][:300]
+
+
+def import_result(result: SubmissionResult, gradebook: Path, course_dir: Path) -> None:
+    """Write one graded submission into the real gradebook and course folders.
+
+    Any earlier submission of this student for this homework is removed first (grades,
+    autograded notebook, feedback), so nothing stale survives a failed regrade. A failed
+    submission is imported with 0 on every autograded cell and flagged for manual review.
+    """
+    from nbgrader.api import Gradebook, MissingEntry
+
+    for step in ("autograded", "feedback"):
+        old = Path(course_dir) / step / result.student / result.hw
+        if old.exists():
+            shutil.rmtree(old)
+    with Gradebook(f"sqlite:///{Path(gradebook).resolve()}") as gb:
+        gb.update_or_create_student(result.student)
+        try:
+            gb.remove_submission(result.hw, result.student)
+        except MissingEntry:
+            pass
+        gb.add_submission(result.hw, result.student)
+        names = [c.cell for c in result.cells] or _graded_cell_names(gb, result.hw)
+        scores = {c.cell: c for c in result.cells}
+        for nb in gb.find_submission(result.hw, result.student).notebooks:
+            for grade in nb.grades:
+                if grade.name not in names:
+                    continue
+                got = scores.get(grade.name)
+                if result.ok and got is not None:
+                    grade.auto_score = got.score
+                    grade.needs_manual_grade = got.needs_manual
+                else:
+                    grade.auto_score = 0.0
+                    grade.needs_manual_grade = True
+                grade.manual_score = None
+            for comment in nb.comments:
+                got = scores.get(comment.name)
+                if got is not None and result.ok:
+                    comment.auto_comment = got.comment or None
+        gb.db.commit()
+    for step, src in (("autograded", result.autograded_dir), ("feedback", result.feedback_dir)):
+        if src is not None and src.is_dir():
+            shutil.copytree(src, Path(course_dir) / step / result.student / result.hw)
+
+
+def _graded_cell_names(gb, hw: str) -> list[str]:
+    return [cell.name for nb in gb.find_assignment(hw).notebooks for cell in nb.grade_cells]
