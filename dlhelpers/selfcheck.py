@@ -8,6 +8,7 @@ lesson still runs top to bottom while an exercise is unanswered.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -35,6 +36,8 @@ def _compare(answer, expected, rtol: float, atol: float) -> tuple[bool, str]:
     if isinstance(expected, (bool, np.bool_)):
         ok = isinstance(answer, (bool, np.bool_)) and bool(answer) == bool(expected)
         return ok, "" if ok else f"expected True or False, got {answer!r}."
+    if isinstance(answer, (str, bytes)):  # np.asarray("3", dtype=float) would parse it
+        return False, f"expected a number or array, got text {answer!r}."
     try:
         got = np.asarray(answer, dtype=float)
     except (TypeError, ValueError):
@@ -52,6 +55,28 @@ def _compare(answer, expected, rtol: float, atol: float) -> tuple[bool, str]:
     worst = np.unravel_index(np.argmax(np.abs(got - want)), want.shape)
     return False, (f"{int((~close).sum())} of {want.size} entries differ; the largest gap is "
                    f"{abs(got[worst] - want[worst]):.3g} at index {tuple(int(i) for i in worst)}.")
+
+
+def _fresh(args) -> tuple:
+    """A deep copy of one case's arguments (the originals if something cannot be copied)."""
+    try:
+        return copy.deepcopy(tuple(args))
+    except Exception:  # modules, open files and the like: share them
+        return tuple(args)
+
+
+def _compare_outputs(got, want, rtol: float, atol: float) -> tuple[bool, str]:
+    """Like _compare, but a reference returning a tuple is compared output by output."""
+    if not isinstance(want, tuple):
+        return _compare(got, want, rtol, atol)
+    if not isinstance(got, tuple) or len(got) != len(want):
+        what = f"a tuple of {len(got)}" if isinstance(got, tuple) else type(got).__name__
+        return False, f"expected a tuple of {len(want)} outputs, got {what}."
+    for k, (g, w) in enumerate(zip(got, want, strict=True), start=1):
+        ok, why = _compare(g, w, rtol, atol)
+        if not ok:
+            return False, f"output {k} of {len(want)}: {why}"
+    return True, ""
 
 
 def check(answer, expected, *, name: str = "your answer", rtol: float = 1e-6,
@@ -86,19 +111,22 @@ def check_function(fn: Callable | None, reference: Callable, cases: Sequence[tup
                    hint: str | None = None) -> bool:
     """Call ``fn`` and ``reference`` on each tuple of arguments in ``cases`` and compare.
 
-    Exceptions raised by ``fn`` are caught and reported, so a lesson keeps running.
+    Exceptions raised by ``fn`` are caught and reported, so a lesson keeps running. Each call
+    gets its own deep copy of the arguments, so a function that updates an array in place
+    cannot change what the other one sees. When ``reference`` returns a tuple (such as
+    ``(loss, grad)``), ``fn`` must return a tuple of the same length, compared item by item.
     """
     if fn is None or fn is Ellipsis:
         return check(None, 0, name=name)
     for i, args in enumerate(cases, start=1):
-        want = reference(*args)
+        want = reference(*_fresh(args))
         try:
-            got = fn(*args)
+            got = fn(*_fresh(args))
         except NotImplementedError:
             return _report(False, name, "it still raises NotImplementedError: fill in the body.", None)
         except Exception as exc:  # the learner's bug, reported in words
             return _report(False, name, f"case {i} raised {type(exc).__name__}: {exc}", hint)
-        ok, why = _compare(got, want, rtol, atol)
+        ok, why = _compare_outputs(got, want, rtol, atol)
         if not ok:
             return _report(False, name, f"case {i}: {why}", hint)
     return _report(True, name, f"all {len(cases)} cases match.", None)
