@@ -57,12 +57,13 @@ def test_affine_matches_torch_linear(torch, n, d, m, seed):
 
 
 def test_affine_lecture_scores():
-    # Lecture's 4-pixel, 3-class example, written with w as (D, K) = the slide's W transposed.
-    W = np.array([[0.2, -0.5, 0.1, 2.0], [1.5, 1.3, 2.1, 0.0], [0.0, 0.25, 0.2, -0.3]])
+    # Lecture's 4-pixel, 3-class example in the course layout: w is (D, K), the slide's W
+    # transposed, so column k holds class k's weights.
+    w = np.array([[0.2, 1.5, 0.0], [-0.5, 1.3, 0.25], [0.1, 2.1, 0.2], [2.0, 0.0, -0.3]])
     x = np.array([[56.0, 231.0, 24.0, 2.0]])
     b = np.array([1.1, 3.2, -1.2])
-    out, _ = nn.affine_forward(x, W.T, b)
-    by_hand = [sum(W[k, j] * x[0, j] for j in range(4)) + b[k] for k in range(3)]
+    out, _ = nn.affine_forward(x, w, b)
+    by_hand = [sum(w[j, k] * x[0, j] for j in range(4)) + b[k] for k in range(3)]
     np.testing.assert_allclose(out[0], by_hand, rtol=1e-14)
 
 

@@ -184,14 +184,13 @@ def test_cross_entropy_is_exact_at_huge_logits():
 
 
 def test_hinge_lecture_example():
-    # Rows are classes (cat, car, frog), columns images; image i's true class is i.
-    table = np.array([[3.2, 1.3, 2.2], [5.1, 4.9, 2.5], [-1.7, 2.0, -3.1]])
+    # One row per image (scores for cat, car, frog); image i's true class is i.
+    scores = np.array([[3.2, 5.1, -1.7], [1.3, 4.9, 2.0], [2.2, 2.5, -3.1]])
     per_image = []
-    for i in range(3):
-        s = table[:, i]
-        per_image.append(sum(max(0.0, s[j] - s[i] + 1.0) for j in range(3) if j != i))
+    for i, row in enumerate(scores):
+        per_image.append(sum(max(0.0, row[j] - row[i] + 1.0) for j in range(3) if j != i))
     np.testing.assert_allclose(per_image, [2.9, 0.0, 12.9], atol=1e-12)
-    loss, _ = nn.multiclass_hinge(table.T, [0, 1, 2])
+    loss, _ = nn.multiclass_hinge(scores, [0, 1, 2])
     assert loss == pytest.approx(np.mean(per_image), rel=1e-14)
 
 
