@@ -286,7 +286,7 @@ def assert_no_loops(fn, name: str, *, forbidden_calls: Sequence[str] = ()) -> No
                for ins in dis.get_instructions(part)):
             raise GradingError(f"{name} must not use a Python loop (for, while or a "
                                "comprehension): express it with array operations.")
-        used = set(part.co_names) & set(forbidden_calls)
+        used = (set(part.co_names) | set(part.co_freevars)) & set(forbidden_calls)
         if used:
             raise GradingError(f"{name} calls {', '.join(sorted(used))}; the vectorized version "
                                "must do the work itself.")
@@ -356,7 +356,7 @@ def _is_dlhelpers_file(filename: str) -> bool:
 
 # --------------------------------------------------------------------------- delegation
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _raiser_code(qualname: str, nfree: int) -> types.CodeType:
     """Code object that raises PermissionError naming ``qualname``; ``nfree`` free variables.
 
