@@ -122,3 +122,109 @@ def show_array(values, *, ax=None, title: str | None = None, fmt: str = "{:g}",
         ax.set_yticks([])
     ax.set_title(title if title is not None else f"shape {arr.shape}")
     return ax
+
+
+def _check_image(image, name: str = "image") -> np.ndarray:
+    arr = as_float_array(image, name, ndim=2)
+    if min(arr.shape) < 4:
+        raise ValueError(f"{name} must be at least 4x4 pixels; got shape {arr.shape}")
+    return arr
+
+
+def challenge_variants(image, same_class_example, *, seed: int = 0) -> dict[str, np.ndarray]:
+    """Six changes to a grey-scale image that keep its label but move its pixels a lot.
+
+    Parameters
+    ----------
+    image : array, shape (H, W)
+        Ink as large values on a zero background (MNIST or digits layout).
+    same_class_example : array, shape (H, W)
+        A different image of the same class, shown as "intra-class variation".
+    seed : int
+        Seeds the random background clutter.
+
+    Returns
+    -------
+    dict
+        Keys ``"original"``, ``"viewpoint"``, ``"illumination"``, ``"deformation"``,
+        ``"occlusion"``, ``"background clutter"``, ``"intra-class variation"``; each value an
+        array of shape (H, W) clipped to the range of ``image``.
+    """
+    from scipy import ndimage  # imported here: only this picture needs scipy
+
+    img = _check_image(image)
+    other = _check_image(same_class_example, "same_class_example")
+    if other.shape != img.shape:
+        raise ValueError(f"same_class_example must have the image's shape {img.shape}; got {other.shape}")
+    top = float(img.max()) or 1.0
+    h, w = img.shape
+    rng = np.random.default_rng(check_int(seed, "seed", minimum=0))
+    # viewpoint: the camera tilts, so the digit turns
+    turned = ndimage.rotate(img, 35, reshape=False, order=1)
+    # illumination: dim light that fades from left to right
+    lit = img * np.linspace(0.9, 0.15, w)[None, :]
+    # deformation: a shear bends the strokes
+    shear = np.array([[1.0, 0.0], [0.45, 1.0]])
+    centre = np.array([h / 2, w / 2])
+    bent = ndimage.affine_transform(img, shear, offset=centre - shear @ centre, order=1)
+    # occlusion: a solid block hides part of the middle
+    hidden = img.copy()
+    hidden[h // 3: h // 2 + 1, w // 4: w // 2 + 2] = top
+    # background clutter: random strokes of ink behind the digit
+    clutter = np.zeros_like(img)
+    for _ in range(6):
+        r0, c0 = rng.integers(0, h), rng.integers(0, w)
+        dr, dc = rng.normal(size=2)
+        steps = np.arange(-h // 3, h // 3)
+        rows = np.clip(np.round(r0 + dr * steps / 2).astype(int), 0, h - 1)
+        cols = np.clip(np.round(c0 + dc * steps / 2).astype(int), 0, w - 1)
+        clutter[rows, cols] = 0.6 * top
+    busy = np.maximum(img, ndimage.uniform_filter(clutter, 2) * 2)
+    variants = {"original": img, "viewpoint": turned, "illumination": lit, "deformation": bent,
+                "occlusion": hidden, "background clutter": busy, "intra-class variation": other}
+    return {name: np.clip(v, 0.0, top) for name, v in variants.items()}
+
+
+def same_distance_variants(image, *, shift: int = 1) -> tuple[dict[str, np.ndarray], float]:
+    """Shifted, darkened and occluded copies of ``image``, all at one L2 distance from it.
+
+    The shift fixes the distance ``d``; darkening multiplies by ``1 - d / ||image||``; the
+    occluding square (the smallest centred one that can) gets the constant value ``v`` that
+    solves ``sum_p (v - image_p)^2 = d^2`` over its pixels.
+
+    Parameters
+    ----------
+    image : array, shape (H, W)
+        Ink as large values on a zero background; its border columns should be blank so the
+        shift moves the digit without wrapping ink around.
+    shift : int
+        Pixels to move the image to the right, >= 1.
+
+    Returns
+    -------
+    variants : dict with keys ``"shifted"``, ``"darkened"``, ``"occluded"``, arrays (H, W)
+    distance : float
+        The common L2 distance ``d`` from ``image``.
+    """
+    img = _check_image(image)
+    shift = check_int(shift, "shift", minimum=1)
+    shifted = np.roll(img, shift, axis=1)
+    d = float(np.linalg.norm(shifted - img))
+    norm = float(np.linalg.norm(img))
+    if not 0 < d < norm:
+        raise ValueError(f"shift={shift} moves the image by L2 distance {d:.3g}, which darkening "
+                         f"cannot match (the image's own norm is {norm:.3g}); try a smaller shift")
+    h, w = img.shape
+    top = float(img.max())
+    for side in range(2, min(h, w) + 1):
+        r, c = (h - side) // 2, (w - side) // 2
+        patch = img[r:r + side, c:c + side]
+        n, s, q = patch.size, patch.sum(), (patch ** 2).sum()
+        disc = s * s - n * (q - d * d)
+        if disc >= 0 and (s + np.sqrt(disc)) / n <= top:
+            occluded = img.copy()
+            occluded[r:r + side, c:c + side] = (s + np.sqrt(disc)) / n
+            break
+    else:  # pragma: no cover - only for images with almost no ink
+        raise ValueError("no centred square can occlude this image at the shift's distance")
+    return {"shifted": shifted, "darkened": img * (1 - d / norm), "occluded": occluded}, d
