@@ -106,7 +106,8 @@ def numerical_gradient_array(f: Callable, x: np.ndarray, dout, h: float = 1e-5) 
     Parameters
     ----------
     f : callable
-        ``f(x) -> ndarray`` of the same shape as ``dout`` (e.g. ``lambda x: layer(x)[0]``).
+        ``f(x) -> ndarray`` of the same shape as ``dout``; a tuple such as a layer's
+        ``(out, cache)`` counts as its first item, so ``lambda v: nn.relu_forward(v)`` works.
     x : float64 ndarray, any shape
     dout : array, the shape of ``f(x)``
         The upstream gradient.
@@ -121,6 +122,8 @@ def numerical_gradient_array(f: Callable, x: np.ndarray, dout, h: float = 1e-5) 
     dout = as_float_array(dout, "dout")
 
     def read(out):
+        if isinstance(out, tuple) and out:  # a layer's (out, cache)
+            out = out[0]
         out = np.asarray(out, dtype=np.float64)
         check_same_shape(out, dout, "f(x)", "dout")
         return out

@@ -54,6 +54,9 @@ def test_numerical_gradient_array_is_the_gradient_of_the_weighted_sum():
     dout = np.array([[1.0, 2.0], [-3.0, 0.5]])
     num = numerical_gradient_array(lambda v: np.exp(v), x, dout)
     np.testing.assert_allclose(num, np.exp(x) * dout, rtol=1e-9)
+    # A layer's (out, cache) pair counts as out.
+    num = numerical_gradient_array(lambda v: (np.exp(v), "cache"), x, dout)
+    np.testing.assert_allclose(num, np.exp(x) * dout, rtol=1e-9)
     # Output shape may differ from x's: a row sum, D -> 1.
     num = numerical_gradient_array(lambda v: v.sum(axis=1), x, np.array([2.0, -1.0]))
     np.testing.assert_allclose(num, [[2.0, 2.0], [-1.0, -1.0]], rtol=1e-9)
