@@ -10,7 +10,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+from dlhelpers.plots import descent as dplots  # noqa: E402
 from dlhelpers.plots import losses as lplots  # noqa: E402
+from dlhelpers.widgets import descent as dwidgets  # noqa: E402
 from dlhelpers.widgets import losses as lwidgets  # noqa: E402
 
 
@@ -26,7 +28,7 @@ def _labelled(ax):
 
 # ------------------------------------------------------------------ lesson 03: losses
 def test_score_losses_match_hand_computation():
-    # hinge by hand: max(0, 5.1 - 3.2 + 1) + max(0, -1.7 - 3.2 + 1) = 2.9
+    # by hand: car leads cat by 1.9, plus the margin of 1 gives 2.9; frog is far behind (0)
     out = lwidgets.score_losses([3.2, 5.1, -1.7], 0)
     assert out["hinge"] == pytest.approx(2.9)
     assert out["squared_hinge"] == pytest.approx(2.9 ** 2)
@@ -109,5 +111,132 @@ def test_probabilities_panel_sums_to_one():
     lambda: lplots.plot_outlier_effect([[0.1]], [1.0]),
 ])
 def test_loss_plots_reject_bad_input(call):
+    with pytest.raises(ValueError):
+        call()
+
+
+# ------------------------------------------------------ lessons 04-05: gradient descent
+def test_gd_on_quadratic_matches_the_closed_form():
+    # on 0.5 * a * x^2 each step multiplies x by (1 - lr * a)
+    path = dwidgets.gd_on_quadratic([[2.0]], [3.0], lr=0.1, steps=5)
+    np.testing.assert_allclose(path[:, 0], 3.0 * 0.8 ** np.arange(6))
+    path2 = dwidgets.gd_on_quadratic(np.diag([1.0, 10.0]), [1.0, 1.0], lr=0.15, steps=3)
+    np.testing.assert_allclose(path2[-1], [0.85 ** 3, (-0.5) ** 3])
+
+
+def test_gd_on_quadratic_marks_divergence_with_nan():
+    path = dwidgets.gd_on_quadratic([[1.0]], [1.0], lr=3.0, steps=100)   # factor -2 per step
+    assert np.isnan(path[-1, 0]) and np.isfinite(path[10, 0])
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"hessian": [[1.0, 2.0], [0.0, 1.0]], "start": [1.0, 1.0]},      # not symmetric
+    {"hessian": [[1.0]], "start": [1.0, 1.0]},                        # shape mismatch
+    {"hessian": [[1.0]], "start": [1.0], "lr": -0.1},                 # negative step
+])
+def test_gd_on_quadratic_rejects_bad_input(kwargs):
+    args = {"lr": 0.1, "steps": 3} | kwargs
+    with pytest.raises(ValueError):
+        dwidgets.gd_on_quadratic(**args)
+
+
+def test_step_size_explorer_readout_and_figure_follow_the_slider():
+    box = dwidgets.step_size_explorer(lr=0.15, steps=20)
+    assert box.readout["lr_limit_2d"] == pytest.approx(0.2)
+    assert not box.readout["diverged_2d"]
+    assert box.readout["final_2d"] < 0.05
+    box.lr.value = 0.25                     # above 2 / 10: the steep direction blows up
+    assert box.readout["diverged_2d"] and not box.readout["diverged_1d"]
+    line = box.figure.axes[1].get_lines()[0]
+    assert abs(line.get_ydata()[-1]) > 1.0 or np.isnan(line.get_ydata()[-1])
+
+
+def test_logistic_loss_at_zero_weights_is_log_2():
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    y = np.arange(20) % 2
+    assert dwidgets.logistic_loss(np.zeros(4), X, y) == pytest.approx(np.log(2))
+
+
+def test_train_logistic_full_batch_equals_hand_written_gradient_descent():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(30, 2))
+    y = (X[:, 0] + 0.5 * X[:, 1] > 0).astype(int)
+    w, losses = dwidgets.train_logistic(X, y, lr=0.5, epochs=5, batch_size=30)
+    w_ref = np.zeros(3)
+    A = np.hstack([X, np.ones((30, 1))])
+    for _ in range(5):
+        p = 1 / (1 + np.exp(-A @ w_ref))
+        w_ref -= 0.5 * A.T @ (p - y) / 30
+    np.testing.assert_allclose(w, w_ref)
+    assert np.all(np.diff(losses) < 0)
+
+
+def test_mini_batches_beat_full_batch_after_equal_epochs():
+    rng = np.random.default_rng(2)
+    X = np.vstack([rng.normal(-1.5, 1.0, size=(200, 2)), rng.normal(1.5, 1.0, size=(200, 2))])
+    y = np.repeat([0, 1], 200)
+    _, mini = dwidgets.train_logistic(X, y, lr=0.1, epochs=10, batch_size=16)
+    _, full = dwidgets.train_logistic(X, y, lr=0.1, epochs=10, batch_size=400)
+    assert mini[-1] < full[-1]
+
+
+def test_train_logistic_rejects_bad_labels_and_shapes():
+    X = np.zeros((4, 2))
+    with pytest.raises(ValueError):
+        dwidgets.train_logistic(X, [0, 1, 2, 1], lr=0.1, epochs=1, batch_size=2)
+    with pytest.raises(ValueError):
+        dwidgets.train_logistic(X, [0, 1, 1, 0], lr=0.1, epochs=1, batch_size=2, w0=np.zeros(2))
+    with pytest.raises(TypeError):
+        dwidgets.train_logistic(X, [0, 1, 1, 0], lr=0.1, epochs=1.5, batch_size=2)
+
+
+def test_batch_size_explorer_reports_steps_and_losses():
+    rng = np.random.default_rng(3)
+    X = np.vstack([rng.normal(-1, 1, size=(50, 2)), rng.normal(1, 1, size=(50, 2))])
+    y = np.repeat([0, 1], 50)
+    box = dwidgets.batch_size_explorer(X, y, batch_sizes=(1, 10, 100), lr=0.1, epochs=5)
+    assert box.readout["steps_per_epoch"] == 100       # default: the first size offered (1)
+    box.batch_size.value = 10
+    assert box.readout["steps_per_epoch"] == 10
+    first = box.readout["final_loss"]
+    box.epochs.value = 20
+    assert box.readout["final_loss"] < first
+    assert len(box.figure.axes[0].get_lines()[0].get_ydata()) == 20
+
+
+def test_descent_plots_are_labelled_and_hold_the_data():
+    ax = dplots.plot_loss_curves({"a": [3.0, 2.0, 1.0], "b": [1.0, np.nan, np.inf]})
+    assert _labelled(ax)
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), [3.0, 2.0, 1.0])
+    ax = dplots.plot_path_1d(lambda x: x ** 2, [2.0, 1.0, 0.5])
+    assert _labelled(ax)
+    ax = dplots.plot_contour_paths(lambda p: p[..., 0] ** 2 + p[..., 1] ** 2,
+                                   {"run": [[1.0, 1.0], [0.5, 0.5]]}, mark={"min": (0, 0)})
+    assert _labelled(ax)
+    ax = dplots.plot_error_vs_h([1e-3, 1e-2], {"fwd": [1e-6, 1e-5]})
+    assert _labelled(ax) and ax.get_xscale() == "log"
+
+
+def test_grid_values_vectorized_and_pointwise_agree():
+    def vectorized(p):
+        return p[..., 0] * 2 + p[..., 1]
+
+    def pointwise(p):
+        return float(p[0] * 2 + p[1])
+
+    _, _, a = dplots.grid_values(vectorized, (-1, 1), (0, 2), n=5)
+    _, _, b = dplots.grid_values(pointwise, (-1, 1), (0, 2), n=5)
+    np.testing.assert_allclose(a, b)
+    assert a[0, -1] == pytest.approx(2.0)               # x = 1, y = 0
+
+
+@pytest.mark.parametrize("call", [
+    lambda: dplots.plot_loss_curves({}),
+    lambda: dplots.plot_path_1d(lambda x: x, [0.0], xlim=(1.0, 0.0)),
+    lambda: dplots.plot_contour_paths(lambda p: 0.0, {"bad": [1.0, 2.0, 3.0]}),
+    lambda: dplots.plot_error_vs_h([0.0, 1.0], {"e": [1.0, 1.0]}),
+    lambda: dplots.plot_error_vs_h([1.0, 2.0], {"e": [1.0]}),
+])
+def test_descent_plots_reject_bad_input(call):
     with pytest.raises(ValueError):
         call()

@@ -1,0 +1,192 @@
+"""Pictures for lessons 04 and 05 (gradient descent and SGD).
+
+Each function draws on a given ``ax`` (or a new figure) and returns the axes it drew on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from dlhelpers._checks import as_float_array, check_int
+from dlhelpers.plots import COLORS
+
+# Path colours: the palette without its pale yellow, which vanishes on a white background.
+_PATH_COLORS = [COLORS[i] for i in (3, 0, 2, 4, 5, 1, 7)]
+
+
+def _new_axes(ax):
+    if ax is not None:
+        return ax
+    _, ax = plt.subplots()
+    return ax
+
+
+def _check_range(lim, name: str) -> tuple[float, float]:
+    arr = as_float_array(lim, name, ndim=1)
+    if arr.shape != (2,) or arr[1] <= arr[0]:
+        raise ValueError(f"{name} must be (low, high) with low < high; got {tuple(arr)}")
+    return float(arr[0]), float(arr[1])
+
+
+def plot_loss_curves(curves: Mapping[str, np.ndarray], ax=None, logy: bool = True,
+                     xlabel: str = "epoch", ylabel: str = "loss", title: str = "Loss curves"):
+    """One line per named loss history.
+
+    Parameters
+    ----------
+    curves : mapping label -> array-like of shape (T,)
+        Loss values; NaN/inf are allowed (a diverging run) and are simply not drawn.
+    logy : bool
+        Log-scale loss axis (the usual choice: losses shrink by orders of magnitude).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    if not curves:
+        raise ValueError("curves must hold at least one named history; got an empty mapping")
+    ax = _new_axes(ax)
+    for i, (label, values) in enumerate(curves.items()):
+        v = as_float_array(values, f"curves[{label!r}]", ndim=1, allow_nan=True)
+        ax.plot(np.arange(1, v.shape[0] + 1), v, label=label, color=COLORS[i % len(COLORS)])
+    if logy:
+        ax.set_yscale("log")
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    ax.legend()
+    return ax
+
+
+def plot_path_1d(f: Callable[[np.ndarray], np.ndarray], path, xlim=(-3.0, 3.0), ax=None,
+                 label: str = "iterates", title: str = "Gradient descent in one dimension",
+                 color: str | None = None, show_function: bool = True):
+    """A 1-D function and the points a descent visited, joined in order.
+
+    Parameters
+    ----------
+    f : callable
+        Vectorized: maps an array of x values, shape (M,), to f(x), shape (M,).
+    path : array-like, shape (T,)
+        The iterates x_0, x_1, ...
+    xlim : (low, high)
+    color : str, optional
+        Colour of the path (several paths on one axes: pass a different one each time).
+    show_function : bool
+        Draw the curve of ``f`` (turn off when adding a second path to the same axes).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    p = as_float_array(path, "path", ndim=1, allow_nan=True)
+    lo, hi = _check_range(xlim, "xlim")
+    ax = _new_axes(ax)
+    if show_function:
+        xs = np.linspace(lo, hi, 400)
+        ax.plot(xs, f(xs), color="gray", lw=1.5, label="f(x)")
+    shown = p[np.isfinite(p) & (p >= lo) & (p <= hi)]
+    color = COLORS[3] if color is None else color
+    ax.plot(shown, f(shown), "o-", ms=4, lw=1, color=color, label=label)
+    if shown.size:
+        ax.plot(shown[:1], f(shown[:1]), "s", ms=8, color=color, mec="black")
+    ax.set(title=title, xlabel="x", ylabel="f(x)")
+    ax.legend()
+    return ax
+
+
+def grid_values(f: Callable[[np.ndarray], float], xlim, ylim, n: int = 80):
+    """Evaluate a function of a 2-vector on an n x n grid.
+
+    ``f`` is first called once on the whole grid, shape (n, n, 2); if it does not return an
+    (n, n) array (it only understands single points), it is called point by point.
+
+    Returns
+    -------
+    xs : (n,), ys : (n,), values : (n, n) with ``values[i, j] = f([xs[j], ys[i]])``
+    """
+    n = check_int(n, "n", minimum=2)
+    xs = np.linspace(*_check_range(xlim, "xlim"), n)
+    ys = np.linspace(*_check_range(ylim, "ylim"), n)
+    points = np.stack(np.meshgrid(xs, ys), axis=-1)
+    try:
+        values = np.asarray(f(points), dtype=float)
+    except (TypeError, ValueError):
+        values = None
+    if values is None or values.shape != (n, n):
+        values = np.array([[float(f(p)) for p in row] for row in points])
+    return xs, ys, values
+
+
+def plot_contour_paths(f: Callable[[np.ndarray], float], paths: Mapping[str, np.ndarray],
+                       xlim=(-3.0, 3.0), ylim=(-3.0, 3.0), ax=None, levels: int = 25,
+                       log_levels: bool = True, title: str = "Paths on the loss surface",
+                       mark: Mapping[str, tuple[float, float]] | None = None):
+    """Contours of a 2-D function with one or more optimizer paths on top.
+
+    Parameters
+    ----------
+    f : callable
+        Maps a point, shape (2,), to a float.
+    paths : mapping label -> array-like of shape (T, 2)
+        Iterates in order; points outside the view (a divergent run) are clipped.
+    log_levels : bool
+        Space contour levels geometrically (good when the function spans decades).
+    mark : mapping label -> (x, y), optional
+        Special points (a minimum, a saddle) drawn as stars.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    xs, ys, z = grid_values(f, xlim, ylim)
+    ax = _new_axes(ax)
+    if log_levels:
+        shift = z.min()
+        lv = shift + np.geomspace(1e-3 * (z.max() - shift) + 1e-12, z.max() - shift, levels)
+    else:
+        lv = np.linspace(z.min(), z.max(), levels)
+    ax.contour(xs, ys, z, levels=lv, colors="gray", linewidths=0.7, alpha=0.8)
+    for i, (label, path) in enumerate(paths.items()):
+        p = as_float_array(path, f"paths[{label!r}]", ndim=2, allow_nan=True)
+        if p.shape[1] != 2:
+            raise ValueError(f"paths[{label!r}] must have shape (T, 2); got {p.shape}")
+        color = _PATH_COLORS[i % len(_PATH_COLORS)]
+        ax.plot(p[:, 0], p[:, 1], "o-", ms=2.5, lw=1.2, color=color, label=label)
+        ax.plot(p[0, 0], p[0, 1], "s", ms=6, color=color, mec="black")
+    for label, (mx, my) in (mark or {}).items():
+        ax.plot(mx, my, "*", ms=14, color="black", label=label)
+    ax.set_xlim(xs[0], xs[-1])
+    ax.set_ylim(ys[0], ys[-1])
+    ax.set(title=title, xlabel=r"$w_1$", ylabel=r"$w_2$")
+    ax.legend(loc="upper right", fontsize=9)
+    return ax
+
+
+def plot_error_vs_h(hs, errors: Mapping[str, np.ndarray], ax=None,
+                    title: str = "Finite-difference error against step h"):
+    """Log-log plot of the error of derivative estimates against the step ``h``.
+
+    Parameters
+    ----------
+    hs : array-like, shape (M,), all > 0
+    errors : mapping label -> array-like of shape (M,)
+        Absolute errors; zeros (an exact hit) are drawn at the bottom of the axis.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    h = as_float_array(hs, "hs", ndim=1)
+    if np.any(h <= 0):
+        raise ValueError("hs must all be > 0 (they go on a log axis)")
+    ax = _new_axes(ax)
+    for i, (label, err) in enumerate(errors.items()):
+        e = as_float_array(err, f"errors[{label!r}]", ndim=1)
+        if e.shape != h.shape:
+            raise ValueError(f"errors[{label!r}] must have shape {h.shape} like hs; got {e.shape}")
+        ax.loglog(h, np.maximum(e, 1e-17), "o-", ms=3, label=label, color=COLORS[i % len(COLORS)])
+    ax.set(title=title, xlabel="step h", ylabel="|estimate - true derivative|")
+    ax.legend()
+    return ax
