@@ -1,0 +1,114 @@
+"""Plots and widgets of lessons 09-11 (backpropagation, initialization, batch norm)."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from dlhelpers.plots.initialization import plot_layer_distributions, plot_layer_std  # noqa: E402
+from dlhelpers.widgets.initialization import init_scale_explorer, propagate  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+# --- lesson 10: initialization ----------------------------------------------------------
+
+def test_propagate_matches_a_hand_written_loop():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((5, 8))
+    ws = [rng.standard_normal((8, 8)), rng.standard_normal((8, 3))]
+    out = propagate(x, ws, gain=0.7, activation="tanh")
+    h1 = np.tanh(x @ (0.7 / np.sqrt(8) * ws[0]))
+    h2 = np.tanh(h1 @ (0.7 / np.sqrt(8) * ws[1]))
+    assert [o.shape for o in out] == [(5, 8), (5, 3)]
+    np.testing.assert_allclose(out[1], h2, rtol=1e-12)
+
+
+def test_propagate_he_gain_keeps_the_second_moment_of_relu_layers():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((64, 1024))
+    ws = [rng.standard_normal((1024, 1024)) for _ in range(4)]
+    out = propagate(x, ws, gain=np.sqrt(2), activation="relu")
+    # E[relu(z)^2] = Var(z) / 2 and Var(z) = 2 E[h^2]: the mean square stays at E[x^2] = 1.
+    # Sampling noise compounds with depth, hence 20%; Xavier's halving is far outside it.
+    np.testing.assert_allclose([np.mean(h**2) for h in out], 1.0, rtol=0.2)
+    out_x = propagate(x, ws, gain=1.0, activation="relu")
+    np.testing.assert_allclose([np.mean(h**2) for h in out_x], 0.5 ** np.arange(1, 5), rtol=0.2)
+
+
+@pytest.mark.parametrize("kwargs, error", [
+    ({"activation": "sigmoid"}, ValueError),
+    ({"gain": 0.0}, ValueError),
+    ({"gain": "big"}, TypeError),
+])
+def test_propagate_rejects_bad_arguments(kwargs, error):
+    args = {"x": np.ones((2, 3)), "weights": [np.ones((3, 3))], "gain": 1.0, "activation": "tanh"}
+    args.update(kwargs)
+    with pytest.raises(error):
+        propagate(**args)
+
+
+def test_propagate_names_a_weight_of_the_wrong_shape():
+    with pytest.raises(ValueError, match=r"weights\[1\].*\(3, any\)"):
+        propagate(np.ones((2, 3)), [np.ones((3, 3)), np.ones((4, 3))], 1.0, "relu")
+
+
+def test_init_explorer_reacts_to_its_controls():
+    box = init_scale_explorer(width=128, depth=4, seed=0)
+    assert set(box.controls) == {"activation", "gain"}
+    assert box.layer_stds.shape == (4,)
+    assert np.all(np.diff(box.layer_stds) < 0)          # tanh at gain 1 shrinks slowly
+    before = box.readout.value
+    box.controls["gain"].value = 0.2
+    assert box.layer_stds[-1] < 0.01                     # collapsed
+    assert box.readout.value != before
+    box.controls["gain"].value = 5.0
+    assert box.saturated > 0.5                           # tanh pinned at +-1
+    box.controls["activation"].value = "relu"
+    box.controls["gain"].value = np.sqrt(2)
+    assert 0.4 < box.saturated < 0.6                     # about half of ReLU outputs are 0
+    titles = [ax.get_title() for ax in box.figure.axes]
+    assert "spread per layer" in titles
+    assert box.children[-1].value[:4] == b"\x89PNG"
+
+
+def test_init_explorer_rejects_bad_sizes():
+    with pytest.raises(ValueError):
+        init_scale_explorer(width=1)
+    with pytest.raises(TypeError):
+        init_scale_explorer(depth=2.5)
+
+
+def test_plot_layer_distributions_draws_one_step_line_per_layer():
+    acts = [np.linspace(-1, 1, 100).reshape(10, 10) * s for s in (1.0, 0.5, 0.25)]
+    ax = plot_layer_distributions(acts, title="demo", value_range=(-1, 1), bins=10)
+    assert ax.get_title() == "demo" and ax.get_xlabel() and ax.get_ylabel()
+    steps = ax.patches
+    assert len(steps) == 3 and ax.get_legend() is not None
+    # Each histogram holds fractions of its layer's values, so its heights sum to 1.
+    for patch in steps:
+        np.testing.assert_allclose(patch.get_data().values.sum(), 1.0)
+
+
+def test_plot_layer_distributions_rejects_bad_input():
+    with pytest.raises(ValueError):
+        plot_layer_distributions([], title="x")
+    with pytest.raises(ValueError):
+        plot_layer_distributions([np.array([1.0, np.nan])], title="x")
+
+
+def test_plot_layer_std_has_labels_and_refuses_zero_on_log_axis():
+    ax = plot_layer_std({"a": [1.0, 0.5, 0.25]}, title="spread")
+    assert ax.get_title() == "spread" and ax.get_yscale() == "log"
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [1.0, 0.5, 0.25])
+    with pytest.raises(ValueError, match="log"):
+        plot_layer_std({"a": [1.0, 0.0]}, title="spread")
+    with pytest.raises(ValueError):
+        plot_layer_std({}, title="spread")
