@@ -14,7 +14,7 @@ from pathlib import Path
 from traitlets.config import Config
 
 from . import nbg
-from .paths import ARTIFACTS, COURSE_DIR, homework_names, notebook_name
+from .paths import ARTIFACTS, COURSE_DIR, SOURCE_DIR, homework_names, notebook_name
 from .release import build_course, register_homework
 from .submission import SubmissionResult, grade_submission, import_result
 
@@ -125,27 +125,36 @@ def collect_zip(zip_path: Path, hw: str, dest: Path, *, regexp: str = DEFAULT_ZI
 def grade_folder(submissions_dir: Path, hws: list[str] | None = None, *,
                  course_dir: Path = COURSE_DIR, out_dir: Path = ARTIFACTS / "grades",
                  extra: Config | None = None, timeout: float = 300.0,
-                 gradebook: Path | None = None) -> BatchReport:
+                 gradebook: Path | None = None, template_db: Path | None = None,
+                 source_dir: Path = SOURCE_DIR) -> BatchReport:
     """Grade every submission found, one at a time, each in its own throwaway course copy.
 
     Scores are imported into ``gradebook`` (default ``course_dir/gradebook.db``, created and
     told about the homework if needed); autograded notebooks and feedback land in
     ``course_dir/autograded`` and ``course_dir/feedback``; CSVs in ``out_dir``.
+    ``template_db`` (a gradebook from :func:`release.build_course` that knows the homework)
+    saves generating one.
     """
-    hws = hws or homework_names()
+    hws = hws or homework_names(source_dir)
     gradebook = Path(gradebook or Path(course_dir) / "gradebook.db")
     report = BatchReport()
     found, report.skipped = discover(Path(submissions_dir), hws)
     graded_hws = sorted({s.hw for s in found})
     if not graded_hws:
         return report
-    register_homework(graded_hws, gradebook)
     with tempfile.TemporaryDirectory(prefix="dl-grade-") as tmp:
-        _, template = build_course(Path(tmp) / "template", graded_hws)
+        template = template_db or build_course(Path(tmp) / "template", graded_hws,
+                                               source_dir=source_dir)[1]
+        if gradebook.exists():
+            register_homework(graded_hws, gradebook, source_dir=source_dir)
+        else:  # a template knows the homework and no student: a ready-made real gradebook
+            gradebook.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(template, gradebook)
         for sub in found:
             workdir = Path(tmp) / "work"
             result = grade_submission(sub.hw, sub.student, sub.notebook, template_db=template,
-                                      workdir=workdir, extra=extra, timeout=timeout)
+                                      workdir=workdir, extra=extra, timeout=timeout,
+                                      source_dir=source_dir)
             if sub.note:
                 result.flags.append(sub.note)
             import_result(result, gradebook, Path(course_dir))

@@ -83,8 +83,12 @@ def build_kit(dest: Path = KIT_DIR, *, release_dir: Path = RELEASE_DIR) -> Path:
     return Path(archive)
 
 
-def solution_lines(source_dir: Path = SOURCE_DIR, *, min_length: int = 24) -> set[str]:
-    """Distinctive lines of every solution region and hidden-test region in the sources."""
+def solution_lines(source_dir: Path = SOURCE_DIR, *, min_length: int = 30) -> set[str]:
+    """Distinctive lines of every solution region and hidden-test region in the sources.
+
+    Lines shorter than ``min_length`` (such as ``rows = np.arange(len(y))``) are idioms that
+    lessons share with solutions, not leaks.
+    """
     lines: set[str] = set()
     region = re.compile(r"BEGIN (SOLUTION|HIDDEN TESTS)(.*?)END (SOLUTION|HIDDEN TESTS)", re.S)
     for hw in homework_names(source_dir):

@@ -77,7 +77,7 @@ def build_release(hws: list[str] | None = None, out_dir: Path = RELEASE_DIR) -> 
     return written
 
 
-def register_homework(hws: list[str], gradebook: Path) -> None:
+def register_homework(hws: list[str], gradebook: Path, *, source_dir: Path = SOURCE_DIR) -> None:
     """Make the real gradebook know each homework's notebooks and cells.
 
     Runs generate_assignment against ``gradebook`` in a throwaway course copy. nbgrader refuses
@@ -85,5 +85,5 @@ def register_homework(hws: list[str], gradebook: Path) -> None:
     """
     with tempfile.TemporaryDirectory(prefix="dl-register-") as tmp:
         root = Path(tmp) / "course"
-        stage_sources(root, hws)
+        stage_sources(root, hws, source_dir=source_dir)
         generate(root, hws, db_path=Path(gradebook))

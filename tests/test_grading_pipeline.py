@@ -1,0 +1,270 @@
+"""The grading pipeline's mechanics on a tiny homework (fast to execute).
+
+Covers what does not depend on a particular homework: validation catching a broken homework,
+a warning on stderr, a deleted test cell, an endless loop, a kernel crash, a renamed
+notebook, an LMS zip, and nbgrader's exchange flow end to end. Every nbgrader call runs in a
+temporary course copy with a fresh gradebook, under a wall-clock limit.
+"""
+
+import csv
+import os
+import sys
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+from traitlets.config import Config
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(ROOT / "assignments" / "builders"))
+
+from grading import batch, nbg, release, testing, validate  # noqa: E402
+from grading.paths import CONFIG_FILE, ensure_venv_on_path  # noqa: E402
+from nbcells import answer, given_code, instructions, notebook, written  # noqa: E402
+from nbcells import tests as make_test_cell  # noqa: E402 (renamed: pytest collects "tests")
+
+pytestmark = [pytest.mark.grading, pytest.mark.slow, pytest.mark.timeout(900)]
+
+TINY = "tiny"
+LEAKY = "leaky"
+
+SQUARE = '''
+def square(x):
+    """x * x, elementwise."""
+    ### BEGIN SOLUTION
+    return x * x
+    ### END SOLUTION
+'''
+TEST_SQUARE = """
+from dlhelpers import grading as G
+
+G.assert_close(G.call_student(square, 3.0), 9.0, name="square(3)")
+### BEGIN HIDDEN TESTS
+G.assert_close(G.call_student(square, np.arange(4.0)), np.arange(4.0) ** 2, name="hidden_square_array")
+### END HIDDEN TESTS
+"""
+HALF = '''
+def half(x):
+    ### BEGIN SOLUTION
+    return x / 2
+    ### END SOLUTION
+'''
+TEST_HALF = """
+from dlhelpers import grading as G
+
+G.assert_close(G.call_student(half, 4.0), 2.0, name="half(4)")
+### BEGIN HIDDEN TESTS
+G.assert_close(G.call_student(half, -1.0), -0.5, name="hidden_half_negative")
+### END HIDDEN TESTS
+"""
+
+
+def _tiny_notebook(*, test_half: str = TEST_HALF, half: str = HALF):
+    return notebook([
+        instructions("intro", "# A tiny homework\nTwo functions and one question."),
+        given_code("setup", "import numpy as np\nfrom dlhelpers import grading"),
+        answer("square", SQUARE),
+        make_test_cell("test_square", 2, TEST_SQUARE),
+        answer("half", half),
+        make_test_cell("test_half", 1, test_half),
+        written("why", 1, "**Model answer.** Because squaring is symmetric."),
+    ])
+
+
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory):
+    """``source/tiny`` (a good homework) and ``source/leaky`` (two authoring mistakes)."""
+    ensure_venv_on_path()
+    src = tmp_path_factory.mktemp("sources") / "source"
+    good = _tiny_notebook()
+    # leaky: its half test passes on the stub, and its square solution is wrong
+    bad = _tiny_notebook(test_half="print('no real test')\n### BEGIN HIDDEN TESTS\n"
+                                   "### END HIDDEN TESTS")
+    for cell in bad.cells:
+        if testing.grade_id(cell) == "square":
+            cell.source = cell.source.replace("return x * x", "return x + x")
+    for hw, nb in ((TINY, good), (LEAKY, bad)):
+        (src / hw).mkdir(parents=True)
+        nbformat.write(nb, src / hw / f"{hw}.ipynb")
+    return src
+
+
+@pytest.fixture(scope="module")
+def course(sources, tmp_path_factory):
+    root, template = release.build_course(tmp_path_factory.mktemp("course"), [TINY],
+                                          source_dir=sources)
+    return root, template
+
+
+def _submission(course, sources, *, square=None, delete=None):
+    root, _ = course
+    released = testing.read(root / "release" / TINY / f"{TINY}.ipynb")
+    nb = testing.fill(released, testing.read(sources / TINY / f"{TINY}.ipynb"), ["square", "half"])
+    if square is not None:
+        testing.set_answer(nb, "square", square)
+    if delete:
+        testing.delete_cell(nb, delete)
+    return nb
+
+
+SCENARIOS = {
+    # student: (square answer or None for the solution, deleted cell, expected per test cell)
+    "correct": (None, None, {"test_square": 2, "test_half": 1}),
+    "warns": ("import warnings\n\ndef square(x):\n    warnings.simplefilter('always')\n"
+              "    warnings.warn('slow square', RuntimeWarning, stacklevel=1)\n    return x * x",
+              None, {"test_square": 2, "test_half": 1}),
+    "deleter": (None, "test_square", {"test_square": 2, "test_half": 1}),
+    "wrong_deleter": ("def square(x):\n    return x + x", "test_square",
+                      {"test_square": 0, "test_half": 1}),
+    "looper": ("def square(x):\n    while True:\n        pass", None,
+               {"test_square": 0, "test_half": 1}),
+    "stderr": ("import sys\n\ndef square(x):\n    print('debug', file=sys.stderr)\n"
+               "    return x * x", None, {"test_square": 0, "test_half": 1}),
+}
+
+
+@pytest.fixture(scope="module")
+def batch_run(course, sources, tmp_path_factory):
+    root, template = course
+    tmp = tmp_path_factory.mktemp("batch")
+    subs = tmp / "submissions"
+    for student, (square, delete, _) in SCENARIOS.items():
+        testing.write(_submission(course, sources, square=square, delete=delete), subs,
+                      student, TINY)
+    crash = _submission(course, sources,
+                        square="import os\n\ndef square(x):\n    os._exit(1)")
+    testing.write(crash, subs, "crasher", TINY)
+    renamed = subs / "renamer" / TINY / f"{TINY} (1).ipynb"
+    renamed.parent.mkdir(parents=True)
+    nbformat.write(_submission(course, sources), renamed)
+    extra = Config()
+    extra.Execute.timeout = 4  # the looping submission must be cut short
+    report = batch.grade_folder(subs, [TINY], course_dir=tmp / "course", out_dir=tmp / "grades",
+                                template_db=template, gradebook=tmp / "course" / "gradebook.db",
+                                extra=extra, source_dir=sources)
+    return report, tmp
+
+
+@pytest.mark.parametrize("student", sorted(SCENARIOS))
+def test_each_scenario_scores_as_expected(batch_run, student):
+    report, _ = batch_run
+    result = next(r for r in report.results if r.student == student)
+    assert result.ok, result.error
+    got = {c.cell: c.score for c in result.cells if c.autograded}
+    assert got == SCENARIOS[student][2]
+
+
+def test_a_kernel_crash_fails_only_that_submission(batch_run):
+    report, tmp = batch_run
+    assert [r.student for r in report.failed] == ["crasher"]
+    assert len(report.results) == len(SCENARIOS) + 2
+    row = next(r for r in csv.DictReader(open(report.grades_csv)) if r["student_id"] == "crasher")
+    assert row["failed"] == "1" and float(row["score"]) == 0
+    assert "FAILED" in report.summary()
+
+
+def test_a_renamed_notebook_is_graded_and_flagged(batch_run):
+    report, _ = batch_run
+    renamer = next(r for r in report.results if r.student == "renamer")
+    assert renamer.ok and renamer.auto_score == 3
+    assert any("renamed" in f for f in renamer.flags)
+
+
+def test_feedback_hides_hidden_tests_but_keeps_messages(batch_run):
+    report, tmp = batch_run
+    html = (tmp / "course" / "feedback" / "wrong_deleter" / TINY / f"{TINY}.html").read_text()
+    assert "hidden_square_array" in html  # the failure message the student needs...
+    assert "np.arange(4.0) ** 2" not in html  # ...but not the hidden test's code
+    assert "BEGIN HIDDEN TESTS" not in html
+
+
+def test_validate_passes_a_good_homework_and_catches_a_leaky_one(sources):
+    checks = {c.hw: c for c in validate.validate_homework([TINY, LEAKY], source_dir=sources,
+                                                          committed_release=None)}
+    assert checks[TINY].ok, validate.table(list(checks.values()))
+    leaky = checks[LEAKY]
+    assert not leaky.ok
+    assert any("test_square" in f or "square" in f for f in leaky.source_failures) or \
+        leaky.source_failures, leaky.source_failures
+    assert any("test_half passes on the stub" in p for p in leaky.problems), leaky.problems
+    assert "FAILED" in validate.table([leaky])
+
+
+def test_lms_zip_is_collected_and_graded(course, sources, tmp_path):
+    root, template = course
+    nb = _submission(course, sources)
+    archive = tmp_path / "lms.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr(f"carol_{TINY}.ipynb", nbformat.writes(nb))
+        zf.writestr(f"dave_{TINY}.ipynb", nbformat.writes(testing.read(
+            root / "release" / TINY / f"{TINY}.ipynb")))
+    folder = batch.collect_zip(archive, TINY, tmp_path / "lms")
+    assert sorted(p.name for p in folder.iterdir()) == ["carol", "dave"]
+    report = batch.grade_folder(folder, [TINY], course_dir=tmp_path / "course",
+                                out_dir=tmp_path / "grades", template_db=template,
+                                gradebook=tmp_path / "course" / "gradebook.db", source_dir=sources)
+    scores = {r.student: r.auto_score for r in report.results}
+    assert scores == {"carol": 3.0, "dave": 0.0}
+
+
+# ---------------------------------------------------------------- nbgrader's exchange flow
+
+def _write_config(folder: Path, exchange: Path, *, course_root: Path | None = None) -> None:
+    lines = ["c = get_config()"]
+    if course_root is not None:  # the instructor: the course config, re-rooted
+        lines += [f"load_subconfig({str(CONFIG_FILE)!r})",
+                  f"c.CourseDirectory.root = {str(course_root)!r}"]
+    lines += ["c.CourseDirectory.course_id = 'dl-course'",
+              f"c.Exchange.root = {str(exchange)!r}", "c.Exchange.path_includes_course = True"]
+    (folder / "nbgrader_config.py").write_text("\n".join(lines) + "\n")
+
+
+def _nbgrader(cwd: Path, *args: str) -> str:
+    from nbgrader.tests import run_nbgrader
+
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        with nbg.wall_clock(180, f"nbgrader {' '.join(args)}"):
+            return run_nbgrader(list(args))
+    finally:
+        os.chdir(old)
+
+
+def test_exchange_flow_end_to_end(sources, course, tmp_path):
+    _, template = course
+    exchange, instructor, student = (tmp_path / n for n in ("exchange", "instructor", "student"))
+    for folder in (exchange, instructor, student):
+        folder.mkdir()
+    release.stage_sources(instructor, [TINY], source_dir=sources)
+    (instructor / "gradebook.db").write_bytes(template.read_bytes())  # fresh: no students
+    _write_config(instructor, exchange, course_root=instructor)
+    _write_config(student, exchange)
+
+    _nbgrader(instructor, "generate_assignment", TINY, "--force")
+    _nbgrader(instructor, "release_assignment", TINY, "--force")
+    _nbgrader(student, "fetch_assignment", TINY)
+    fetched = student / "dl-course" / TINY / f"{TINY}.ipynb"
+    source = testing.read(sources / TINY / f"{TINY}.ipynb")
+    nbformat.write(testing.fill(testing.read(fetched), source, ["square"]), fetched)
+    _nbgrader(student, "submit", TINY)
+    _nbgrader(instructor, "collect", TINY)
+    submitted = list((instructor / "submitted").glob(f"*/{TINY}/{TINY}.ipynb"))
+    assert len(submitted) == 1
+    who = submitted[0].parents[1].name
+    _nbgrader(instructor, "autograde", TINY)
+    _nbgrader(instructor, "generate_feedback", TINY)
+    _nbgrader(instructor, "release_feedback", TINY)
+    _nbgrader(student, "fetch_feedback", TINY)
+
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{instructor / 'gradebook.db'}") as gb:
+        grades = {g.name: g.score for g in gb.find_submission_notebook(TINY, TINY, who).grades}
+    assert grades["test_square"] == 2 and grades["test_half"] == 0
+    feedback = list((student / "dl-course" / TINY / "feedback").glob(f"*/{TINY}.html"))
+    assert len(feedback) == 1
+    html = feedback[0].read_text()
+    assert "BEGIN HIDDEN TESTS" not in html and "np.arange(4.0) ** 2" not in html
