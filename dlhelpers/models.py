@@ -1,0 +1,350 @@
+"""Two classifiers built from :mod:`dlhelpers.nn`: a linear one and a fully-connected network.
+
+Both keep their learnable arrays in a dict ``model.params`` and expose the same small
+interface, which is all :func:`dlhelpers.train.train` needs:
+
+* ``model.loss(X, y) -> (loss, grads)`` with ``grads`` holding one array per key of
+  ``params``, shaped like it;
+* ``model.scores(X)`` of shape ``(N, K)`` and ``model.predict(X)`` of shape ``(N,)``.
+
+Data follow docs/CONVENTIONS.md: ``X`` is ``(N, D)``, ``y`` holds int labels ``(N,)``, and
+each layer computes ``x @ W + b`` with ``W`` of shape ``(D_in, D_out)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from dlhelpers import nn
+from dlhelpers._checks import as_float_array, as_labels, check_in_range, check_int, check_positive
+
+__all__ = ["LinearClassifier", "MLP"]
+
+LOSSES = {"softmax": nn.softmax_cross_entropy, "hinge": nn.multiclass_hinge}
+
+
+# ---------------------------------------------------------------------------------------
+# Unchecked kernels for the hot loop. The nn functions validate every argument on every
+# call, which is right for learners calling them and costs more than the arithmetic for
+# the small matrices of a training step; a model checks its inputs once in the public
+# methods and then uses these. tests/test_models.py checks them against the nn versions.
+# ---------------------------------------------------------------------------------------
+
+def _affine(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    out = x @ w
+    out += b
+    return out
+
+
+def _relu_forward(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return np.maximum(z, 0.0), z
+
+
+def _relu_backward(dh: np.ndarray, z: np.ndarray) -> np.ndarray:
+    # dh is a temporary owned by the backward pass, so it can be overwritten.
+    dh *= z > 0
+    return dh
+
+
+def _softmax_cross_entropy(scores: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """Mean cross-entropy and its gradient (N, K); ``scores`` is overwritten."""
+    n = scores.shape[0]
+    rows = np.arange(n)
+    scores -= scores.max(axis=1, keepdims=True)
+    picked = scores[rows, y]
+    probs = np.exp(scores, out=scores)
+    total = probs.sum(axis=1, keepdims=True)
+    loss = float(np.log(total).sum() - picked.sum()) / n
+    probs /= total * n  # the gradient is (softmax - onehot) / N
+    probs[rows, y] -= 1.0 / n
+    return loss, probs
+
+
+def _check_features(X, num_features: int) -> np.ndarray:
+    X = as_float_array(X, "X")
+    if X.ndim != 2 or X.shape[1] != num_features:
+        hint = " (flatten images with X.reshape(len(X), -1))" if X.ndim > 2 else ""
+        raise ValueError(f"X must have shape (N, {num_features}); got {X.shape}{hint}")
+    return X
+
+
+class LinearClassifier:
+    """Linear scores ``X @ W + b`` trained with softmax cross-entropy or the multiclass hinge.
+
+    The full loss is ``data_loss + reg * sum(W**2)`` (the convention of
+    :func:`dlhelpers.nn.l2_penalty`); the bias is not regularised.
+
+    Parameters
+    ----------
+    num_features : int
+        D, the length of one input row.
+    num_classes : int
+        K, the number of classes.
+    loss : {"softmax", "hinge"}
+    reg : float >= 0
+        L2 strength.
+    seed : int
+        Seed of the initial weights.
+    weight_scale : float > 0
+        Standard deviation of the initial weights, drawn from N(0, weight_scale**2).
+
+    Attributes
+    ----------
+    params : dict
+        ``"W"`` of shape (D, K) and ``"b"`` of shape (K,).
+    """
+
+    def __init__(self, num_features: int, num_classes: int, *, loss: str = "softmax",
+                 reg: float = 0.0, seed: int = 0, weight_scale: float = 1e-3) -> None:
+        self.num_features = check_int(num_features, "num_features", minimum=1)
+        self.num_classes = check_int(num_classes, "num_classes", minimum=2)
+        if loss not in LOSSES:
+            raise ValueError(f"loss must be one of {sorted(LOSSES)}; got {loss!r}")
+        self.loss_name = loss
+        self.reg = check_positive(reg, "reg", allow_zero=True)
+        weight_scale = check_positive(weight_scale, "weight_scale")
+        rng = np.random.default_rng(check_int(seed, "seed", minimum=0))
+        self.params = {
+            "W": weight_scale * rng.standard_normal((self.num_features, self.num_classes)),
+            "b": np.zeros(self.num_classes),
+        }
+
+    def scores(self, X) -> np.ndarray:
+        """Class scores of shape (N, K) for ``X`` of shape (N, D)."""
+        X = _check_features(X, self.num_features)
+        return nn.affine_forward(X, self.params["W"], self.params["b"])[0]
+
+    def loss(self, X, y) -> tuple[float, dict[str, np.ndarray]]:
+        """Mean data loss plus the L2 penalty, and its gradients.
+
+        Parameters
+        ----------
+        X : array, shape (N, D)
+        y : int array, shape (N,), values in [0, K)
+
+        Returns
+        -------
+        loss : float
+        grads : dict
+            ``"W"`` of shape (D, K) and ``"b"`` of shape (K,).
+        """
+        X = _check_features(X, self.num_features)
+        y = as_labels(y, "y", n=X.shape[0], num_classes=self.num_classes)
+        return self._loss(X, y)
+
+    def _loss(self, X: np.ndarray, y: np.ndarray, train: bool = True):
+        """``loss`` after its input checks (``train`` is accepted for a uniform interface)."""
+        scores, cache = nn.affine_forward(X, self.params["W"], self.params["b"])
+        data_loss, dscores = LOSSES[self.loss_name](scores, y)
+        _, dW, db = nn.affine_backward(dscores, cache)
+        penalty, dpenalty = nn.l2_penalty(self.params["W"], self.reg)
+        return data_loss + penalty, {"W": dW + dpenalty, "b": db}
+
+    def _evaluate(self, X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+        """Loss (data + penalty) and scores (N, K), without gradients."""
+        scores = _affine(X, self.params["W"], self.params["b"])
+        W = self.params["W"]
+        return LOSSES[self.loss_name](scores, y)[0] + self.reg * float(np.vdot(W, W)), scores
+
+    def predict(self, X) -> np.ndarray:
+        """Index of the highest score per row: int64 array of shape (N,)."""
+        return self.scores(X).argmax(axis=1)
+
+
+class MLP:
+    """A fully-connected network: (affine -> [batch norm] -> activation -> [dropout]) x L, affine.
+
+    Trained with softmax cross-entropy plus ``reg * sum(W**2)`` over every weight matrix
+    (biases, gamma and beta are not regularised).
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        ``[D, H1, ..., HL, K]``: input size, hidden widths, number of classes. Two entries
+        give a linear softmax classifier.
+    activation : str
+        A key of :data:`dlhelpers.nn.ACTIVATIONS` ("relu", "tanh", "sigmoid", ...).
+    batchnorm : bool
+        Insert batch normalization before each hidden activation.
+    keep_prob : float in (0, 1]
+        Inverted dropout after each hidden activation; 1 means no dropout.
+    init : str
+        A name accepted by :func:`dlhelpers.nn.init_weights` ("he", "xavier", "glorot",
+        "normal", "zero", "constant").
+    weight_scale : float or None
+        With ``init="normal"`` (or the default "he") the weights are drawn from
+        N(0, weight_scale**2); with ``init="constant"`` it is the fill value.
+    reg : float >= 0
+        L2 strength.
+    seed : int
+        Seeds both the initial weights and ``self.rng``, the generator of dropout masks.
+
+    Attributes
+    ----------
+    params : dict
+        ``"W1"`` (D, H1), ``"b1"`` (H1,), ..., ``"W{L+1}"`` (HL, K), ``"b{L+1}"`` (K,); with
+        batch norm also ``"gamma{l}"`` and ``"beta{l}"`` of shape (H_l,) for each hidden layer.
+    bn_state : list of dict
+        Running mean and variance of each batch-norm layer (updated by ``loss`` in train mode).
+    rng : numpy.random.Generator
+        Draws the dropout masks; replace it to replay a mask.
+    """
+
+    def __init__(self, layer_sizes: Sequence[int], *, activation: str = "relu",
+                 batchnorm: bool = False, keep_prob: float = 1.0, init: str = "he",
+                 weight_scale: float | None = None, reg: float = 0.0, seed: int = 0) -> None:
+        sizes = [check_int(s, "each layer size", minimum=1) for s in layer_sizes]
+        if len(sizes) < 2:
+            raise ValueError(f"layer_sizes must be [D, ..., K] with at least 2 entries; got {sizes}")
+        if sizes[-1] < 2:
+            raise ValueError(f"the last layer size is the number of classes, >= 2; got {sizes[-1]}")
+        if activation not in nn.ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(nn.ACTIVATIONS)}; got {activation!r}")
+        self.layer_sizes = sizes
+        self.activation = activation
+        self.batchnorm = bool(batchnorm)
+        self.keep_prob = check_in_range(keep_prob, "keep_prob", 0.0, 1.0, lo_open=True)
+        self.reg = check_positive(reg, "reg", allow_zero=True)
+        seed = check_int(seed, "seed", minimum=0)
+        self.num_layers = len(sizes) - 1
+        if weight_scale is not None and init == "he":
+            init = "normal"  # an explicit scale means "draw with this standard deviation"
+        self.init = init
+        weight_rng = np.random.default_rng(seed)
+        self.params: dict[str, np.ndarray] = {}
+        for layer, (d_in, d_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True), start=1):
+            self.params[f"W{layer}"] = nn.init_weights(init, d_in, d_out, weight_rng, weight_scale)
+            self.params[f"b{layer}"] = np.zeros(d_out)
+            if self.batchnorm and layer < self.num_layers:
+                self.params[f"gamma{layer}"] = np.ones(d_out)
+                self.params[f"beta{layer}"] = np.zeros(d_out)
+        self.bn_state: list[dict | None] = [None] * (self.num_layers - 1)
+        # A separate stream, so that turning dropout on does not change the initial weights.
+        self.rng = np.random.default_rng([seed, 1])
+
+    # ------------------------------------------------------------------ forward / backward
+    def _activation(self):
+        if self.activation == "relu":
+            return _relu_forward, _relu_backward
+        return nn.ACTIVATIONS[self.activation]
+
+    def _forward(self, X: np.ndarray, train: bool, update_state: bool, dropout: bool = True):
+        """Scores (N, K), per-layer caches, and the post-activation outputs of hidden layers."""
+        act_forward = self._activation()[0]
+        dropping = train and dropout and self.keep_prob < 1.0
+        p = self.params
+        caches, hidden = [], []
+        h = X
+        for layer in range(1, self.num_layers):
+            z = _affine(h, p[f"W{layer}"], p[f"b{layer}"])
+            layer_input = h
+            bn_cache = None
+            if self.batchnorm:
+                z, bn_cache, new_state = nn.batchnorm_forward(
+                    z, p[f"gamma{layer}"], p[f"beta{layer}"], self.bn_state[layer - 1], train=train)
+                if update_state and train:
+                    self.bn_state[layer - 1] = new_state
+            h, act_cache = act_forward(z)
+            hidden.append(h)
+            drop_cache = None
+            if dropping:
+                h, drop_cache = nn.dropout_forward(h, self.keep_prob, train=True, rng=self.rng)
+            caches.append((layer_input, bn_cache, act_cache, drop_cache))
+        last = self.num_layers
+        scores = _affine(h, p[f"W{last}"], p[f"b{last}"])
+        caches.append(h)
+        return scores, caches, hidden
+
+    def _backward(self, dscores: np.ndarray, caches: list) -> dict[str, np.ndarray]:
+        act_backward = self._activation()[1]
+        p = self.params
+        grads: dict[str, np.ndarray] = {}
+        last = self.num_layers
+        grads[f"W{last}"] = caches[-1].T @ dscores
+        grads[f"b{last}"] = dscores.sum(axis=0)
+        dh = dscores @ p[f"W{last}"].T
+        for layer in range(self.num_layers - 1, 0, -1):
+            layer_input, bn_cache, act_cache, drop_cache = caches[layer - 1]
+            if drop_cache is not None:
+                dh = nn.dropout_backward(dh, drop_cache)
+            dz = act_backward(dh, act_cache)
+            if bn_cache is not None:
+                dz, grads[f"gamma{layer}"], grads[f"beta{layer}"] = nn.batchnorm_backward(dz, bn_cache)
+            grads[f"W{layer}"] = layer_input.T @ dz
+            grads[f"b{layer}"] = dz.sum(axis=0)
+            if layer > 1:  # nobody needs the gradient with respect to the data
+                dh = dz @ p[f"W{layer}"].T
+        return grads
+
+    def _loss(self, X: np.ndarray, y: np.ndarray, train: bool = True):
+        """``loss`` without input checks, for a training loop that checked the whole data set."""
+        scores, caches, _ = self._forward(X, train, update_state=True)
+        data_loss, dscores = _softmax_cross_entropy(scores, y)
+        grads = self._backward(dscores, caches)
+        if self.reg > 0:
+            for layer in range(1, self.num_layers + 1):
+                W = self.params[f"W{layer}"]
+                data_loss += self.reg * float(np.vdot(W, W))
+                grads[f"W{layer}"] += (2.0 * self.reg) * W  # as nn.l2_penalty: d/dW reg*|W|^2
+        return data_loss, grads
+
+    def _evaluate(self, X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+        """Test-mode loss (data + penalty) and scores (N, K), without gradients or state changes."""
+        scores = self._forward(X, False, update_state=False, dropout=False)[0]
+        loss = _softmax_cross_entropy(scores.copy(), y)[0]
+        if self.reg > 0:
+            loss += self.reg * sum(float(np.vdot(W, W)) for key, W in self.params.items()
+                                   if key.startswith("W"))
+        return loss, scores
+
+    # ------------------------------------------------------------------ public interface
+    def loss(self, X, y, *, train: bool = True) -> tuple[float, dict[str, np.ndarray]]:
+        """Mean softmax cross-entropy plus the L2 penalty, and the gradient of every parameter.
+
+        Parameters
+        ----------
+        X : array, shape (N, D)
+        y : int array, shape (N,), values in [0, K)
+        train : bool
+            True: batch norm uses the batch's statistics (and updates ``bn_state``), dropout
+            draws a fresh mask from ``self.rng``. False: running statistics, no dropout.
+
+        Returns
+        -------
+        loss : float
+        grads : dict
+            Same keys and shapes as ``params``.
+        """
+        X = _check_features(X, self.layer_sizes[0])
+        y = as_labels(y, "y", n=X.shape[0], num_classes=self.layer_sizes[-1])
+        if not isinstance(train, (bool, np.bool_)):
+            raise TypeError(f"train must be True or False; got {train!r}")
+        return self._loss(X, y, bool(train))
+
+    def scores(self, X, train: bool = False) -> np.ndarray:
+        """Class scores of shape (N, K); test mode by default. Running statistics are not updated."""
+        X = _check_features(X, self.layer_sizes[0])
+        return self._forward(X, bool(train), update_state=False)[0]
+
+    def predict(self, X) -> np.ndarray:
+        """Predicted labels in test mode (running batch-norm statistics, no dropout), shape (N,)."""
+        return self.scores(X, train=False).argmax(axis=1)
+
+    def forward_activations(self, X, train: bool = False) -> list[np.ndarray]:
+        """Outputs of each hidden layer's activation (before dropout), for histograms.
+
+        Parameters
+        ----------
+        X : array, shape (N, D)
+        train : bool
+            With batch norm, True normalizes with this batch's statistics (what training
+            sees) and False with the running ones. Running statistics are not updated.
+
+        Returns
+        -------
+        list of ndarray, one per hidden layer, shapes (N, H1), ..., (N, HL)
+        """
+        X = _check_features(X, self.layer_sizes[0])
+        return self._forward(X, bool(train), update_state=False, dropout=False)[2]
