@@ -11,8 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from .lab import (JS_WIDGET_REPORT, LabServer, error_outputs, nudge_slider, open_notebook,
-                  run_all_cells, widget_outputs)
+from .lab import (
+    JS_WIDGET_REPORT,
+    LabServer,
+    error_outputs,
+    nudge_slider,
+    open_notebook,
+    run_all_cells,
+    widget_outputs,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
