@@ -1,0 +1,231 @@
+"""Optimizer playground (lesson 06).
+
+Choose a landscape (an ill-conditioned quadratic with adjustable condition number,
+Rosenbrock's valley, a saddle, or the quadratic with noisy gradients), tick several update
+rules, set their hyperparameters, and see side by side each rule's path on the contours and
+its loss against the step.
+
+``optimizer_playground()`` returns the widget. Its stable structure, for learners and tests:
+
+* ``.controls``: dict of named ipywidgets (``"landscape"``, ``"kappa"``, ``"sigma"``,
+  ``"steps"``, ``"optimizers"``, ``"lr_<rule>"`` for each rule, ``"rho"``, ``"decay"``,
+  ``"beta1"``, ``"beta2"``);
+* ``.output``: the ``Output`` widget holding the figure;
+* ``.figure``: the last matplotlib ``Figure`` drawn (axes 0: paths, axes 1: loss curves);
+* ``.paths``: dict rule name -> :class:`dlhelpers.landscapes.Path` of the last run.
+
+``playground_figure(...)`` draws the same picture without widgets (the lesson's static view).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Mapping, Sequence
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.figure import Figure
+
+from dlhelpers import landscapes, optim
+from dlhelpers._checks import check_int, check_positive
+from dlhelpers.plots.optimizers import plot_loss_vs_step, plot_paths
+
+__all__ = ["LANDSCAPES", "RULES", "DEFAULT_LR", "DEFAULT_RHO", "make_landscape", "run_all",
+           "playground_figure", "optimizer_playground", "OptimizerPlayground"]
+
+LANDSCAPES = ("quadratic", "rosenbrock", "saddle", "noisy quadratic")
+RULES = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
+
+# Learning rates that make each rule's character visible on each landscape (found by trying;
+# the learner is meant to move them).
+DEFAULT_LR = {
+    "quadratic": {"sgd": 0.09, "momentum": 0.1, "nesterov": 0.06, "adagrad": 1.0,
+                  "rmsprop": 0.1, "adam": 0.3},
+    "rosenbrock": {"sgd": 1e-3, "momentum": 5e-4, "nesterov": 5e-4, "adagrad": 0.5,
+                   "rmsprop": 0.01, "adam": 0.05},
+    "saddle": {"sgd": 0.05, "momentum": 0.02, "nesterov": 0.02, "adagrad": 0.3,
+               "rmsprop": 0.02, "adam": 0.05},
+}
+DEFAULT_LR["noisy quadratic"] = dict(DEFAULT_LR["quadratic"])
+# Momentum that suits the landscape: on the kappa=20 bowl the best heavy-ball rho is about
+# 0.4, and rho=0.9 would lose to plain SGD there; valleys and saddles reward more momentum.
+DEFAULT_RHO = {"quadratic": 0.5, "noisy quadratic": 0.5, "rosenbrock": 0.9, "saddle": 0.9}
+DEFAULT_STEPS = {"quadratic": 150, "rosenbrock": 400, "saddle": 150, "noisy quadratic": 150}
+
+
+def make_landscape(name: str, *, kappa: float = 20.0, sigma: float = 2.0) -> landscapes.Landscape:
+    """Return the named landscape (``kappa`` shapes both quadratics, ``sigma`` the noise)."""
+    if name not in LANDSCAPES:
+        raise ValueError(f"landscape must be one of {LANDSCAPES}; got {name!r}")
+    kappa = check_positive(kappa, "kappa")
+    if name == "quadratic":
+        return landscapes.ill_conditioned_quadratic(kappa)
+    if name == "rosenbrock":
+        return landscapes.rosenbrock()
+    if name == "saddle":
+        return landscapes.saddle()
+    return landscapes.noisy(landscapes.ill_conditioned_quadratic(kappa), sigma, seed=0)
+
+
+def _rule_hparams(rule: str, lr: float, hp: Mapping[str, float]) -> dict:
+    """The keyword arguments each rule takes, picked from the shared hyperparameters."""
+    extra = {"momentum": ("rho",), "nesterov": ("rho",), "rmsprop": ("decay",),
+             "adam": ("beta1", "beta2")}.get(rule, ())
+    return {"lr": lr, **{k: hp[k] for k in extra if k in hp}}
+
+
+def run_all(landscape: landscapes.Landscape, rules: Sequence[str], lrs: Mapping[str, float],
+            steps: int, **hp) -> dict:
+    """Run each named rule on ``landscape`` and return ``{rule: Path}``.
+
+    Parameters
+    ----------
+    rules : sequence of names from ``RULES``
+    lrs : dict rule -> learning rate
+    steps : int
+    **hp : shared hyperparameters ``rho``, ``decay``, ``beta1``, ``beta2``
+    """
+    steps = check_int(steps, "steps", minimum=1)
+    paths = {}
+    for rule in rules:
+        if rule not in RULES:
+            raise ValueError(f"each optimizer must be one of {RULES}; got {rule!r}")
+        paths[rule] = landscapes.run_optimizer(landscape, optim.OPTIMIZERS[rule], steps=steps,
+                                               **_rule_hparams(rule, lrs[rule], hp))
+    return paths
+
+
+def playground_figure(landscape: str = "quadratic", optimizers: Sequence[str] = ("sgd", "momentum", "adam"),
+                      *, kappa: float = 20.0, sigma: float = 2.0, steps: int | None = None,
+                      lrs: Mapping[str, float] | None = None, rho: float | None = None, decay: float = 0.99,
+                      beta1: float = 0.9, beta2: float = 0.999):
+    """Draw the playground's two panels for one setting, without widgets.
+
+    ``lrs``, ``rho`` and ``steps`` left out take the landscape's defaults (``DEFAULT_LR``,
+    ``DEFAULT_RHO``, ``DEFAULT_STEPS``).
+
+    Returns
+    -------
+    fig : matplotlib Figure (axes 0: paths on contours; axes 1: loss above the minimum)
+    paths : dict rule -> Path
+    """
+    if len(optimizers) == 0:
+        raise ValueError("choose at least one optimizer")
+    land = make_landscape(landscape, kappa=kappa, sigma=sigma)
+    rates = {**DEFAULT_LR[landscape], **(lrs or {})}
+    steps = DEFAULT_STEPS[landscape] if steps is None else steps
+    rho = DEFAULT_RHO[landscape] if rho is None else rho
+    paths = run_all(land, optimizers, rates, steps, rho=rho, decay=decay, beta1=beta1, beta2=beta2)
+    fig = Figure(figsize=(10.5, 4.2), layout="constrained")
+    ax_path, ax_loss = fig.subplots(1, 2, width_ratios=[1.25, 1])
+    labels = {r: f"{r} (lr={rates[r]:.2g})" + (" diverged" if p.diverged else "")
+              for r, p in paths.items()}
+    plot_paths({labels[r]: p.points for r, p in paths.items()}, landscape=land, ax=ax_path,
+               title=f"{land.name}: paths (start = black square)", legend=False)
+    floor = float(land.f(np.asarray(land.minimum)))
+    plot_loss_vs_step({labels[r]: p.losses - floor for r, p in paths.items()}, ax=ax_loss,
+                      ylabel="loss above the minimum", title=f"Loss over {steps} steps")
+    return fig, paths
+
+
+
+def _show(output: widgets.Output, fig: Figure | None, message: str = "") -> None:
+    """Replace what ``output`` shows by ``fig`` rendered as PNG (or by a text message).
+
+    The outputs are set on the widget's model directly rather than captured with
+    ``with output:``, so the picture lands in the widget (and in its saved state) in a live
+    kernel, under nbclient and under nbval alike, and never leaks into the cell's own output.
+    """
+    if fig is None:
+        output.outputs = ({"output_type": "stream", "name": "stdout", "text": message + "\n"},)
+        return
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    output.outputs = ({"output_type": "display_data",
+                       "data": {"image/png": base64.b64encode(buf.getvalue()).decode("ascii"),
+                                "text/plain": repr(fig)},
+                       "metadata": {}},)
+
+class OptimizerPlayground(widgets.VBox):
+    """The playground widget; see the module docstring for its attributes."""
+
+    def __init__(self, landscape: str = "quadratic", optimizers: Sequence[str] = ("sgd", "momentum", "adam")):
+        lr_sliders = {
+            f"lr_{r}": widgets.FloatLogSlider(value=DEFAULT_LR[landscape][r], base=10, min=-4, max=1,
+                                              step=0.05, description=f"lr {r}", readout_format=".2g")
+            for r in RULES
+        }
+        self.controls = {
+            "landscape": widgets.Dropdown(options=list(LANDSCAPES), value=landscape,
+                                          description="landscape"),
+            "kappa": widgets.FloatLogSlider(value=20.0, base=10, min=0, max=3, step=0.05,
+                                            description="kappa", readout_format=".3g"),
+            "sigma": widgets.FloatSlider(value=2.0, min=0.0, max=10.0, step=0.5,
+                                         description="noise sigma"),
+            "steps": widgets.IntSlider(value=DEFAULT_STEPS[landscape], min=10, max=1500, step=10,
+                                       description="steps"),
+            "optimizers": widgets.SelectMultiple(options=list(RULES), value=tuple(optimizers),
+                                                 rows=len(RULES), description="optimizers"),
+            **lr_sliders,
+            "rho": widgets.FloatSlider(value=DEFAULT_RHO[landscape], min=0.0, max=0.99, step=0.01, description="rho"),
+            "decay": widgets.FloatSlider(value=0.99, min=0.5, max=0.999, step=0.001,
+                                         description="rms decay", readout_format=".3f"),
+            "beta1": widgets.FloatSlider(value=0.9, min=0.0, max=0.99, step=0.01, description="beta1"),
+            "beta2": widgets.FloatSlider(value=0.999, min=0.5, max=0.9999, step=0.0001,
+                                         description="beta2", readout_format=".4f"),
+        }
+        self.output = widgets.Output()
+        self.figure = None
+        self.paths = {}
+        self._hold = False
+        c = self.controls
+        left = widgets.VBox([c["landscape"], c["kappa"], c["sigma"], c["steps"], c["optimizers"]])
+        middle = widgets.VBox(list(lr_sliders.values()))
+        right = widgets.VBox([c["rho"], c["decay"], c["beta1"], c["beta2"]])
+        super().__init__([widgets.HBox([left, middle, right]), self.output])
+        for name, control in self.controls.items():
+            handler = self._on_landscape if name == "landscape" else self._on_change
+            control.observe(handler, names="value")
+        self.redraw()
+
+    def _on_landscape(self, change) -> None:
+        # A new landscape needs different step sizes: load its defaults, then draw once.
+        self._hold = True
+        try:
+            for r in RULES:
+                self.controls[f"lr_{r}"].value = DEFAULT_LR[change["new"]][r]
+            self.controls["steps"].value = DEFAULT_STEPS[change["new"]]
+            self.controls["rho"].value = DEFAULT_RHO[change["new"]]
+        finally:
+            self._hold = False
+        self.redraw()
+
+    def _on_change(self, _change) -> None:
+        if not self._hold:
+            self.redraw()
+
+    def redraw(self) -> None:
+        """Run the ticked optimizers with the current settings and redraw both panels."""
+        c = self.controls
+        if not c["optimizers"].value:
+            self.figure, self.paths = None, {}
+            _show(self.output, None, "Tick at least one optimizer (ctrl/cmd-click to choose several).")
+            return
+        self.figure, self.paths = playground_figure(
+            c["landscape"].value, c["optimizers"].value, kappa=c["kappa"].value,
+            sigma=c["sigma"].value, steps=c["steps"].value,
+            lrs={r: c[f"lr_{r}"].value for r in RULES}, rho=c["rho"].value,
+            decay=c["decay"].value, beta1=c["beta1"].value, beta2=c["beta2"].value)
+        _show(self.output, self.figure)
+
+
+def optimizer_playground(landscape: str = "quadratic",
+                         optimizers: Sequence[str] = ("sgd", "momentum", "adam")) -> OptimizerPlayground:
+    """Build the optimizer playground (see the module docstring) and draw its first view."""
+    if landscape not in LANDSCAPES:
+        raise ValueError(f"landscape must be one of {LANDSCAPES}; got {landscape!r}")
+    bad = [r for r in optimizers if r not in RULES]
+    if bad:
+        raise ValueError(f"optimizers must come from {RULES}; got {bad}")
+    return OptimizerPlayground(landscape, optimizers)
