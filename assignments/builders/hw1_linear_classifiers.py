@@ -461,7 +461,7 @@ PART2 = instructions("part2_intro", """
 For example `i` with scores `s = x_i W` and true class `y_i`, every wrong class `j` that is not
 beaten by a margin of 1 adds to the loss:
 
-$$L_i = \\sum_{j \\ne y_i} \\max(0,\\; s_j - s_{y_i} + 1), \\qquad
+$$L_i = \\sum_{j \\ne y_i} \\max(0,\\; 1 + s_j - s_{y_i}), \\qquad
 L = \\frac{1}{N}\\sum_i L_i + \\lambda \\sum_{d,c} W_{dc}^2 .$$
 
 Each wrong class with a positive margin pushes its own column of `W` by `+x_i` and the

@@ -14,12 +14,13 @@ from pathlib import Path
 from traitlets.config import Config
 
 from . import nbg
-from .paths import ARTIFACTS, COURSE_DIR, SOURCE_DIR, homework_names, notebook_name
+from .paths import ARTIFACTS, COURSE_DIR, RELEASE_DIR, SOURCE_DIR, homework_names, notebook_name
 from .release import build_course, register_homework
 from .submission import SubmissionResult, grade_submission, import_result
 
-#: LMS file names like ``alice_hw1_linear_classifiers.ipynb`` (student id without "_").
-DEFAULT_ZIP_REGEXP = r"^(?P<student_id>[A-Za-z0-9.-]+)_(?P<file_id>.+\.ipynb)$"
+#: LMS file names like ``alice_hw1_linear_classifiers.ipynb`` (student id without "_");
+#: nbgrader matches it against the extracted file's absolute path.
+DEFAULT_ZIP_REGEXP = r".*/(?P<student_id>[A-Za-z0-9.-]+)_(?P<file_id>[^/]+\.ipynb)$"
 
 
 @dataclass
@@ -94,10 +95,11 @@ def discover(submissions_dir: Path, hws: list[str]) -> tuple[list[Submission], l
 
 
 def collect_zip(zip_path: Path, hw: str, dest: Path, *, regexp: str = DEFAULT_ZIP_REGEXP,
-                timeout: float = 300.0) -> Path:
+                release_dir: Path = RELEASE_DIR, timeout: float = 300.0) -> Path:
     """Unpack an LMS download with nbgrader's zip_collect into ``dest/<student>/<hw>/``.
 
-    Returns ``dest``, ready for :func:`grade_folder`.
+    zip_collect keeps only notebooks named like a released one, so ``release_dir/<hw>`` is
+    staged next to the archive. Returns ``dest``, ready for :func:`grade_folder`.
     """
     from nbgrader.tests import run_nbgrader
 
@@ -106,6 +108,7 @@ def collect_zip(zip_path: Path, hw: str, dest: Path, *, regexp: str = DEFAULT_ZI
         archive = root / "downloaded" / hw / "archive"
         archive.mkdir(parents=True)
         shutil.copyfile(zip_path, archive / Path(zip_path).name)
+        shutil.copytree(Path(release_dir) / hw, root / "release" / hw)
         args = ["zip_collect", hw, "--force", f"--CourseDirectory.root={root}",
                 f"--FileNameCollectorPlugin.named_regexp={regexp}"]
         with nbg.wall_clock(timeout, f"zip_collect {zip_path}"), _cwd(root):
