@@ -313,29 +313,36 @@ def adamw(w, dw, state=None, *, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_dec
 # grader, checking that nothing given is modified and that the state is a fresh dict.
 _DRIVE = '''
 def _drive(rule, name, w0, grads, keys, **hp):
-    """Run the student's rule over the gradient list; return the iterates (after each step)."""
-    w, state, out = w0.copy(), None, []
-    for _i, _g in enumerate(grads):
-        _w_in, _g_in = w.copy(), _g.copy()
-        _saved = None if state is None else {k: (v.copy() if isinstance(v, np.ndarray) else v)
-                                             for k, v in state.items()}
-        _res = _run(rule, w, _g, state, **hp)
-        G.assert_true(isinstance(_res, tuple) and len(_res) == 2,
-                      f"{name} must return a pair (w_new, state).")
-        G.assert_close(w, _w_in, rtol=0, atol=0, name=f"w after step {_i + 1}",
-                       hint=f"{name} must not modify w in place: build a new array.")
-        G.assert_close(_g, _g_in, rtol=0, atol=0, name=f"dw after step {_i + 1}",
-                       hint=f"{name} must not modify dw.")
-        if _saved is not None:
-            for _k, _v in _saved.items():
-                G.assert_close(state[_k], _v, rtol=0, atol=0, name=f"state[{_k!r}] passed in at step {_i + 1}",
-                               hint="Return a new state; leave the one you were given untouched.")
-        w, state = G.assert_shape(_res[0], w0.shape, f"w returned by {name} at step {_i + 1}"), _res[1]
-        G.assert_true(isinstance(state, dict) and set(state) == set(keys),
-                      f"{name} must return a state dict with exactly the keys {sorted(keys)}; "
-                      f"got {state!r:.80}")
-        out.append(w)
-    return out
+    """Run the student's rule over the gradient list; return the iterates (after each step).
+
+    The whole run is one call through the grader (blocking dlhelpers once, not per step).
+    """
+    def _loop():
+        w, state, out = w0.copy(), None, []
+        for _i, _g in enumerate(grads):
+            _w_in, _g_in = w.copy(), _g.copy()
+            _saved = None if state is None else {k: (v.copy() if isinstance(v, np.ndarray) else v)
+                                                 for k, v in state.items()}
+            _res = rule(w, _g, state, **hp)
+            G.assert_true(isinstance(_res, tuple) and len(_res) == 2,
+                          f"{name} must return a pair (w_new, state).")
+            G.assert_close(w, _w_in, rtol=0, atol=0, name=f"w after step {_i + 1}",
+                           hint=f"{name} must not modify w in place: build a new array.")
+            G.assert_close(_g, _g_in, rtol=0, atol=0, name=f"dw after step {_i + 1}",
+                           hint=f"{name} must not modify dw.")
+            if _saved is not None:
+                for _k, _v in _saved.items():
+                    G.assert_close(state[_k], _v, rtol=0, atol=0,
+                                   name=f"state[{_k!r}] passed in at step {_i + 1}",
+                                   hint="Return a new state; leave the one you were given untouched.")
+            w, state = G.assert_shape(_res[0], w0.shape, f"w returned by {name} at step {_i + 1}"), _res[1]
+            G.assert_true(isinstance(state, dict) and set(state) == set(keys),
+                          f"{name} must return a state dict with exactly the keys {sorted(keys)}; "
+                          f"got {state!r:.80}")
+            out.append(w)
+        return out
+
+    return _run(_loop, name=name)
 
 
 def _weighted(history, decay):
