@@ -152,16 +152,22 @@ class _Updater:
         else:
             self.states = dict.fromkeys(self.keys)
 
-    def step(self, grads: dict) -> None:
+    def step(self, grads: dict) -> bool:
+        """Apply one update; return False (and change nothing) if a gradient is not finite."""
         if self.fused:
             g = np.concatenate([grads[k].ravel() for k in self.keys])
+            if not _finite(g):
+                return False
             _, self.state = self.rule(self.flat, g, self.state, lr=self.lr, inplace=True,
                                       **self.kwargs)
         else:
+            if not all(_finite(grads[k]) for k in self.keys):
+                return False
             for key in self.keys:
                 self.model.params[key], self.states[key] = self.rule(
                     self.model.params[key], grads[key], self.states[key], lr=self.lr, **self.kwargs)
         self.steps += 1
+        return True
 
     def current_lr(self) -> float:
         """The learning rate the most recent update used."""
@@ -182,9 +188,10 @@ class _Updater:
             self.model.bn_state = copy.deepcopy(bn_state)
 
 
-def _all_finite(grads: dict) -> bool:
-    # A sum is finite only if every term is (barring overflow, which also means trouble).
-    return all(math.isfinite(float(np.add.reduce(g, axis=None))) for g in grads.values())
+def _finite(g: np.ndarray) -> bool:
+    # One pass and no boolean temporary: a sum is finite only if every term is (an
+    # overflowing sum of finite terms also means the run is blowing up).
+    return math.isfinite(float(np.add.reduce(g, axis=None)))
 
 
 def _step_loss(model):
@@ -310,13 +317,12 @@ def train(model, X_train, y_train, X_val=None, y_val=None, *, optimizer="adam", 
                 # Overflow is detected below and reported once, instead of numpy warnings.
                 with np.errstate(over="ignore", invalid="ignore"):
                     loss, grads = step_loss(Xb, yb, True)
-                if not (math.isfinite(loss) and _all_finite(grads)):
+                if not (math.isfinite(loss) and updater.step(grads)):
                     history.diverged = True
                     warnings.warn(f"training diverged at epoch {epoch + 1}: the loss or its "
                                   f"gradient became inf/NaN (loss {loss}); try a smaller "
                                   "learning rate", RuntimeWarning, stacklevel=2)
                     break
-                updater.step(grads)
                 total += loss * len(yb)
                 count += len(yb)
                 if record_steps:
