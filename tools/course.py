@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -104,6 +105,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     ensure_venv_on_path()
+    # nbgrader's own SQLAlchemy session warnings are noise here (grades are checked per cell)
+    warnings.filterwarnings("ignore", message=".*not in session.*")
     args = parser().parse_args(argv)
     return args.func(args)
 
