@@ -14,7 +14,7 @@ from dlhelpers._checks import as_float_array, check_int
 from dlhelpers.plots import COLORS
 
 # Path colours: the palette without its pale yellow, which vanishes on a white background.
-_PATH_COLORS = [COLORS[i] for i in (3, 0, 2, 4, 5, 1, 7)]
+_PATH_COLORS = [COLORS[i] for i in (0, 1, 2, 3, 4, 5, 7)]
 
 
 def _new_axes(ax):
@@ -147,7 +147,8 @@ def plot_contour_paths(f: Callable[[np.ndarray], float], paths: Mapping[str, np.
         lv = shift + np.geomspace(1e-3 * (z.max() - shift) + 1e-12, z.max() - shift, levels)
     else:
         lv = np.linspace(z.min(), z.max(), levels)
-    ax.contour(xs, ys, z, levels=lv, colors="gray", linewidths=0.7, alpha=0.8)
+    ax.contour(xs, ys, z, levels=lv, colors="gray", linewidths=0.7, alpha=0.8,
+               linestyles="solid")  # matplotlib would dash negative levels
     for i, (label, path) in enumerate(paths.items()):
         p = as_float_array(path, f"paths[{label!r}]", ndim=2, allow_nan=True)
         if p.shape[1] != 2:
