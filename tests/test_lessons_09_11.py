@@ -60,6 +60,7 @@ def test_propagate_names_a_weight_of_the_wrong_shape():
         propagate(np.ones((2, 3)), [np.ones((3, 3)), np.ones((4, 3))], 1.0, "relu")
 
 
+@pytest.mark.slow
 def test_init_explorer_reacts_to_its_controls():
     box = init_scale_explorer(width=128, depth=4, seed=0)
     assert set(box.controls) == {"activation", "gain"}
@@ -112,3 +113,89 @@ def test_plot_layer_std_has_labels_and_refuses_zero_on_log_axis():
         plot_layer_std({"a": [1.0, 0.0]}, title="spread")
     with pytest.raises(ValueError):
         plot_layer_std({}, title="spread")
+
+
+# --- lesson 09: backpropagation ---------------------------------------------------------
+
+from dlhelpers.plots.backprop import (  # noqa: E402
+    plot_activation_functions,
+    plot_decision_boundary,
+    plot_preprocessing,
+    plot_scalar_graph,
+)
+from dlhelpers.widgets.backprop import activation_explorer, activation_stats  # noqa: E402
+
+
+def test_scalar_graph_draws_and_validates():
+    nodes = {"a": (0, 0), "b": (1, 0)}
+    ax = plot_scalar_graph(nodes, [("a", "b")], {"a": 1.0, "b": 2.0}, {"a": 3.0, "b": 1.0}, title="g")
+    texts = {t.get_text() for t in ax.texts}
+    assert {"a", "b", "1", "2", "3"} <= texts and ax.get_title() == "g"
+    with pytest.raises(ValueError, match="missing"):
+        plot_scalar_graph(nodes, [], {"a": 1.0}, {"a": 1.0, "b": 1.0}, title="g")
+    with pytest.raises(ValueError, match="edge"):
+        plot_scalar_graph(nodes, [("a", "c")], {"a": 1, "b": 1}, {"a": 1, "b": 1}, title="g")
+
+
+def test_decision_boundary_colours_the_plane_by_the_prediction():
+    X = np.array([[-1.0, 0.0], [1.0, 0.0], [-1.0, 1.0], [1.0, 1.0]])
+    y = np.array([0, 1, 0, 1])
+    seen = []
+
+    def predict(grid):
+        seen.append(grid.shape)
+        return (grid[:, 0] > 0).astype(int)
+
+    ax = plot_decision_boundary(predict, X, y, title="half planes", resolution=30)
+    assert seen == [(900, 2)]
+    assert ax.get_title() == "half planes" and ax.get_xlabel() and ax.get_ylabel()
+    with pytest.raises(ValueError, match=r"\(N, 2\)"):
+        plot_decision_boundary(predict, np.ones((4, 3)), y, title="x")
+    with pytest.raises(ValueError):
+        plot_decision_boundary(predict, X, y[:3], title="x")
+
+
+def test_activation_function_plot_has_one_line_per_function_on_each_axis():
+    funcs = {"id": (lambda z: z, lambda z: np.ones_like(z)), "sq": (np.square, lambda z: 2 * z)}
+    axes = plot_activation_functions(funcs, z_range=(-2, 2))
+    assert [len(ax.lines) for ax in axes] == [2, 2]
+    np.testing.assert_allclose(axes[1].lines[1].get_ydata(), 2 * axes[1].lines[1].get_xdata())
+    assert all(ax.get_title() and ax.get_xlabel() and ax.get_ylabel() for ax in axes)
+    with pytest.raises(ValueError):
+        plot_activation_functions(funcs, z_range=(1, -1))
+    with pytest.raises(ValueError):
+        plot_activation_functions({})
+
+
+def test_preprocessing_plot_one_panel_per_stage():
+    rng = np.random.default_rng(0)
+    axes = plot_preprocessing({"a": rng.normal(size=(20, 2)), "b": rng.normal(size=(20, 2))})
+    assert [ax.get_title() for ax in axes] == ["a", "b"]
+    with pytest.raises(ValueError, match=r"\(N, 2\)"):
+        plot_preprocessing({"a": np.ones((5, 3))})
+
+
+def test_activation_stats_by_hand():
+    stats = activation_stats("relu", np.array([-1.0, 2.0, -3.0, 4.0]))
+    np.testing.assert_allclose([stats["mean_output"], stats["mean_gradient"], stats["blocked"]],
+                               [1.5, 0.5, 0.5])
+    sig = activation_stats("sigmoid", np.zeros(3))
+    np.testing.assert_allclose([sig["mean_output"], sig["mean_gradient"], sig["blocked"]], [0.5, 0.25, 0.0])
+    with pytest.raises(ValueError, match="relu"):
+        activation_stats("softplus", np.zeros(3))
+
+
+@pytest.mark.slow
+def test_activation_explorer_reacts_to_its_controls():
+    box = activation_explorer(n=500, seed=0)
+    assert set(box.controls) == {"activation", "mean", "std"}
+    assert box.stats["blocked"] == 0.0                     # sigmoid on N(0, 1)
+    before = box.readout.value
+    box.controls["mean"].value = 6.0
+    assert box.stats["blocked"] > 0.5 and box.readout.value != before
+    box.controls["activation"].value = "relu"
+    box.controls["mean"].value = -3.0
+    assert box.stats["blocked"] > 0.99                     # almost every unit is off
+    box.controls["activation"].value = "elu"
+    assert box.stats["blocked"] < 0.2                      # e^z > 0.01 unless z < -4.6
+    assert box.children[-1].value[:4] == b"\x89PNG"
