@@ -44,9 +44,10 @@ def test_kit_holds_no_instructor_material(built):
 
 
 def test_scan_knows_the_solutions():
-    lines = kit.solution_lines()
+    lines = kit.solution_lines()["hw1_linear_classifiers"]
     assert "coeff[rows, y] = -coeff.sum(axis=1)" in lines  # a solution line of hw1
     assert any("_independent_cv" in line for line in lines)  # a hidden-test line of hw1
+    assert "rng = np.random.default_rng(seed)" not in lines  # given code, outside any region
 
 
 def test_scan_finds_a_planted_leak(built, tmp_path):

@@ -83,38 +83,43 @@ def build_kit(dest: Path = KIT_DIR, *, release_dir: Path = RELEASE_DIR) -> Path:
     return Path(archive)
 
 
-def solution_lines(source_dir: Path = SOURCE_DIR, *, min_length: int = 30) -> set[str]:
-    """Distinctive lines of every solution region and hidden-test region in the sources.
+def solution_lines(source_dir: Path = SOURCE_DIR, *, min_length: int = 30) -> dict[str, set[str]]:
+    """Per homework, the distinctive lines of its solution and hidden-test regions.
 
-    Lines shorter than ``min_length`` (such as ``rows = np.arange(len(y))``) are idioms that
-    lessons share with solutions, not leaks.
+    A line the author also wrote outside every region (given code such as
+    ``rng = np.random.default_rng(seed)``) is not secret, and lines shorter than
+    ``min_length`` (idioms like ``rows = np.arange(len(y))``) are not evidence of a leak.
     """
-    lines: set[str] = set()
     region = re.compile(r"BEGIN (SOLUTION|HIDDEN TESTS)(.*?)END (SOLUTION|HIDDEN TESTS)", re.S)
+    secrets: dict[str, set[str]] = {}
     for hw in homework_names(source_dir):
         nb = nbformat.read(source_dir / hw / notebook_name(hw), as_version=4)
+        hidden: set[str] = set()
+        public: set[str] = set()
         for cell in nb.cells:
             meta = cell.metadata.get("nbgrader", {})
             if cell.cell_type == "markdown" and meta.get("solution"):
-                found = [cell.source]  # a model answer: the whole cell is instructor-only
+                found, rest = [cell.source], ""  # a model answer: instructor-only throughout
             else:
                 found = [m.group(2) for m in region.finditer(cell.source)]
-            for text in found:
-                for line in text.splitlines():
-                    line = line.strip()
-                    if len(line) >= min_length and not line.startswith("#"):
-                        lines.add(line)
-    return lines
+                rest = region.sub("", cell.source)
+            hidden |= {ln.strip() for text in found for ln in text.splitlines()}
+            public |= {ln.strip() for ln in rest.splitlines()}
+        secrets[hw] = {ln for ln in hidden - public
+                       if len(ln) >= min_length and not ln.startswith("#")}
+    return secrets
 
 
 def scan(kit: Path, source_dir: Path = SOURCE_DIR) -> list[str]:
     """Every leak found in ``kit``: an instructor marker, or a line of a solution/hidden test.
 
-    Solution lines are searched in the homework and lesson files; ``dlhelpers/`` is searched
-    for markers only, since it legitimately holds the course's reference implementations.
+    A homework's secret lines are searched in its own released notebook and in the lessons;
+    ``dlhelpers/`` is searched for markers only, since it legitimately holds the course's
+    reference implementations.
     """
     leaks = []
-    secret = solution_lines(source_dir)
+    secrets = solution_lines(source_dir)
+    every_secret = set().union(*secrets.values()) if secrets else set()
     for path in sorted(Path(kit).rglob("*")):
         if not path.is_file() or path.suffix not in {".ipynb", ".py", ".md", ".txt", ".toml"}:
             continue
@@ -123,7 +128,12 @@ def scan(kit: Path, source_dir: Path = SOURCE_DIR) -> list[str]:
         if path.suffix == ".ipynb":
             text = "\n".join(c.source for c in nbformat.reads(text, as_version=4).cells)
         leaks += [f"{rel}: contains {m!r}" for m in MARKERS if m in text]
-        if rel.parts[0] in {"homework", "notebooks"}:
-            present = {ln.strip() for ln in text.splitlines()}
-            leaks += [f"{rel}: contains the solution line {ln!r}" for ln in sorted(secret & present)]
+        if rel.parts[0] == "homework":
+            secret = secrets.get(rel.parts[1], set())
+        elif rel.parts[0] == "notebooks":
+            secret = every_secret
+        else:
+            continue
+        present = {ln.strip() for ln in text.splitlines()}
+        leaks += [f"{rel}: contains the solution line {ln!r}" for ln in sorted(secret & present)]
     return leaks
