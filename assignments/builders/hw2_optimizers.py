@@ -1,0 +1,1433 @@
+"""Build ``source/hw2_optimizers/hw2_optimizers.ipynb`` (the instructor version).
+
+Run ``python assignments/builders/hw2_optimizers.py`` after editing; the notebook is committed
+and is what nbgrader reads. Points: update rules 42, schedules 14, the race 10, training 22,
+written answers 12 (manual) = 100.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from nbcells import answer, given_code, instructions, notebook, tests, written  # noqa: E402
+
+HW = "hw2_optimizers"
+TARGET_VAL_ACC = 0.95
+MAX_EPOCHS = 10
+
+# Every test cell starts with this: the grading helpers, and a caller that also blocks the
+# course's schedules and landscapes (their functions solve parts 2 and 3).
+PRELUDE = '''
+from dlhelpers import grading as G
+
+_BLOCKED = G.REFERENCE_MODULES + ("dlhelpers.schedules", "dlhelpers.landscapes")
+
+
+def _run(fn, *args, **kwargs):
+    return G.call_student(fn, *args, modules=_BLOCKED, **kwargs)
+'''.strip()
+
+
+def _test_source(visible: str, hidden: str) -> str:
+    """A test cell: prelude, visible checks, then the hidden region."""
+    return (f"{PRELUDE}\n\n\n{visible.strip()}\nprint(\"visible tests passed\")\n"
+            f"### BEGIN HIDDEN TESTS\n{hidden.strip()}\n### END HIDDEN TESTS")
+
+
+# ----------------------------------------------------------------------------- intro, set-up
+
+INTRO = instructions("intro", f"""
+# Homework 2: optimizers and learning-rate schedules
+
+Every network you train is moved downhill by an *update rule*. In this homework you write the
+rules yourself, race them on a badly conditioned bowl, and then use one of them to train a
+small network on real handwritten digits.
+
+| part | what you write | points |
+|---|---|---|
+| 1 | SGD, momentum, Nesterov, AdaGrad, RMSProp, Adam, AdamW | 42 |
+| 2 | step decay, cosine, and warm-up followed by cosine | 14 |
+| 3 | a driver that runs a rule, and steps-to-tolerance for the race | 10 |
+| 4 | a mini-batch training loop, and settings that reach the accuracy target | 22 |
+| 5 | two short written answers (graded by hand) | 12 |
+
+**How this notebook works.** Write code only where it says `# YOUR CODE HERE` (delete the
+`raise NotImplementedError()` line) and type your written answers where it says
+`YOUR ANSWER HERE`. Every other cell is read-only. After each function comes a test cell:
+run it. It checks types, shapes and one small value, and tells you what to fix. When you
+submit, the grader runs the same cells with **more tests** added (other shapes, seeds and
+hyperparameters, many steps in a row compared with independent code, edge cases such as a
+zero gradient, the accuracy target), so passing the visible tests is necessary but not
+sufficient.
+
+Rules the grader enforces:
+- Use numpy only. `dlhelpers.optim`, `dlhelpers.schedules` and `dlhelpers.landscapes` hold the
+  course's own solutions: a function that calls them earns 0 for that part.
+- Do not rename functions or change their arguments; do not edit or delete test cells (they
+  are restored before grading).
+- Never modify an array you were given (`w`, `dw`, the arrays inside `state`, the
+  parameters): build new ones. The grader checks.
+- The whole notebook should run in well under a minute (**Kernel > Restart and Run All**
+  before you submit). Training is limited to {MAX_EPOCHS} epochs.
+""")
+
+SETUP = given_code("setup", """
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from dlhelpers import grading  # the tests use it; imported before any of your code runs
+from dlhelpers.data import load_digits
+
+np.set_printoptions(precision=5, suppress=True)
+""")
+
+# ----------------------------------------------------------------------------- part 1: rules
+
+PART1 = instructions("part1_intro", """
+## Part 1: update rules (42 points)
+
+Every rule has the same signature:
+
+```python
+w_new, state = rule(w, dw, state, lr=..., **hyperparameters)
+```
+
+- `w` is a parameter array of any shape and `dw` the gradient of the loss with respect to it
+  (same shape).
+- `state` holds what the rule must remember between steps. It is `None` on the first call:
+  then start every running quantity at zero. Return the new state; the caller passes it back
+  in on the next call. Return a **new** dict with **new** arrays, and leave the dict you were
+  given untouched (a caller may keep old states, as the grader does).
+- `lr` is a positive float, the learning rate of this step.
+
+With $g$ the gradient, $t = 1, 2, \\dots$ the number of the update, and every operation taken
+element by element:
+
+| rule | state | update |
+|---|---|---|
+| SGD | `{}` (nothing) | $w \\leftarrow w - \\eta\\, g$ |
+| momentum | `{"v"}` | $v \\leftarrow \\rho v + g$, then $w \\leftarrow w - \\eta\\, v$ |
+| Nesterov | `{"v"}` | $v \\leftarrow \\rho v + g$, then $w \\leftarrow w - \\eta\\,(g + \\rho v)$ |
+| AdaGrad | `{"s"}` | $s \\leftarrow s + g^2$, then $w \\leftarrow w - \\eta\\, g / (\\sqrt{s} + \\epsilon)$ |
+| RMSProp | `{"s"}` | $s \\leftarrow \\delta s + (1-\\delta) g^2$, then $w \\leftarrow w - \\eta\\, g / (\\sqrt{s} + \\epsilon)$ |
+| Adam | `{"m", "v", "t"}` | $m \\leftarrow \\beta_1 m + (1-\\beta_1) g$, $v \\leftarrow \\beta_2 v + (1-\\beta_2) g^2$, $\\hat m = m / (1-\\beta_1^t)$, $\\hat v = v / (1-\\beta_2^t)$, $w \\leftarrow w - \\eta\\, \\hat m / (\\sqrt{\\hat v} + \\epsilon)$ |
+| AdamW | `{"m", "v", "t"}` | $w \\leftarrow w\\,(1 - \\eta\\lambda)$, then the Adam step computed from $g$ alone |
+
+The momentum line is the course's convention (it is also what `torch.optim.SGD` computes):
+the velocity $v$ adds up gradients and the learning rate multiplies the whole velocity.
+Nesterov's line is the look-ahead method written so that the gradient is taken at the current
+`w`. In Adam, `"t"` counts the updates already made: it is 0 in a fresh state and becomes 1
+during the first call. Note where $\\epsilon$ goes: **outside** the square root.
+""")
+
+_RULES = {
+    "sgd": ('''
+def sgd(w, dw, state=None, *, lr):
+    """Plain gradient descent: w - lr * dw.
+
+    Parameters
+    ----------
+    w : ndarray of any shape
+        Parameters (not modified).
+    dw : ndarray, same shape as w
+        Gradient of the loss with respect to w (not modified).
+    state : dict or None
+        None on the first call; SGD remembers nothing, so return an empty dict.
+    lr : float
+        Learning rate.
+
+    Returns
+    -------
+    w_new : ndarray, same shape as w
+    state : dict
+        {} (empty).
+    """
+    ### BEGIN SOLUTION
+    return w - lr * dw, {}
+    ### END SOLUTION
+'''),
+    "momentum": ('''
+def momentum(w, dw, state=None, *, lr, rho=0.9):
+    """SGD with momentum, course convention: v = rho * v + dw, then w - lr * v.
+
+    Parameters
+    ----------
+    w : ndarray of any shape
+    dw : ndarray, same shape as w
+    state : dict or None
+        None on the first call (the velocity starts at zero), then {"v": velocity}.
+    lr : float
+    rho : float in [0, 1)
+        How much of the previous velocity is kept.
+
+    Returns
+    -------
+    w_new : ndarray, same shape as w
+    state : dict
+        {"v": ndarray of the shape of w}, a new dict and a new array.
+    """
+    ### BEGIN SOLUTION
+    v = np.zeros_like(w, dtype=float) if state is None else state["v"]
+    v = rho * v + dw
+    return w - lr * v, {"v": v}
+    ### END SOLUTION
+'''),
+    "nesterov": ('''
+def nesterov(w, dw, state=None, *, lr, rho=0.9):
+    """Nesterov momentum: v = rho * v + dw, then w - lr * (dw + rho * v).
+
+    Parameters and returns are those of momentum: w and dw of the same (any) shape,
+    state None or {"v": ndarray shaped like w}, lr float, rho in [0, 1).
+    """
+    ### BEGIN SOLUTION
+    v = np.zeros_like(w, dtype=float) if state is None else state["v"]
+    v = rho * v + dw
+    return w - lr * (dw + rho * v), {"v": v}
+    ### END SOLUTION
+'''),
+    "adagrad": ('''
+def adagrad(w, dw, state=None, *, lr, eps=1e-10):
+    """AdaGrad: s = s + dw**2, then w - lr * dw / (sqrt(s) + eps).
+
+    Parameters
+    ----------
+    w : ndarray of any shape
+    dw : ndarray, same shape as w
+    state : dict or None
+        None on the first call, then {"s": running sum of squared gradients}.
+    lr : float
+    eps : float
+        Added after the square root, so a coordinate whose gradients were all 0 does not move.
+
+    Returns
+    -------
+    w_new : ndarray, same shape as w
+    state : dict
+        {"s": ndarray of the shape of w}.
+    """
+    ### BEGIN SOLUTION
+    s = np.zeros_like(w, dtype=float) if state is None else state["s"]
+    s = s + dw * dw
+    return w - lr * dw / (np.sqrt(s) + eps), {"s": s}
+    ### END SOLUTION
+'''),
+    "rmsprop": ('''
+def rmsprop(w, dw, state=None, *, lr, decay=0.99, eps=1e-8):
+    """RMSProp: s = decay * s + (1 - decay) * dw**2, then w - lr * dw / (sqrt(s) + eps).
+
+    Parameters
+    ----------
+    w : ndarray of any shape
+    dw : ndarray, same shape as w
+    state : dict or None
+        None on the first call, then {"s": moving average of squared gradients}.
+    lr : float
+    decay : float in [0, 1)
+    eps : float
+
+    Returns
+    -------
+    w_new : ndarray, same shape as w
+    state : dict
+        {"s": ndarray of the shape of w}.
+    """
+    ### BEGIN SOLUTION
+    s = np.zeros_like(w, dtype=float) if state is None else state["s"]
+    s = decay * s + (1.0 - decay) * dw * dw
+    return w - lr * dw / (np.sqrt(s) + eps), {"s": s}
+    ### END SOLUTION
+'''),
+    "adam": ('''
+def adam(w, dw, state=None, *, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+    """Adam with bias correction.
+
+    Parameters
+    ----------
+    w : ndarray of any shape
+    dw : ndarray, same shape as w
+    state : dict or None
+        None on the first call, then {"m": first moment, "v": second moment,
+        "t": number of updates made so far (int)}.
+    lr : float
+    beta1, beta2 : float in [0, 1)
+        Decay rates of the two moving averages.
+    eps : float
+        Added after the square root of the corrected second moment.
+
+    Returns
+    -------
+    w_new : ndarray, same shape as w
+    state : dict
+        {"m": ndarray like w, "v": ndarray like w, "t": int}.
+    """
+    ### BEGIN SOLUTION
+    if state is None:
+        state = {"m": np.zeros_like(w, dtype=float), "v": np.zeros_like(w, dtype=float), "t": 0}
+    t = state["t"] + 1
+    m = beta1 * state["m"] + (1.0 - beta1) * dw
+    v = beta2 * state["v"] + (1.0 - beta2) * dw * dw
+    m_hat = m / (1.0 - beta1 ** t)
+    v_hat = v / (1.0 - beta2 ** t)
+    return w - lr * m_hat / (np.sqrt(v_hat) + eps), {"m": m, "v": v, "t": t}
+    ### END SOLUTION
+'''),
+    "adamw": ('''
+def adamw(w, dw, state=None, *, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01):
+    """AdamW: shrink w by the factor (1 - lr * weight_decay), then take the Adam step.
+
+    The Adam step (moments, bias correction, eps) is computed from dw alone: the decay never
+    enters m or v. You may call your own adam function.
+
+    Parameters
+    ----------
+    w : ndarray of any shape
+    dw : ndarray, same shape as w
+    state : dict or None
+        As for adam: None, then {"m", "v", "t"}.
+    lr, beta1, beta2, eps : float
+        As for adam.
+    weight_decay : float >= 0
+        The decoupled decay coefficient lambda.
+
+    Returns
+    -------
+    w_new : ndarray, same shape as w
+    state : dict
+        {"m": ndarray like w, "v": ndarray like w, "t": int}.
+    """
+    ### BEGIN SOLUTION
+    stepped, state = adam(w, dw, state, lr=lr, beta1=beta1, beta2=beta2, eps=eps)
+    # adam's step does not depend on w, so shrinking first equals shrinking w then stepping
+    return stepped - lr * weight_decay * w, state
+    ### END SOLUTION
+'''),
+}
+
+# Hidden-test machinery shared by the seven rules: drive a rule for many steps through the
+# grader, checking that nothing given is modified and that the state is a fresh dict.
+_DRIVE = '''
+def _drive(rule, name, w0, grads, keys, **hp):
+    """Run the student's rule over the gradient list; return the iterates (after each step).
+
+    The whole run is one call through the grader (blocking dlhelpers once, not per step).
+    """
+    def _loop():
+        w, state, out = w0.copy(), None, []
+        for _i, _g in enumerate(grads):
+            _w_in, _g_in = w.copy(), _g.copy()
+            _saved = None if state is None else {k: (v.copy() if isinstance(v, np.ndarray) else v)
+                                                 for k, v in state.items()}
+            _res = rule(w, _g, state, **hp)
+            G.assert_true(isinstance(_res, tuple) and len(_res) == 2,
+                          f"{name} must return a pair (w_new, state).")
+            G.assert_close(w, _w_in, rtol=0, atol=0, name=f"w after step {_i + 1}",
+                           hint=f"{name} must not modify w in place: build a new array.")
+            G.assert_close(_g, _g_in, rtol=0, atol=0, name=f"dw after step {_i + 1}",
+                           hint=f"{name} must not modify dw.")
+            if _saved is not None:
+                for _k, _v in _saved.items():
+                    G.assert_close(state[_k], _v, rtol=0, atol=0,
+                                   name=f"state[{_k!r}] passed in at step {_i + 1}",
+                                   hint="Return a new state; leave the one you were given untouched.")
+            w, state = G.assert_shape(_res[0], w0.shape, f"w returned by {name} at step {_i + 1}"), _res[1]
+            G.assert_true(isinstance(state, dict) and set(state) == set(keys),
+                          f"{name} must return a state dict with exactly the keys {sorted(keys)}; "
+                          f"got {state!r:.80}")
+            out.append(w)
+        return out
+
+    return _run(_loop, name=name)
+
+
+def _weighted(history, decay):
+    """sum over k of decay**(t-k) * history[k], with t the last index (closed form of the average)."""
+    last = len(history) - 1
+    return sum(decay ** (last - k) * h for k, h in enumerate(history))
+
+
+def _cases(seed, scales):
+    """(w0, gradients) for three shapes and each gradient scale, 30 steps each."""
+    rng = np.random.default_rng(seed)
+    for shape in ((5,), (3, 4), (2, 3, 2)):
+        for scale in scales:
+            yield rng.normal(size=shape), [scale * rng.normal(size=shape) for _ in range(30)]
+'''
+
+# Independent references: each moment is written as its closed-form weighted sum of the past
+# gradients (not the recursion the student writes), then the iterates are accumulated.
+_REFERENCES = {
+    "sgd": '''
+def _reference(w0, grads, lr):
+    return list(w0 - lr * np.cumsum(np.array(grads), axis=0))
+''',
+    "momentum": '''
+def _reference(w0, grads, lr, rho):
+    w, out = w0.copy(), []
+    for t in range(len(grads)):
+        w = w - lr * _weighted(grads[:t + 1], rho)
+        out.append(w)
+    return out
+''',
+    "nesterov": '''
+def _reference(w0, grads, lr, rho):
+    w, out = w0.copy(), []
+    for t in range(len(grads)):
+        w = w - lr * (grads[t] + rho * _weighted(grads[:t + 1], rho))
+        out.append(w)
+    return out
+''',
+    "adagrad": '''
+def _reference(w0, grads, lr, eps):
+    w, out = w0.copy(), []
+    for t in range(len(grads)):
+        total = sum(g ** 2 for g in grads[:t + 1])
+        w = w - lr * grads[t] / (total ** 0.5 + eps)
+        out.append(w)
+    return out
+''',
+    "rmsprop": '''
+def _reference(w0, grads, lr, decay, eps):
+    w, out = w0.copy(), []
+    for t in range(len(grads)):
+        avg = (1 - decay) * _weighted([g ** 2 for g in grads[:t + 1]], decay)
+        w = w - lr * grads[t] / (avg ** 0.5 + eps)
+        out.append(w)
+    return out
+''',
+    "adam": '''
+def _reference(w0, grads, lr, beta1, beta2, eps, weight_decay=0.0):
+    w, out = w0.copy(), []
+    for t in range(1, len(grads) + 1):
+        m_hat = (1 - beta1) * _weighted(grads[:t], beta1) / (1 - beta1 ** t)
+        v_hat = (1 - beta2) * _weighted([g ** 2 for g in grads[:t]], beta2) / (1 - beta2 ** t)
+        w = w * (1 - lr * weight_decay) - lr * m_hat / (v_hat ** 0.5 + eps)
+        out.append(w)
+    return out
+''',
+}
+_REFERENCES["adamw"] = _REFERENCES["adam"]
+
+
+def _compare_block(fn: str, keys: str, seed: int, scales: str, settings: str) -> str:
+    """Hidden code: many steps of ``fn`` against ``_reference`` for each setting."""
+    return f"""
+for _hp in {settings}:
+    for _w0, _grads in _cases({seed}, {scales}):
+        _got = _drive({fn}, "{fn}", _w0, _grads, {keys}, **_hp)
+        _want = _reference(_w0, _grads, **{{**_DEFAULTS, **_hp}})
+        for _t in (0, 1, 9, 29):
+            G.assert_close(_got[_t], _want[_t], rtol=1e-8, atol=1e-12,
+                           name=f"w after {{_t + 1}} steps of {fn} with {{_hp}}, shape {{_w0.shape}}")
+"""
+
+
+def _rule_test(fn: str, points: float, visible: str, keys: str, defaults: str, seed: int,
+               scales: str, settings: str, extra: str = "") -> object:
+    hidden = (_DRIVE + "\n" + _REFERENCES[fn] + f"\n_DEFAULTS = {defaults}\n"
+              + _compare_block(fn, keys, seed, scales, settings) + extra)
+    return tests(f"test_{fn}", points, _test_source(visible, hidden))
+
+
+TEST_SGD = _rule_test("sgd", 3, """
+_w, _dw = np.array([1.0, -2.0]), np.array([0.5, 4.0])
+_out = _run(sgd, _w, _dw, None, lr=0.1)
+G.assert_true(isinstance(_out, tuple) and len(_out) == 2, "sgd must return a pair (w_new, state).")
+G.assert_close(_out[0], [0.95, -2.4], name="sgd step from w = [1, -2] with dw = [0.5, 4], lr = 0.1",
+               hint="w_new = w - lr * dw.")
+G.assert_true(_out[1] == {}, "sgd's state is an empty dict {}.")
+G.assert_close(_w, [1.0, -2.0], rtol=0, atol=0, name="w after the call",
+               hint="Do not modify w in place (w -= ...): return a new array.")
+""", "set()", "{'lr': 0.1}", 2201, "(1.0,)", "({'lr': 0.1}, {'lr': 0.003})")
+
+TEST_MOMENTUM = _rule_test("momentum", 6, """
+_w, _dw = np.array([1.0, 2.0]), np.array([0.5, -1.0])
+_w1, _s1 = _run(momentum, _w, _dw, None, lr=0.1, rho=0.9)
+G.assert_close(_w1, [0.95, 2.1], name="first momentum step",
+               hint="The velocity starts at 0, so the first step is a plain SGD step.")
+G.assert_true(isinstance(_s1, dict) and "v" in _s1, 'momentum must return the state {"v": velocity}.')
+_w2, _s2 = _run(momentum, _w1, _dw, _s1, lr=0.1, rho=0.9)
+G.assert_close(_w2, [0.855, 2.29], name="second momentum step with the same gradient",
+               hint="v = 0.9 * v + dw = 1.9 * dw, then w = w - lr * v.")
+G.assert_close(_s1["v"], _dw, name="the first state, after the second call",
+               hint="Build a new velocity array (v = rho * v + dw), do not update it in place.")
+""", '{"v"}', "{'lr': 0.1, 'rho': 0.9}", 2202, "(1.0,)",
+    "({'lr': 0.1}, {'lr': 0.05, 'rho': 0.5})", """
+# rho = 0 is plain SGD
+_w0, _grads = next(_cases(2212, (1.0,)))
+_got = _drive(momentum, "momentum", _w0, _grads[:5], {"v"}, lr=0.2, rho=0.0)
+G.assert_close(_got[-1], _w0 - 0.2 * sum(_grads[:5]), rtol=1e-10, atol=1e-12,
+               name="momentum with rho = 0 (must equal SGD)")
+""")
+
+TEST_NESTEROV = _rule_test("nesterov", 6, """
+_w, _dw = np.array([1.0, 2.0]), np.array([0.5, -1.0])
+_w1, _s1 = _run(nesterov, _w, _dw, None, lr=0.1, rho=0.9)
+G.assert_close(_w1, [0.905, 2.19], name="first Nesterov step",
+               hint="v = dw on the first step, then w - lr * (dw + rho * v) = w - 0.19 * dw.")
+G.assert_true(isinstance(_s1, dict) and "v" in _s1, 'nesterov must return the state {"v": velocity}.')
+_w2, _ = _run(nesterov, _w1, _dw, _s1, lr=0.1, rho=0.9)
+G.assert_close(_w2, [0.7695, 2.461], name="second Nesterov step with the same gradient")
+""", '{"v"}', "{'lr': 0.1, 'rho': 0.9}", 2203, "(1.0,)",
+    "({'lr': 0.1}, {'lr': 0.05, 'rho': 0.5})")
+
+TEST_ADAGRAD = _rule_test("adagrad", 5, """
+_w, _dw = np.array([1.0, 1.0]), np.array([3.0, -4.0])
+_w1, _s1 = _run(adagrad, _w, _dw, None, lr=0.5)
+G.assert_close(_w1, [0.5, 1.5], name="first AdaGrad step",
+               hint="After one step s = dw**2, so each coordinate moves by lr * dw / |dw| = lr.")
+G.assert_true(isinstance(_s1, dict) and "s" in _s1, 'adagrad must return the state {"s": ...}.')
+_w2, _ = _run(adagrad, _w1, _dw, _s1, lr=0.5)
+G.assert_close(_w2, [0.5 - 0.5 / 2 ** 0.5, 1.5 + 0.5 / 2 ** 0.5], name="second AdaGrad step",
+               hint="s = 2 * dw**2 now, so the step shrinks by a factor sqrt(2).")
+""", '{"s"}', "{'lr': 0.5, 'eps': 1e-10}", 2204, "(1.0, 1e-6)",
+    "({'lr': 0.5}, {'lr': 0.1, 'eps': 1e-6})", """
+# a coordinate whose gradient is always 0 stays put (no 0/0)
+_w0 = np.array([1.0, 2.0, 3.0])
+_grads = [np.array([0.5, 0.0, -1.0])] * 3
+_got = _drive(adagrad, "adagrad", _w0, _grads, {"s"}, lr=0.1)
+G.assert_close(_got[-1][1], 2.0, rtol=0, atol=0, name="a coordinate with zero gradient",
+               hint="Add eps after the square root: 0 / (0 + eps) = 0.")
+""")
+
+TEST_RMSPROP = _rule_test("rmsprop", 5, """
+_w, _dw = np.array([1.0, 1.0]), np.array([3.0, -4.0])
+_w1, _s1 = _run(rmsprop, _w, _dw, None, lr=0.01, decay=0.9)
+G.assert_close(_w1, [1.0 - 0.01 * 10 ** 0.5, 1.0 + 0.01 * 10 ** 0.5], name="first RMSProp step",
+               hint="After one step s = 0.1 * dw**2, so every coordinate moves by lr / sqrt(0.1).")
+G.assert_true(isinstance(_s1, dict) and "s" in _s1, 'rmsprop must return the state {"s": ...}.')
+""", '{"s"}', "{'lr': 0.01, 'decay': 0.99, 'eps': 1e-8}", 2205, "(1.0, 1e-6)",
+    "({'lr': 0.01}, {'lr': 0.1, 'decay': 0.9})", """
+_w0 = np.array([1.0, 2.0])
+_got = _drive(rmsprop, "rmsprop", _w0, [np.array([0.0, 1.0])] * 3, {"s"}, lr=0.1)
+G.assert_close(_got[-1][0], 1.0, rtol=0, atol=0, name="a coordinate with zero gradient",
+               hint="Add eps after the square root: 0 / (0 + eps) = 0.")
+""")
+
+TEST_ADAM = _rule_test("adam", 10, """
+_w, _dw = np.array([1.0, -2.0, 0.5]), np.array([0.1, -3.0, 20.0])
+_w1, _s1 = _run(adam, _w, _dw, None, lr=0.01)
+G.assert_close(_w1, [0.99, -1.99, 0.49], name="first Adam step",
+               hint="With bias correction m_hat = dw and v_hat = dw**2 after one step, so every "
+                    "coordinate moves by lr against the sign of its gradient.")
+G.assert_true(isinstance(_s1, dict) and {"m", "v", "t"} <= set(_s1),
+              'adam must return the state {"m": ..., "v": ..., "t": ...}.')
+G.assert_true(_s1["t"] == 1, f"state['t'] counts the updates made: 1 after the first call, got {_s1['t']!r}.")
+""", '{"m", "v", "t"}', "{'lr': 0.01, 'beta1': 0.9, 'beta2': 0.999, 'eps': 1e-8}", 2206,
+    "(1.0, 1e-6)", "({'lr': 0.01}, {'lr': 0.1, 'beta1': 0.5, 'beta2': 0.9}, {'lr': 0.05, 'beta1': 0.0})",
+    """
+# the first step is lr per coordinate, whatever the gradient's scale
+_w0 = np.zeros(7)
+_g = np.array([1e-3, -1e-2, 0.5, -1.0, 30.0, -400.0, 1e3])
+_first = _drive(adam, "adam", _w0, [_g], {"m", "v", "t"}, lr=0.003)[0]
+G.assert_close(_first, -0.003 * np.sign(_g), rtol=1e-4, atol=0, name="first Adam step for gradients from 1e-3 to 1e3",
+               hint="Divide m and v by (1 - beta1**t) and (1 - beta2**t), with t = 1 on the first call.")
+# the step counter is carried, and a zero gradient does not move a coordinate
+_w, _state = np.ones(2), None
+for _i in range(4):
+    _w, _state = _run(adam, _w, np.array([0.0, 2.0]), _state, lr=0.1)
+G.assert_true(_state["t"] == 4, f"state['t'] must be 4 after four updates; got {_state['t']!r}.")
+G.assert_close(_w, [1.0, 0.6], rtol=1e-6, name="four Adam steps with dw = [0, 2]",
+               hint="A zero gradient gives m = 0 and must give a zero step (eps after the square root).")
+""")
+
+TEST_ADAMW = _rule_test("adamw", 7, """
+_w, _dw = np.array([1.0, -2.0]), np.array([0.5, 0.5])
+_w1, _s1 = _run(adamw, _w, _dw, None, lr=0.1, weight_decay=0.1)
+G.assert_close(_w1, [0.89, -2.08], name="first AdamW step",
+               hint="w * (1 - lr * weight_decay) = [0.99, -1.98], then the Adam step of size lr = 0.1.")
+G.assert_true(isinstance(_s1, dict) and {"m", "v", "t"} <= set(_s1),
+              'adamw must return the state {"m": ..., "v": ..., "t": ...}.')
+""", '{"m", "v", "t"}',
+    "{'lr': 0.01, 'beta1': 0.9, 'beta2': 0.999, 'eps': 1e-8, 'weight_decay': 0.01}", 2207,
+    "(1.0, 1e-6)",
+    "({'lr': 0.01}, {'lr': 0.1, 'weight_decay': 0.2}, {'lr': 0.05, 'beta1': 0.5, 'weight_decay': 0.0})",
+    """
+# with a zero gradient only the decay acts: w shrinks by exactly (1 - lr * weight_decay) per step
+_w0 = np.array([2.0, -3.0])
+_got = _drive(adamw, "adamw", _w0, [np.zeros(2)] * 5, {"m", "v", "t"}, lr=0.1, weight_decay=0.5)
+G.assert_close(_got[-1], _w0 * 0.95 ** 5, rtol=1e-10, name="AdamW with a zero gradient (decay only)",
+               hint="The decay is w * (1 - lr * weight_decay) and must not pass through m or v.")
+""")
+
+_RULE_TESTS = {"sgd": TEST_SGD, "momentum": TEST_MOMENTUM, "nesterov": TEST_NESTEROV,
+               "adagrad": TEST_ADAGRAD, "rmsprop": TEST_RMSPROP, "adam": TEST_ADAM,
+               "adamw": TEST_ADAMW}
+
+RULES_COMPARE = given_code("rules_compare", """
+# Comparison: 50 steps from w = 0 with the same constant gradient, whose three coordinates
+# differ in scale by a factor 1000 each. How far has each coordinate moved?
+g = np.array([1e-3, 1.0, 1e3])
+settings = {"sgd": (sgd, {}), "momentum": (momentum, {"rho": 0.9}),
+            "nesterov": (nesterov, {"rho": 0.9}), "adagrad": (adagrad, {}),
+            "rmsprop": (rmsprop, {}), "adam": (adam, {}), "adamw": (adamw, {})}
+print(f"{'rule':10s} {'after 1 step':>30s}   {'after 50 steps':>30s}")
+for name, (rule, extra) in settings.items():
+    try:
+        w, state, rows = np.zeros(3), None, []
+        for step in range(50):
+            w, state = rule(w, g, state, lr=0.01, **extra)
+            if step in (0, 49):
+                rows.append(" ".join(f"{-x:9.4g}" for x in w))
+        print(f"{name:10s} {rows[0]:>30s}   {rows[1]:>30s}")
+    except NotImplementedError:
+        print(f"{name:10s} not written yet")
+print("(distance moved, -w, per coordinate; gradient scales 0.001, 1, 1000; lr = 0.01)")
+""")
+
+RULES_READ = instructions("rules_read", """
+Read the table. SGD moves each coordinate in proportion to its gradient: after 50 steps the
+small coordinate has hardly moved and the large one has gone 500 units. Momentum does the same
+but gathers speed, up to $1/(1-\\rho) = 10$ times the SGD step once the velocity has filled.
+The adaptive rules divide by a running size of the gradient, so all three coordinates move
+alike whatever their scale: Adam by exactly `lr` per step; AdaGrad by `lr / sqrt(t)` at step
+`t`, because its sum of squares keeps growing; RMSProp by `lr / sqrt(1 - 0.99**t)`, ten times
+`lr` at first, because its average starts at zero and nothing corrects that. AdamW trails Adam
+slightly: its decay pulls the weights back towards zero.
+""")
+
+
+# ----------------------------------------------------------------------------- part 2: schedules
+
+PART2 = instructions("part2_intro", """
+## Part 2: learning-rate schedules (14 points)
+
+A schedule gives the learning rate as a function of the step, counted from 0 (the first update
+uses `step = 0`). Each function below takes an integer `step` and returns a Python `float`.
+
+- **Step decay**: multiply by `gamma` every `step_size` steps:
+  $\\eta(s) = \\eta_0\\, \\gamma^{\\lfloor s / \\text{step\\_size} \\rfloor}$.
+- **Cosine**: half a cosine wave from $\\eta_0$ at step 0 down to $\\eta_{min}$ at step $T$,
+  then flat at $\\eta_{min}$:
+  $\\eta(s) = \\eta_{min} + \\tfrac12 (\\eta_0 - \\eta_{min}) \\left(1 + \\cos\\frac{\\pi \\min(s, T)}{T}\\right)$.
+- **Warm-up, then cosine**: for the first $W$ steps the rate climbs in a straight line,
+  $\\eta(s) = \\eta_0\\, s / W$ (so it is 0 at step 0); from step $W$ to step $T$ it follows
+  the cosine from $\\eta_0$ down to $\\eta_{min}$ over the remaining $T - W$ steps, then stays
+  at $\\eta_{min}$. Here $T$ counts the whole run, warm-up included.
+
+Large early steps on freshly initialised weights can throw training off; warm-up starts gently
+and lets an adaptive rule's running averages fill up before the full rate is used.
+""")
+
+STEP_DECAY = answer("step_decay", '''
+def step_decay_lr(step, lr0, step_size, gamma=0.1):
+    """lr0 * gamma ** (step // step_size).
+
+    Parameters
+    ----------
+    step : int >= 0
+    lr0 : float
+        Rate at step 0.
+    step_size : int >= 1
+        Number of steps between two decays.
+    gamma : float
+        Factor applied at each decay.
+
+    Returns
+    -------
+    lr : float
+    """
+    ### BEGIN SOLUTION
+    return float(lr0 * gamma ** (step // step_size))
+    ### END SOLUTION
+''')
+
+TEST_STEP_DECAY = tests("test_step_decay", 4, _test_source("""
+G.assert_close(_run(step_decay_lr, 0, 0.1, 30), 0.1, name="step_decay_lr(0, 0.1, 30)")
+G.assert_close(_run(step_decay_lr, 29, 0.1, 30), 0.1, name="step_decay_lr(29, 0.1, 30)",
+               hint="The first decay happens at step 30, not before.")
+G.assert_close(_run(step_decay_lr, 65, 0.1, 30, gamma=0.5), 0.025, name="step_decay_lr(65, 0.1, 30, gamma=0.5)",
+               hint="65 // 30 = 2 decays: 0.1 * 0.5 ** 2.")
+""", """
+def _values(fn, steps, *args, **kwargs):
+    # all steps in one call through the grader
+    return [fn(step, *args, **kwargs) for step in steps]
+
+
+for _lr0, _size, _gamma in ((0.3, 7, 0.1), (2.0, 1, 0.9), (0.05, 100, 0.5)):
+    _steps = list(range(0, 40)) + [99, 100, 101, 350]
+    _gots = _run(_values, step_decay_lr, _steps, _lr0, _size, gamma=_gamma, name="step_decay_lr")
+    for _s, _got in zip(_steps, _gots):
+        _want = _lr0
+        for _ in range(_s // _size):
+            _want *= _gamma
+        G.assert_true(isinstance(_got, (float, np.floating)), f"step_decay_lr must return a float; got {type(_got).__name__}.")
+        G.assert_close(_got, _want, rtol=1e-10, name=f"step_decay_lr({_s}, {_lr0}, {_size}, gamma={_gamma})")
+G.assert_close(_run(step_decay_lr, 10, 0.1, 5), 0.001, rtol=1e-10, name="step_decay_lr with the default gamma = 0.1")
+"""))
+
+COSINE = answer("cosine", '''
+def cosine_lr(step, lr0, total_steps, lr_min=0.0):
+    """Cosine decay from lr0 (step 0) to lr_min (step total_steps), then constant lr_min.
+
+    Parameters
+    ----------
+    step : int >= 0
+    lr0 : float
+    total_steps : int >= 1
+        The step at which lr_min is reached.
+    lr_min : float
+
+    Returns
+    -------
+    lr : float
+    """
+    ### BEGIN SOLUTION
+    progress = min(step, total_steps) / total_steps
+    return float(lr_min + 0.5 * (lr0 - lr_min) * (1.0 + np.cos(np.pi * progress)))
+    ### END SOLUTION
+''')
+
+TEST_COSINE = tests("test_cosine", 4, _test_source("""
+G.assert_close(_run(cosine_lr, 0, 0.1, 100), 0.1, name="cosine_lr(0, 0.1, 100)")
+G.assert_close(_run(cosine_lr, 50, 0.1, 100), 0.05, name="cosine_lr(50, 0.1, 100)",
+               hint="Half way, cos(pi / 2) = 0, so the rate is half way between lr0 and lr_min.")
+G.assert_close(_run(cosine_lr, 100, 0.1, 100), 0.0, atol=1e-12, name="cosine_lr(100, 0.1, 100)")
+""", """
+def _values(fn, steps, *args, **kwargs):
+    # all steps in one call through the grader
+    return [fn(step, *args, **kwargs) for step in steps]
+
+
+for _lr0, _total, _low in ((0.3, 7, 0.0), (1.0, 200, 0.01), (0.02, 1, 0.005)):
+    _steps = sorted(set(range(0, _total + 5)) | {10 * _total})
+    _gots = _run(_values, cosine_lr, _steps, _lr0, _total, lr_min=_low, name="cosine_lr")
+    for _s, _got in zip(_steps, _gots):
+        _frac = min(_s, _total) / _total
+        _want = _low + (_lr0 - _low) * (1 + math.cos(math.pi * _frac)) / 2
+        G.assert_true(isinstance(_got, (float, np.floating)), f"cosine_lr must return a float; got {type(_got).__name__}.")
+        G.assert_close(_got, _want, rtol=1e-9, atol=1e-14, name=f"cosine_lr({_s}, {_lr0}, {_total}, lr_min={_low})",
+                       hint="After total_steps the rate stays at lr_min.")
+"""))
+
+WARMUP = answer("warmup_cosine", '''
+def warmup_cosine_lr(step, lr0, warmup_steps, total_steps, lr_min=0.0):
+    """Linear warm-up from 0 to lr0 over warmup_steps, then cosine down to lr_min at total_steps.
+
+    Parameters
+    ----------
+    step : int >= 0
+    lr0 : float
+        Peak rate, reached at step warmup_steps.
+    warmup_steps : int >= 1
+    total_steps : int > warmup_steps
+        Length of the whole run (warm-up included); lr_min from this step on.
+    lr_min : float
+
+    Returns
+    -------
+    lr : float
+    """
+    ### BEGIN SOLUTION
+    if step < warmup_steps:
+        return float(lr0 * step / warmup_steps)
+    return cosine_lr(step - warmup_steps, lr0, total_steps - warmup_steps, lr_min)
+    ### END SOLUTION
+''')
+
+TEST_WARMUP = tests("test_warmup_cosine", 6, _test_source("""
+G.assert_close(_run(warmup_cosine_lr, 0, 0.1, 10, 110), 0.0, atol=1e-15,
+               name="warmup_cosine_lr(0, 0.1, 10, 110)", hint="Warm-up starts from 0 at step 0.")
+G.assert_close(_run(warmup_cosine_lr, 5, 0.1, 10, 110), 0.05, name="warmup_cosine_lr(5, 0.1, 10, 110)")
+G.assert_close(_run(warmup_cosine_lr, 10, 0.1, 10, 110), 0.1, name="warmup_cosine_lr(10, 0.1, 10, 110)",
+               hint="At step warmup_steps the peak lr0 is reached and the cosine begins.")
+G.assert_close(_run(warmup_cosine_lr, 60, 0.1, 10, 110), 0.05, name="warmup_cosine_lr(60, 0.1, 10, 110)",
+               hint="The cosine runs over the remaining total_steps - warmup_steps = 100 steps.")
+""", """
+def _values(fn, steps, *args, **kwargs):
+    # all steps in one call through the grader
+    return [fn(step, *args, **kwargs) for step in steps]
+
+
+for _lr0, _warm, _total, _low in ((0.3, 4, 20, 0.0), (1.0, 50, 51, 0.1), (0.01, 1, 300, 0.001)):
+    _steps = sorted(set(range(0, _total + 5)) | {3 * _total})
+    _gots = _run(_values, warmup_cosine_lr, _steps, _lr0, _warm, _total, lr_min=_low, name="warmup_cosine_lr")
+    for _s, _got in zip(_steps, _gots):
+        if _s < _warm:
+            _want = _lr0 * _s / _warm
+        else:
+            _frac = min(_s - _warm, _total - _warm) / (_total - _warm)
+            _want = _low + (_lr0 - _low) * (1 + math.cos(math.pi * _frac)) / 2
+        G.assert_true(isinstance(_got, (float, np.floating)), f"warmup_cosine_lr must return a float; got {type(_got).__name__}.")
+        G.assert_close(_got, _want, rtol=1e-9, atol=1e-14,
+                       name=f"warmup_cosine_lr({_s}, {_lr0}, {_warm}, {_total}, lr_min={_low})")
+"""))
+
+SCHEDULE_PLOT = given_code("schedule_plot", """
+# Comparison: the three schedules over a 300-step run.
+steps = np.arange(301)
+curves = {"step decay (every 100 steps, gamma 0.3)": lambda s: step_decay_lr(s, 0.1, 100, gamma=0.3),
+          "cosine to 0.005": lambda s: cosine_lr(s, 0.1, 300, lr_min=0.005),
+          "warm-up 30 steps, then cosine": lambda s: warmup_cosine_lr(s, 0.1, 30, 300, lr_min=0.005)}
+fig, ax = plt.subplots(figsize=(7, 3.5))
+for label, fn in curves.items():
+    try:
+        ax.plot(steps, [fn(int(s)) for s in steps], label=label)
+    except NotImplementedError:
+        print(f"{label}: not written yet")
+ax.set_xlabel("step")
+ax.set_ylabel("learning rate")
+ax.set_title("Learning-rate schedules with lr0 = 0.1")
+ax.legend(loc="upper right", fontsize=9)
+plt.show()
+""")
+
+# ----------------------------------------------------------------------------- part 3: the race
+
+PART3 = instructions("part3_intro", """
+## Part 3: a race on an ill-conditioned bowl (10 points)
+
+The loss $f(w) = \\tfrac12 w^\\top A w$ has its minimum at $w = 0$. The matrix $A$ below has
+curvatures 1 and 100 along two perpendicular directions, turned 30 degrees from the axes: the
+bowl is a long, narrow, tilted valley (condition number 100). Gradient descent must use a
+small learning rate to stay stable across the steep direction, so it crawls along the shallow
+one.
+
+Write two small functions, then run the race:
+
+- `run_rule(rule, grad_fn, w0, num_steps, **hparams)` starts from `w0` with `state = None`
+  and repeats `w, state = rule(w, grad_fn(w), state, **hparams)` for `num_steps` steps. It
+  returns every iterate, `w0` included, as one array of shape `(num_steps + 1, D)`.
+- `steps_to_tolerance(losses, tol)` returns the first index `i` with `losses[i] <= tol`
+  (index 0 is the starting point), or `None` if no loss ever gets there.
+""")
+
+QUADRATIC = given_code("quadratic", """
+angle = math.radians(30)
+rotation = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
+A = rotation @ np.diag([1.0, 100.0]) @ rotation.T
+w_start = np.array([-4.0, 2.0])
+
+
+def quad_loss(w):
+    # works on one point (2,) or a stack of points (..., 2)
+    return 0.5 * np.einsum("...i,ij,...j->...", w, A, w)
+
+
+def quad_grad(w):
+    return A @ w
+
+
+print("A =\\n", A, "\\nloss at the start:", quad_loss(w_start))
+""")
+
+RUN_RULE = answer("run_rule", '''
+def run_rule(rule, grad_fn, w0, num_steps, **hparams):
+    """Apply an update rule num_steps times, starting from w0 with state None.
+
+    Parameters
+    ----------
+    rule : callable
+        rule(w, dw, state, **hparams) -> (w_new, state), as in Part 1.
+    grad_fn : callable
+        grad_fn(w) -> gradient of the loss at w, shape (D,).
+    w0 : ndarray of shape (D,)
+        Starting point (not modified).
+    num_steps : int
+    **hparams
+        Passed on to every call of rule (lr=..., rho=..., ...).
+
+    Returns
+    -------
+    path : ndarray of shape (num_steps + 1, D)
+        path[0] is w0, path[k] the iterate after k steps.
+    """
+    ### BEGIN SOLUTION
+    w, state = np.array(w0, dtype=float), None
+    path = [w]
+    for _ in range(num_steps):
+        w, state = rule(w, grad_fn(w), state, **hparams)
+        path.append(w)
+    return np.array(path)
+    ### END SOLUTION
+''')
+
+TEST_RUN_RULE = tests("test_run_rule", 6, _test_source("""
+_path = _run(run_rule, lambda w, dw, s, lr: (w - lr * dw, s), lambda w: 2.0 * w,
+             np.array([1.0, -2.0]), 3, lr=0.25)
+G.assert_shape(_path, (4, 2), "run_rule(..., num_steps=3) from a point of shape (2,)")
+G.assert_close(_path[:, 0], [1.0, 0.5, 0.25, 0.125], name="first coordinate of the path",
+               hint="path[0] is w0; each step is w = rule(w, grad_fn(w), state, **hparams)[0].")
+""", """
+# a recording rule: the state returned must come back on the next call, hparams passed on
+_calls = []
+
+
+def _recording_rule(w, dw, state, *, lr, shift=0.0):
+    _calls.append((np.array(w, dtype=float), np.array(dw, dtype=float), state, lr, shift))
+    return w - lr * dw + shift, ("first" if state is None else state + "+")
+
+
+def _grad(w):
+    return np.array([w[0] ** 2, 3.0 * w[1] - 1.0, -w[2]])
+
+
+_w0 = np.array([0.5, -1.0, 2.0])
+_keep = _w0.copy()
+_path = G.assert_shape(_run(run_rule, _recording_rule, _grad, _w0, 6, lr=0.1, shift=0.01), (7, 3),
+                       "run_rule path for 6 steps in 3 dimensions")
+G.assert_close(_w0, _keep, rtol=0, atol=0, name="w0 after run_rule", hint="Do not modify w0.")
+G.assert_true(len(_calls) == 6, f"the rule must be called once per step (6); got {len(_calls)} calls.")
+_w, _state = _keep.copy(), None
+for _k, (_cw, _cdw, _cs, _clr, _cshift) in enumerate(_calls):
+    G.assert_true(_cs == _state, f"call {_k + 1} of the rule got state {_cs!r}; expected {_state!r}, "
+                                 "the state returned by the previous call (None on the first).")
+    G.assert_true(_clr == 0.1 and _cshift == 0.01, "pass every keyword hyperparameter on to the rule.")
+    G.assert_close(_cw, _w, rtol=1e-12, name=f"w given to the rule at step {_k + 1}")
+    G.assert_close(_cdw, _grad(_w), rtol=1e-12, name=f"gradient given to the rule at step {_k + 1}",
+                   hint="Evaluate grad_fn at the current iterate.")
+    _w, _state = _w - 0.1 * _grad(_w) + 0.01, ("first" if _state is None else _state + "+")
+    G.assert_close(_path[_k + 1], _w, rtol=1e-12, name=f"path[{_k + 1}]")
+G.assert_close(_path[0], _keep, rtol=0, atol=0, name="path[0]", hint="The path starts with w0 itself.")
+
+# a real rule on a bowl: heavy-ball momentum written here, 200 steps
+_H = np.array([[3.0, 1.0], [1.0, 20.0]])
+
+
+def _heavy_ball(w, dw, state, *, lr, rho):
+    v = dw if state is None else rho * state + dw
+    return w - lr * v, v
+
+
+_p = G.assert_shape(_run(run_rule, _heavy_ball, lambda w: _H @ w, np.array([2.0, 1.0]), 200, lr=0.02, rho=0.8),
+                    (201, 2), "run_rule path for 200 momentum steps")
+_w, _v = np.array([2.0, 1.0]), np.zeros(2)
+for _k in range(200):
+    _v = 0.8 * _v + _H @ _w
+    _w = _w - 0.02 * _v
+G.assert_close(_p[-1], _w, rtol=1e-9, atol=1e-14, name="the last iterate of 200 momentum steps")
+_zero = G.assert_shape(_run(run_rule, _heavy_ball, lambda w: _H @ w, np.array([2.0, 1.0]), 0, lr=0.02, rho=0.8),
+                       (1, 2), "run_rule with num_steps = 0")
+"""))
+
+STEPS_TO_TOL = answer("steps_to_tolerance", '''
+def steps_to_tolerance(losses, tol):
+    """Index of the first loss at or below tol, or None if there is none.
+
+    Parameters
+    ----------
+    losses : sequence or ndarray of shape (K,)
+        Loss at each iterate; losses[0] is the loss at the start. May contain nan or inf
+        (a rule that diverged), which never count as reaching tol.
+    tol : float
+
+    Returns
+    -------
+    steps : int or None
+    """
+    ### BEGIN SOLUTION
+    hits = np.flatnonzero(np.asarray(losses, dtype=float) <= tol)
+    return int(hits[0]) if hits.size else None
+    ### END SOLUTION
+''')
+
+TEST_STEPS_TO_TOL = tests("test_steps_to_tolerance", 4, _test_source("""
+G.assert_true(_run(steps_to_tolerance, [5.0, 2.0, 0.5, 0.1, 0.01], 0.5) == 2,
+              "steps_to_tolerance([5, 2, 0.5, 0.1, 0.01], 0.5) must be 2: the first loss <= tol is at index 2.")
+G.assert_true(_run(steps_to_tolerance, [5.0, 2.0], 0.5) is None,
+              "steps_to_tolerance must return None when no loss reaches tol.")
+""", """
+G.assert_true(_run(steps_to_tolerance, np.array([0.1, 5.0]), 0.2) == 0, "a start already within tol is 0 steps.")
+G.assert_true(_run(steps_to_tolerance, np.array([3.0, np.nan, np.inf, 1e-9, 2.0, 1e-12]), 1e-6) == 3,
+              "nan and inf never reach tol; the first loss <= tol here is at index 3.")
+G.assert_true(_run(steps_to_tolerance, np.full(4, np.nan), 1.0) is None, "all-nan losses never reach tol.")
+G.assert_true(_run(steps_to_tolerance, [], 1.0) is None, "an empty list of losses never reaches tol.")
+_rng = np.random.default_rng(2302)
+for _ in range(20):
+    _l = np.sort(_rng.random(50))[::-1] * 10 ** _rng.uniform(-3, 3)
+    _tol = float(_rng.choice(_l)) if _rng.random() < 0.5 else float(_l.min()) / 2
+    _want = next((i for i, v in enumerate(_l.tolist()) if v <= _tol), None)
+    _got = _run(steps_to_tolerance, _l, _tol)
+    G.assert_true(_got == _want and (_got is None or isinstance(_got, (int, np.integer))),
+                  f"steps_to_tolerance on a decreasing list: expected {_want}, got {_got!r}.")
+"""))
+
+RACE = given_code("race", """
+# The race: each rule with a learning rate tuned roughly by hand, 1000 steps from w_start.
+TOL = 1e-6
+contestants = {"SGD (lr 0.019)": (sgd, {"lr": 0.019}),
+               "momentum (lr 0.01, rho 0.9)": (momentum, {"lr": 0.01, "rho": 0.9}),
+               "Nesterov (lr 0.01, rho 0.9)": (nesterov, {"lr": 0.01, "rho": 0.9}),
+               "AdaGrad (lr 3)": (adagrad, {"lr": 3.0}),
+               "RMSProp (lr 0.03)": (rmsprop, {"lr": 0.03}),
+               "Adam (lr 0.5)": (adam, {"lr": 0.5}),
+               "AdamW (lr 0.5, decay 0.01)": (adamw, {"lr": 0.5, "weight_decay": 0.01})}
+paths = {}
+for label, (rule, hparams) in contestants.items():
+    try:
+        paths[label] = run_rule(rule, quad_grad, w_start, 1000, **hparams)
+    except NotImplementedError:
+        print(f"{label}: a function it needs is not written yet")
+if paths:
+    try:
+        print(f"{'rule':30s} {'steps to loss <= 1e-6':>22s} {'loss after 1000 steps':>22s}")
+        for label, path in paths.items():
+            losses = quad_loss(path)
+            steps = steps_to_tolerance(losses, TOL)
+            print(f"{label:30s} {'never' if steps is None else steps:>22} {losses[-1]:22.2e}")
+    except NotImplementedError:
+        print("steps_to_tolerance is not written yet")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5.5))
+    xs, ys = np.meshgrid(np.linspace(-5, 2.5, 200), np.linspace(-4.5, 3, 200))
+    left.contour(xs, ys, quad_loss(np.stack([xs, ys], axis=-1)), levels=np.geomspace(1e-2, 800, 14),
+                 colors="0.75", linewidths=0.7)
+    for label, path in paths.items():
+        left.plot(path[:150, 0], path[:150, 1], lw=0.9, marker=".", ms=2, label=label)
+        right.semilogy(np.maximum(quad_loss(path), 1e-30), lw=1.2, label=label)
+    left.plot(0, 0, "k*", ms=10)
+    left.set_xlim(-5, 2.5)
+    left.set_ylim(-4.5, 3)
+    left.set_aspect("equal")
+    left.set_xlabel("w[0]")
+    left.set_ylabel("w[1]")
+    left.set_title("The first 150 steps on the tilted bowl (star: minimum)")
+    right.axhline(TOL, color="k", ls=":", lw=1, label="tolerance 1e-6")
+    right.set_ylim(1e-14, 1e4)
+    right.set_xlabel("step")
+    right.set_ylabel("loss (log scale)")
+    right.set_title("Loss against step")
+    right.legend(fontsize=8, loc="lower left")
+    fig.tight_layout()
+    plt.show()
+""")
+
+RACE_READ = instructions("race_read", """
+Read the race before you move on. Plain SGD needs hundreds of steps: its learning rate is
+capped by the steep direction (above $2/100$ it diverges), so it crawls along the valley.
+Momentum and Nesterov build up speed along the valley floor and win clearly. The adaptive
+rules rescale each *coordinate*, but this valley is tilted, so its steep and shallow
+directions are not the coordinates: Adam gains little over SGD, AdaGrad's shrinking steps make
+it slower, and RMSProp, whose step never shrinks, reaches the tolerance late and then bounces
+back above it. (AdamW's decay happens to pull towards the minimum, which sits at 0.) On a
+network the picture changes, which is what Part 4 is about.
+""")
+
+
+# ----------------------------------------------------------------------------- part 4: training
+
+PART4 = instructions("part4_intro", f"""
+## Part 4: training a small network on digits (22 points)
+
+The cell below loads the 8x8 handwritten digits (1797 images, 10 classes), splits them into
+1000 training, 400 validation and 397 test images, and defines a network with one hidden layer
+of 64 ReLU units: `network_loss(params, X, y)` returns the mean softmax cross-entropy and the
+gradient of every parameter, as a dict with the same keys and shapes as `params`. The network
+is given: your part is the optimizer.
+
+Write `train_network`. It uses **one** generator, `rng = np.random.default_rng(seed)`. In each
+epoch it draws `order = rng.permutation(N)` and visits the mini-batches `order[0:batch_size]`,
+`order[batch_size:2 * batch_size]`, ... in that order (the last one may be smaller). For each
+mini-batch, with `step` counting updates from 0 over the whole run:
+
+1. `loss, grads = loss_fn(params, X[rows], y[rows])`;
+2. the learning rate is `lr` if it is a number, or `lr(step)` if it is a function (a schedule
+   from Part 2);
+3. every parameter is updated by `rule` with **its own state**:
+   `params[name], states[name] = rule(params[name], grads[name], states[name], lr=..., **hparams)`;
+4. `float(loss)` is appended to the history.
+
+Do not modify the `params` dict you are given or its arrays: work on a copy of the dict (the
+rules already return new arrays).
+
+Then choose the settings: a rule of yours, its hyperparameters, a learning rate or schedule,
+the number of epochs (at most {MAX_EPOCHS}) and the batch size. Target: a validation accuracy of
+at least **{TARGET_VAL_ACC:.2f}**. The grader retrains with your `settings` using your own
+functions, so keep them deterministic (all randomness comes from `seed`).
+""")
+
+NETWORK = given_code("network", """
+X_all, y_all = load_digits()  # X: (1797, 64) pixel values 0..16, y: (1797,) digits
+order = np.random.default_rng(0).permutation(len(y_all))
+X_all, y_all = X_all[order] / 16.0, y_all[order]
+pixel_mean = X_all[:1000].mean(axis=0)
+X_all = X_all - pixel_mean  # centred on the training images' mean
+X_train, y_train = X_all[:1000], y_all[:1000]
+X_val, y_val = X_all[1000:1400], y_all[1000:1400]
+X_test, y_test = X_all[1400:], y_all[1400:]
+
+
+def init_params(seed=0, hidden=64):
+    \"\"\"He-initialised weights of a 64 -> hidden -> 10 network: W1 (64, H), b1 (H,), W2 (H, 10), b2 (10,).\"\"\"
+    rng = np.random.default_rng(seed)
+    return {"W1": rng.normal(0.0, math.sqrt(2.0 / 64), size=(64, hidden)), "b1": np.zeros(hidden),
+            "W2": rng.normal(0.0, math.sqrt(2.0 / hidden), size=(hidden, 10)), "b2": np.zeros(10)}
+
+
+def network_scores(params, X):
+    \"\"\"Class scores (N, 10) of the rows of X (N, 64).\"\"\"
+    hidden = np.maximum(X @ params["W1"] + params["b1"], 0.0)
+    return hidden @ params["W2"] + params["b2"]
+
+
+def network_loss(params, X, y):
+    \"\"\"Mean softmax cross-entropy of (X (N, 64), y (N,)) and the gradient of every parameter.\"\"\"
+    pre = X @ params["W1"] + params["b1"]
+    hidden = np.maximum(pre, 0.0)
+    scores = hidden @ params["W2"] + params["b2"]
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    rows = np.arange(len(y))
+    loss = -log_probs[rows, y].mean()
+    dscores = np.exp(log_probs)
+    dscores[rows, y] -= 1.0
+    dscores /= len(y)
+    dhidden = (dscores @ params["W2"].T) * (pre > 0)
+    grads = {"W1": X.T @ dhidden, "b1": dhidden.sum(axis=0),
+             "W2": hidden.T @ dscores, "b2": dscores.sum(axis=0)}
+    return float(loss), grads
+
+
+def accuracy(params, X, y):
+    return float(np.mean(network_scores(params, X).argmax(axis=1) == y))
+
+
+print("train", X_train.shape, "validation", X_val.shape, "test", X_test.shape)
+print("untrained network: validation accuracy", accuracy(init_params(0), X_val, y_val))
+""")
+
+TRAIN = answer("train_network", '''
+def train_network(loss_fn, params, X, y, *, rule, lr, num_epochs, batch_size, seed=0, **hparams):
+    """Mini-batch training with an update rule from Part 1.
+
+    Parameters
+    ----------
+    loss_fn : callable
+        loss_fn(params, X_batch, y_batch) -> (loss, grads), grads a dict like params.
+    params : dict of str -> ndarray
+        Initial parameters (neither the dict nor its arrays are modified).
+    X : ndarray of shape (N, D)
+    y : ndarray of int, shape (N,)
+    rule : callable
+        rule(w, dw, state, lr=..., **hparams) -> (w_new, state).
+    lr : float or callable
+        A learning rate, or a schedule step -> learning rate (step counts updates from 0).
+    num_epochs : int
+    batch_size : int
+    seed : int
+        Seed of the one generator that draws each epoch's permutation.
+    **hparams
+        Passed on to every call of rule.
+
+    Returns
+    -------
+    params : dict of str -> ndarray
+        The trained parameters (a new dict).
+    history : list of float
+        The mini-batch loss at each step, num_epochs * ceil(N / batch_size) entries.
+    """
+    rng = np.random.default_rng(seed)
+    params = dict(params)
+    states = {name: None for name in params}
+    history = []
+    ### BEGIN SOLUTION
+    step = 0
+    for _ in range(num_epochs):
+        order = rng.permutation(X.shape[0])
+        for start in range(0, X.shape[0], batch_size):
+            rows = order[start:start + batch_size]
+            loss, grads = loss_fn(params, X[rows], y[rows])
+            step_lr = lr(step) if callable(lr) else lr
+            for name in params:
+                params[name], states[name] = rule(params[name], grads[name], states[name],
+                                                  lr=step_lr, **hparams)
+            history.append(float(loss))
+            step += 1
+    ### END SOLUTION
+    return params, history
+''')
+
+_FAKE_TRAINING = '''
+_batches, _lrs, _rule_calls = [], [], []
+
+
+def _fake_loss(params, Xb, yb):
+    _batches.append(Xb[:, 0].copy())
+    G.assert_true(bool((Xb[:, 0] == yb).all()), "each batch must take the same rows of X and y.")
+    return float(len(yb)), {name: np.full_like(value, 1.0) for name, value in params.items()}
+
+
+def _fake_rule(w, dw, state, *, lr, tag=None):
+    _rule_calls.append((w.shape, state, lr, tag))
+    return w - lr * dw, (1 if state is None else state + 1)
+
+
+def _schedule(step):
+    _lrs.append(step)
+    return 0.1 / (1 + step)
+'''
+
+TEST_TRAIN = tests("test_train_network", 10, _test_source("""
+_X = np.arange(10.0).reshape(10, 1)
+_y = np.arange(10)
+_p0 = {"W": np.zeros((1, 2)), "b": np.zeros(2)}
+_out = _run(train_network, lambda p, Xb, yb: (1.0, {k: np.ones_like(v) for k, v in p.items()}),
+            _p0, _X, _y, rule=lambda w, dw, state, lr: (w - lr * dw, state), lr=0.5,
+            num_epochs=2, batch_size=4, seed=0)
+G.assert_true(isinstance(_out, tuple) and len(_out) == 2, "train_network must return (params, history).")
+G.assert_true(isinstance(_out[0], dict) and set(_out[0]) == {"W", "b"},
+              "the trained params must be a dict with the same keys.")
+G.assert_true(len(_out[1]) == 6, f"2 epochs of 10 rows in batches of 4 make 6 steps; history has {len(_out[1])}.")
+G.assert_close(_out[0]["b"], [-3.0, -3.0], name="b after 6 steps of size 0.5 with gradient 1",
+               hint="Update every parameter once per mini-batch.")
+""", _FAKE_TRAINING + """
+# batches in the documented order, the schedule called with 0, 1, 2, ..., one state per parameter
+_N, _bs, _epochs, _seed = 23, 5, 3, 7
+_X = np.arange(_N, dtype=float)[:, None] * np.ones((1, 2))
+_y = np.arange(_N)
+_p0 = {"W": np.zeros((2, 3)), "b": np.zeros(3), "c": np.full(4, 2.0)}
+_keep = {k: v.copy() for k, v in _p0.items()}
+_p0_dict = dict(_p0)
+_trained, _hist = _run(train_network, _fake_loss, _p0, _X, _y, rule=_fake_rule, lr=_schedule,
+                       num_epochs=_epochs, batch_size=_bs, seed=_seed, tag="hp")
+_T = _epochs * 5
+G.assert_true(len(_hist) == _T, f"{_epochs} epochs of {_N} rows in batches of {_bs} make {_T} steps; got {len(_hist)}.")
+_gen = np.random.default_rng(_seed)
+_want = []
+for _e in range(_epochs):
+    _perm = _gen.permutation(_N)
+    _want += [_perm[_s:_s + _bs].astype(float) for _s in range(0, _N, _bs)]
+G.assert_true(len(_batches) == _T, f"loss_fn must be called once per step ({_T}); got {len(_batches)} calls.")
+for _k in range(_T):
+    G.assert_close(_batches[_k], _want[_k], rtol=0, atol=0, name=f"rows of batch {_k}",
+                   hint="One rng.permutation(N) per epoch, batches taken in order from it.")
+G.assert_close(_hist, [float(len(b)) for b in _want], rtol=0, atol=0, name="history")
+G.assert_true(_lrs == list(range(_T)), f"the schedule must be called with steps 0, 1, ..., {_T - 1}; got {_lrs[:8]}...")
+for _name, _shape in (("W", (2, 3)), ("b", (3,)), ("c", (4,))):
+    _seen = [c for c in _rule_calls if c[0] == _shape]
+    G.assert_true([c[1] for c in _seen] == [None] + list(range(1, _T)),
+                  f"parameter {_name} must get its own state: None first, then what the rule returned for it.")
+    G.assert_true(all(c[3] == "hp" for c in _seen), "pass the extra keyword hyperparameters on to the rule.")
+    G.assert_true(all(abs(c[2] - 0.1 / (1 + i)) < 1e-15 for i, c in enumerate(_seen)),
+                  "the rule must get lr = schedule(step) at each step.")
+_sum_lr = sum(0.1 / (1 + s) for s in range(_T))
+G.assert_close(_trained["c"], 2.0 - _sum_lr * np.ones(4), rtol=1e-12, name="trained c")
+G.assert_true(set(_p0) == set(_keep) and all(_p0[k] is _p0_dict[k] and (_p0[k] == _keep[k]).all()
+                                           for k in _keep),
+              "train_network must not modify the params dict it is given, nor its arrays.")
+
+# a real run on 200 digits, against a training loop written here
+def _ref_momentum(w, dw, state, *, lr, rho):
+    v = dw if state is None else rho * state + dw
+    return w - lr * v, v
+
+
+_p_init = init_params(3, hidden=16)
+_got, _ghist = _run(train_network, network_loss, _p_init, X_train[:200], y_train[:200],
+                    rule=_ref_momentum, lr=0.05, num_epochs=2, batch_size=32, seed=11, rho=0.9)
+_gen = np.random.default_rng(11)
+_p = dict(_p_init)
+_vel = {k: np.zeros_like(v) for k, v in _p.items()}
+_rhist = []
+for _e in range(2):
+    _perm = _gen.permutation(200)
+    for _s in range(0, 200, 32):
+        _rows = _perm[_s:_s + 32]
+        _l, _g = network_loss(_p, X_train[:200][_rows], y_train[:200][_rows])
+        for _k in _p:
+            _vel[_k] = 0.9 * _vel[_k] + _g[_k]
+            _p[_k] = _p[_k] - 0.05 * _vel[_k]
+        _rhist.append(_l)
+G.assert_close(_ghist, _rhist, rtol=1e-9, name="loss history of 2 epochs on 200 digits")
+for _k in _p:
+    G.assert_close(_got[_k], _p[_k], rtol=1e-8, atol=1e-12, name=f"trained {_k} after 2 epochs on 200 digits")
+"""))
+
+TRAINING_RUN = answer("training_run", f'''
+# Choose your settings: rule (one of your Part 1 functions), lr (a float, or a schedule
+# step -> lr built from your Part 2 functions), num_epochs (at most {MAX_EPOCHS}), batch_size, and
+# any hyperparameters of the rule (for example rho=0.9 or weight_decay=1e-4), all in one dict.
+# With N = 1000 training images an epoch has ceil(1000 / batch_size) steps.
+settings = None
+### BEGIN SOLUTION
+total_steps = 8 * 20  # 8 epochs of 20 batches of 50
+settings = {{"rule": adam, "lr": lambda step: cosine_lr(step, 0.01, total_steps),
+            "num_epochs": 8, "batch_size": 50}}
+### END SOLUTION
+trained_params, history = train_network(network_loss, init_params(0), X_train, y_train, seed=0,
+                                        **settings)
+val_acc = accuracy(trained_params, X_val, y_val)
+print(f"{{len(history)}} steps, last loss {{history[-1]:.4f}}, validation accuracy {{val_acc:.3f}} "
+      f"(target {TARGET_VAL_ACC:.2f})")
+''')
+
+# Independent forward pass and initialisation used by the grader (not the notebook's copies).
+_NET_REFERENCE = '''
+def _init(seed):
+    gen = np.random.default_rng(seed)
+    return {"W1": gen.normal(0.0, (2.0 / 64) ** 0.5, size=(64, 64)), "b1": np.zeros(64),
+            "W2": gen.normal(0.0, (2.0 / 64) ** 0.5, size=(64, 10)), "b2": np.zeros(10)}
+
+
+def _val_accuracy(p):
+    p = {k: G.assert_shape(p.get(k) if isinstance(p, dict) else None, s, f"trained {k}")
+         for k, s in (("W1", (64, 64)), ("b1", (64,)), ("W2", (64, 10)), ("b2", (10,)))}
+    hidden = (X_val @ p["W1"] + p["b1"]).clip(0.0)
+    return float(((hidden @ p["W2"] + p["b2"]).argmax(axis=1) == y_val).mean())
+
+
+def _loss(p, Xb, yb):
+    pre = Xb @ p["W1"] + p["b1"]
+    hidden = pre.clip(0.0)
+    scores = hidden @ p["W2"] + p["b2"]
+    scores = scores - scores.max(axis=1, keepdims=True)
+    probs = np.exp(scores)
+    probs /= probs.sum(axis=1, keepdims=True)
+    n = len(yb)
+    loss = -np.log(probs[np.arange(n), yb]).mean()
+    probs[np.arange(n), yb] -= 1.0
+    probs /= n
+    back = (probs @ p["W2"].T) * (pre > 0)
+    return loss, {"W1": Xb.T @ back, "b1": back.sum(axis=0), "W2": hidden.T @ probs, "b2": probs.sum(axis=0)}
+'''
+
+TEST_TRAINING_RUN = tests("test_training_run", 12, _test_source(f"""
+G.check_integrity()
+G.assert_true(isinstance(settings, dict) and {{"rule", "lr", "num_epochs", "batch_size"}} <= set(settings),
+              "settings must be a dict with at least rule, lr, num_epochs and batch_size.")
+G.assert_true(isinstance(settings["num_epochs"], int) and 1 <= settings["num_epochs"] <= {MAX_EPOCHS},
+              "num_epochs must be an int from 1 to {MAX_EPOCHS}.")
+G.require_own(settings["rule"], "settings['rule']")
+""", _NET_REFERENCE + f"""
+# retrain with the student's settings through the grader, with the grader's network
+_trained, _hist = _run(train_network, _loss, _init(0), X_train, y_train, seed=0, **settings)
+_acc = _val_accuracy(_trained)
+G.assert_true(_acc >= {TARGET_VAL_ACC},
+              f"retrained with your settings, the validation accuracy is {{_acc:.3f}}; the target is {TARGET_VAL_ACC}.")
+G.assert_true(abs(_acc - _val_accuracy(trained_params)) <= 0.02,
+              "trained_params does not match a retraining with your settings; run the cells in order.")
+"""))
+
+TRAINING_PLOT = given_code("training_plot", """
+# Comparison: your settings against plain SGD (lr 0.1, batch 50) for the same number of epochs.
+try:
+    epochs = settings["num_epochs"]
+    sgd_params, sgd_history = train_network(network_loss, init_params(0), X_train, y_train,
+                                            rule=sgd, lr=0.1, num_epochs=epochs, batch_size=50)
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    for hist, label in ((sgd_history, "plain SGD, lr 0.1, batch 50"),
+                        (history, f"your settings ({getattr(settings['rule'], '__name__', 'rule')})")):
+        per_epoch = len(hist) / epochs
+        ax.plot(np.arange(1, len(hist) + 1) / per_epoch, hist, lw=0.8, label=label)
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("mini-batch loss (log scale)")
+    ax.set_title(f"Training a 64-64-10 network on 1000 digits, {epochs} epochs")
+    ax.legend()
+    plt.show()
+    print(f"{'':28s} {'validation':>10s} {'test':>6s}")
+    for label, p in (("plain SGD", sgd_params), ("your settings", trained_params)):
+        print(f"{label:28s} {accuracy(p, X_val, y_val):10.3f} {accuracy(p, X_test, y_test):6.3f}")
+    print("(the test set is looked at once, here, after the choice was made on validation)")
+except (NotImplementedError, NameError, TypeError):
+    print("train_network and the settings above are needed first")
+""")
+
+# ----------------------------------------------------------------------------- part 5: written
+
+PART5 = instructions("part5_intro", """
+## Part 5: written answers (12 points, graded by hand)
+
+Answer each question in the cell below it, in three to eight sentences. You may use numbers
+from this notebook (the table of Part 1 shows the first steps of every rule).
+""")
+
+Q1 = instructions("q1_prompt", """
+**Question 1 (6 points): why does Adam correct its moments for bias?** Say what $m$ and $v$
+are right after the first update, with and without the correction, and how large the first
+step is in each case for the default $\\beta_1 = 0.9$, $\\beta_2 = 0.999$ (give the factor).
+Which of the two moments is biased for longer, and why? What would go wrong early in training
+without the correction?
+""")
+
+A1 = written("q1_answer", 6, """
+**Model answer.** Both moving averages start at zero, so early on they are pulled towards
+zero. After the first update $m_1 = (1-\\beta_1) g = 0.1\\,g$ and $v_1 = (1-\\beta_2) g^2 =
+0.001\\,g^2$. In general $E[m_t] \\approx (1-\\beta_1^t)\\,E[g]$ and
+$E[v_t] \\approx (1-\\beta_2^t)\\,E[g^2]$, so dividing by those factors removes the bias: the
+corrected estimates after one step are exactly $g$ and $g^2$ and the first step is
+$\\eta\\,g/|g| = \\eta$ per coordinate. Without correction the first step is
+$\\eta \\cdot 0.1 / \\sqrt{0.001} \\approx 3.16\\,\\eta$. The bias of $v$ lasts far longer: its
+factor $1-0.999^t$ needs about a thousand steps to approach 1, while $1 - 0.9^t$ is close to 1
+after a few dozen. So for hundreds of steps an uncorrected $v$ is too small, the denominator
+$\\sqrt v$ too small, and the steps too large (exactly when the weights are freshly
+initialised and the gradients large), which can throw training off or force a smaller
+learning rate; with $\\beta_1 = 0$ the uncorrected first step would be about $31.6\\,\\eta$.
+
+**Mark scheme (6).** 1: both moments start at 0, so the averages are biased towards 0.
+1: the correction divides by $1-\\beta^t$ (with $m_1 = 0.1g$, $v_1 = 0.001g^2$, corrected to
+$g$, $g^2$). 2: first step $\\eta$ with correction and about $3.16\\,\\eta$ without (1 each).
+1: $v$ is biased for longer because $\\beta_2$ is closer to 1 (about 1000 steps against 10).
+1: consequence: too-large early steps, instability or a forced smaller rate.
+""")
+
+Q2 = instructions("q2_prompt", """
+**Question 2 (6 points): L2 penalty or decoupled weight decay?** Adding
+$\\tfrac{\\lambda}{2}\\lVert w\\rVert^2$ to the loss adds $\\lambda w$ to the gradient. Compare
+what that does inside Adam with what AdamW does. Which weights are shrunk more and which less
+in each case? Why are the two the same for plain SGD? Which would you use with Adam, and why?
+""")
+
+A2 = written("q2_answer", 6, """
+**Model answer.** With an L2 penalty inside Adam, $\\lambda w$ joins the gradient before the
+moments are taken, so it goes through $m$ and is divided by $\\sqrt{\\hat v}$ like everything
+else. A weight whose gradients have been large has a large $\\hat v$, so its decay is divided
+down and it is barely regularised; a weight with small gradients gets its decay amplified. The
+strength of the regularisation then depends on the gradient history rather than on
+$\\lambda$ alone, and the decay term also disturbs the momentum. AdamW keeps the decay out of
+the adaptive part: every step multiplies each weight by $(1 - \\eta\\lambda)$, the same relative
+shrink for every weight, and the Adam step uses the loss gradient alone. For plain SGD there
+is no per-coordinate denominator: $w - \\eta(g + \\lambda w) = (1-\\eta\\lambda)w - \\eta g$, so
+L2 and decay give the same iterates (with the same $\\lambda$). With Adam use decoupled decay
+(AdamW): it regularises uniformly, its $\\lambda$ is easier to tune separately from $\\eta$,
+and in practice it generalises better.
+
+**Mark scheme (6).** 2: in Adam the L2 gradient is rescaled by $1/\\sqrt{\\hat v}$ (and mixed
+into $m$). 1: consequence: weights with large or frequent gradients are decayed less, those
+with small gradients more. 1: AdamW shrinks every weight by the same factor $1-\\eta\\lambda$,
+independent of the gradients. 1: the SGD equivalence shown by expanding the update.
+1: a reasoned choice (AdamW for Adam-type optimizers).
+""")
+
+END = instructions("submit", """
+## Before you submit
+
+Run **Kernel > Restart and Run All** and check that every visible test cell prints
+`visible tests passed` and that the table, the schedules, the race and the training curves
+appear. Then save and submit this notebook under its original name.
+""")
+
+
+def _rule_cells() -> list:
+    return [cell for name, source in _RULES.items()
+            for cell in (answer(name, source), _RULE_TESTS[name])]
+
+
+CELLS = [
+    INTRO, SETUP,
+    PART1, *_rule_cells(), RULES_COMPARE, RULES_READ,
+    PART2, STEP_DECAY, TEST_STEP_DECAY, COSINE, TEST_COSINE, WARMUP, TEST_WARMUP, SCHEDULE_PLOT,
+    PART3, QUADRATIC, RUN_RULE, TEST_RUN_RULE, STEPS_TO_TOL, TEST_STEPS_TO_TOL, RACE, RACE_READ,
+    PART4, NETWORK, TRAIN, TEST_TRAIN, TRAINING_RUN, TEST_TRAINING_RUN, TRAINING_PLOT,
+    PART5, Q1, A1, Q2, A2, END,
+]
+
+
+def build() -> nbformat.NotebookNode:
+    """The instructor notebook of homework 2."""
+    return notebook(CELLS)
+
+
+def main() -> None:
+    out = Path(__file__).resolve().parents[1] / "source" / HW / f"{HW}.ipynb"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(build(), out)
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
