@@ -79,8 +79,8 @@ def linear_boundary_explorer(X, y, *, w=(1.0, 1.0), b: float = 0.0, point=(0.0, 
     def redraw(w1: float, w2: float, b: float, px: float, py: float) -> None:
         fig, box.score, box.accuracy = linear_boundary_figure(np.array([w1, w2]), b, X, y,
                                                               np.array([px, py]))
-        box.readout.value = (f"score of the point = {w1:.1f}*{px:.1f} + {w2:.1f}*{py:.1f} + {b:.1f}"
-                             f" = {box.score:+.2f}  ->  class {int(box.score > 0)}")
+        box.readout.value = (f"score of the point = ({w1:.1f})({px:.1f}) + ({w2:.1f})({py:.1f}) "
+                             f"+ ({b:.1f}) = {box.score:+.2f}  ->  class {int(box.score > 0)}")
         display(fig)
         plt.close(fig)
 
