@@ -432,8 +432,9 @@ def train_val_test_split(X, y, *, val: float = 0.1, test: float = 0.2, seed: int
         validation arrays). The training part gets the rest and must not be empty.
     seed : int
     stratify : bool
-        If True every class is spread over the three parts in proportion (each part's
-        count of a class is within one of its share).
+        If True every class is spread over the three parts in proportion: each class is
+        cut at the same fraction of its (shuffled) members, up to one example, so a class
+        holding 10% of the data holds about 10% of every part.
 
     Returns
     -------
@@ -461,8 +462,9 @@ def _stratified_order(y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A random order of 0..N-1 in which every prefix holds each class in proportion.
 
     Each example gets the key (rank within its shuffled class + jitter) / class size, a
-    point in [0, 1); sorting by it interleaves the classes evenly, so taking the first
-    ``k`` indices draws about ``k * share`` of every class.
+    point in [0, 1); sorting by it interleaves the classes evenly. The first ``k`` indices
+    are the examples with key below some cut ``t``, which is ``floor(size * t)`` or one
+    more examples of every class: the same fraction of each.
     """
     n = y.shape[0]
     key = np.empty(n)
