@@ -199,3 +199,52 @@ def test_activation_explorer_reacts_to_its_controls():
     box.controls["activation"].value = "elu"
     assert box.stats["blocked"] < 0.2                      # e^z > 0.01 unless z < -4.6
     assert box.children[-1].value[:4] == b"\x89PNG"
+
+
+# --- lesson 11: batch normalization -----------------------------------------------------
+
+from dlhelpers.widgets.batchnorm import running_stats_explorer, simulate_running_stats  # noqa: E402
+
+
+def test_running_stats_follow_the_momentum_rule():
+    rec = simulate_running_stats(8, 0.8, steps=5, seed=3)
+    # Replay the rule by hand from the recorded batch statistics (unbiased variance, N = 8).
+    run_m, run_v = 0.0, 1.0
+    for t in range(5):
+        run_m = 0.8 * run_m + 0.2 * rec["batch_mean"][t]
+        run_v = 0.8 * run_v + 0.2 * rec["batch_var"][t] * 8 / 7
+        np.testing.assert_allclose([rec["running_mean"][t], rec["running_var"][t]], [run_m, run_v])
+
+
+def test_running_stats_converge_to_the_true_values():
+    rec = simulate_running_stats(256, 0.9, steps=150, true_mean=-2.0, true_std=0.5, seed=1)
+    np.testing.assert_allclose(rec["running_mean"][-1], -2.0, atol=0.05)
+    np.testing.assert_allclose(rec["running_var"][-1], 0.25, rtol=0.1)
+
+
+@pytest.mark.parametrize("kwargs, error", [
+    ({"batch_size": 1}, ValueError),          # train mode needs two rows
+    ({"momentum": 1.0}, ValueError),          # would never move
+    ({"steps": 0}, ValueError),
+    ({"batch_size": 4.0}, TypeError),
+])
+def test_running_stats_reject_bad_arguments(kwargs, error):
+    args = {"batch_size": 4, "momentum": 0.9, "steps": 3}
+    args.update(kwargs)
+    with pytest.raises(error):
+        simulate_running_stats(**args)
+
+
+@pytest.mark.slow
+def test_running_stats_explorer_reacts_to_its_controls():
+    box = running_stats_explorer(steps=120, seed=0)
+    assert set(box.controls) == {"batch_size", "momentum"}
+    big_batch = box.error_var
+    before = box.readout.value
+    box.controls["batch_size"].value = 2
+    assert box.error_var > 2 * big_batch                 # tiny batches: noisy estimates
+    assert box.readout.value != before
+    box.controls["momentum"].value = 0.0
+    np.testing.assert_allclose(box.result["running_mean"], box.result["batch_mean"])
+    assert [ax.get_title() for ax in box.figure.axes] == ["running mean", "running variance"]
+    assert box.children[-1].value[:4] == b"\x89PNG"
