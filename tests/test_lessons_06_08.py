@@ -41,6 +41,7 @@ def test_playground_exposes_stable_structure():
     assert pg.output is pg.children[-1]
     assert set(pg.paths) == {"sgd", "momentum", "adam"}
     assert len(pg.figure.axes) == 2
+    assert pg.figure._repr_png_().startswith(b"\x89PNG")   # shows itself in a notebook
 
 
 def test_moving_a_learning_rate_changes_the_plotted_path():

@@ -7,16 +7,37 @@ lesson can place several pictures in one figure and a test can read back what wa
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Mapping
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm
+from matplotlib.figure import Figure
 
 from dlhelpers._checks import as_float_array, check_int, check_positive
 
-__all__ = ["plot_contours", "plot_paths", "plot_loss_vs_step", "plot_runs", "plot_schedules"]
+__all__ = ["standalone_figure", "png_bytes", "plot_contours", "plot_paths", "plot_loss_vs_step", "plot_runs", "plot_schedules"]
+
+
+def png_bytes(fig: Figure) -> bytes:
+    """Render ``fig`` to PNG bytes (at the figure's own dpi)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def standalone_figure(figsize: tuple[float, float]) -> Figure:
+    """A figure outside pyplot's list that still shows itself as a PNG in a notebook.
+
+    Widgets redraw often; pyplot-managed figures would pile up and be shown twice. A bare
+    ``Figure`` avoids that, but notebooks only know how to draw it once pyplot's inline
+    backend has started, so the figure also carries its own ``_repr_png_``.
+    """
+    fig = Figure(figsize=figsize, layout="constrained")
+    fig._repr_png_ = lambda: png_bytes(fig)
+    return fig
 
 
 def _new_ax(ax: Axes | None) -> Axes:

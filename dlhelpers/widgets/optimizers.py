@@ -20,7 +20,6 @@ its loss against the step.
 from __future__ import annotations
 
 import base64
-import io
 from collections.abc import Mapping, Sequence
 
 import ipywidgets as widgets
@@ -29,7 +28,7 @@ from matplotlib.figure import Figure
 
 from dlhelpers import landscapes, optim
 from dlhelpers._checks import check_int, check_positive
-from dlhelpers.plots.optimizers import plot_loss_vs_step, plot_paths
+from dlhelpers.plots.optimizers import plot_loss_vs_step, plot_paths, png_bytes, standalone_figure
 
 __all__ = ["LANDSCAPES", "RULES", "DEFAULT_LR", "DEFAULT_RHO", "make_landscape", "run_all",
            "playground_figure", "optimizer_playground", "OptimizerPlayground"]
@@ -117,7 +116,7 @@ def playground_figure(landscape: str = "quadratic", optimizers: Sequence[str] = 
     steps = DEFAULT_STEPS[landscape] if steps is None else steps
     rho = DEFAULT_RHO[landscape] if rho is None else rho
     paths = run_all(land, optimizers, rates, steps, rho=rho, decay=decay, beta1=beta1, beta2=beta2)
-    fig = Figure(figsize=(10.5, 4.2), layout="constrained")
+    fig = standalone_figure((10.5, 4.2))
     ax_path, ax_loss = fig.subplots(1, 2, width_ratios=[1.25, 1])
     labels = {r: f"{r} (lr={rates[r]:.2g})" + (" diverged" if p.diverged else "")
               for r, p in paths.items()}
@@ -140,10 +139,8 @@ def _show(output: widgets.Output, fig: Figure | None, message: str = "") -> None
     if fig is None:
         output.outputs = ({"output_type": "stream", "name": "stdout", "text": message + "\n"},)
         return
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
     output.outputs = ({"output_type": "display_data",
-                       "data": {"image/png": base64.b64encode(buf.getvalue()).decode("ascii"),
+                       "data": {"image/png": base64.b64encode(png_bytes(fig)).decode("ascii"),
                                 "text/plain": repr(fig)},
                        "metadata": {}},)
 

@@ -13,13 +13,13 @@ picture without widgets (the lesson's static view).
 from __future__ import annotations
 
 import base64
-import io
 
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
 from dlhelpers._checks import as_float_array, check_int, check_positive, check_same_shape
+from dlhelpers.plots.optimizers import png_bytes, standalone_figure
 
 __all__ = ["polynomial_data", "fit_polynomial", "explorer_figure", "regularization_explorer",
            "RegularizationExplorer"]
@@ -132,7 +132,7 @@ def explorer_figure(degree: int = 11, lam: float = 1e-3, penalty: str = "L2", *,
     coef = fit_polynomial(x_tr, y_tr, degree, lam=lam, penalty=penalty)
     readout = {"train_mse": _mse(coef, x_tr, y_tr), "val_mse": _mse(coef, x_va, y_va),
                "zeros": int(np.sum(coef[1:] == 0.0)), "coef": coef}
-    fig = Figure(figsize=(9.5, 3.6), layout="constrained")
+    fig = standalone_figure((9.5, 3.6))
     ax_fit, ax_coef = fig.subplots(1, 2, width_ratios=[1.3, 1])
     grid = np.linspace(-1, 1, 300)
     ax_fit.scatter(x_tr, y_tr, color="black", s=20, zorder=3, label="training")
@@ -167,10 +167,8 @@ def _show(output: widgets.Output, fig: Figure | None, message: str = "") -> None
     if fig is None:
         output.outputs = ({"output_type": "stream", "name": "stdout", "text": message + "\n"},)
         return
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
     output.outputs = ({"output_type": "display_data",
-                       "data": {"image/png": base64.b64encode(buf.getvalue()).decode("ascii"),
+                       "data": {"image/png": base64.b64encode(png_bytes(fig)).decode("ascii"),
                                 "text/plain": repr(fig)},
                        "metadata": {}},)
 

@@ -14,7 +14,6 @@ choices of the secondary knobs.
 from __future__ import annotations
 
 import base64
-import io
 
 import ipywidgets as widgets
 import numpy as np
@@ -22,6 +21,7 @@ from matplotlib.figure import Figure
 
 from dlhelpers import optim, schedules
 from dlhelpers._checks import check_int, check_positive
+from dlhelpers.plots.optimizers import png_bytes, standalone_figure
 
 __all__ = ["SCHEDULE_NAMES", "make_schedule", "noisy_quadratic_run", "explorer_figure",
            "schedule_explorer", "ScheduleExplorer"]
@@ -110,7 +110,7 @@ def explorer_figure(name: str = "cosine", lr0: float = 0.5, total_steps: int = 3
     readout = {"lr": lr, "losses": losses, "constant_losses": base,
                "final_loss": float(losses[-tail:].mean()),
                "final_loss_constant": float(base[-tail:].mean())}
-    fig = Figure(figsize=(9.5, 3.5), layout="constrained")
+    fig = standalone_figure((9.5, 3.5))
     ax_lr, ax_loss = fig.subplots(1, 2)
     label = name + (f" + {warmup_steps}-step warm-up" if warmup_steps else "")
     ax_lr.plot(steps, lr, color="#0072B2", label=label)
@@ -140,10 +140,8 @@ def _show(output: widgets.Output, fig: Figure | None, message: str = "") -> None
     if fig is None:
         output.outputs = ({"output_type": "stream", "name": "stdout", "text": message + "\n"},)
         return
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
     output.outputs = ({"output_type": "display_data",
-                       "data": {"image/png": base64.b64encode(buf.getvalue()).decode("ascii"),
+                       "data": {"image/png": base64.b64encode(png_bytes(fig)).decode("ascii"),
                                 "text/plain": repr(fig)},
                        "metadata": {}},)
 
