@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT / "assignments" / "builders"))
 
-from grading import batch, nbg, release, testing, validate  # noqa: E402
+from grading import batch, nbg, release, submission, testing, validate  # noqa: E402
 from grading.paths import CONFIG_FILE, ensure_venv_on_path  # noqa: E402
 from nbcells import answer, given_code, instructions, notebook, written  # noqa: E402
 from nbcells import tests as make_test_cell  # noqa: E402 (renamed: pytest collects "tests")
@@ -207,6 +207,25 @@ def test_lms_zip_is_collected_and_graded(course, sources, tmp_path):
                                 gradebook=tmp_path / "course" / "gradebook.db", source_dir=sources)
     scores = {r.student: r.auto_score for r in report.results}
     assert scores == {"carol": 3.0, "dave": 0.0}
+
+
+def test_subprocess_executor_grades_and_enforces_the_wall_clock(course, sources, tmp_path):
+    _, template = course
+    subs = tmp_path / "subs"
+    good = testing.write(_submission(course, sources), subs, "sub", TINY)
+    result = submission.grade_submission(TINY, "sub", good, template_db=template,
+                                         workdir=tmp_path / "w", feedback=False,
+                                         executor=submission.autograde_in_subprocess,
+                                         source_dir=sources)
+    assert result.ok and result.auto_score == 3, result.error
+    endless = testing.write(_submission(course, sources, square=SCENARIOS["looper"][0]), subs,
+                            "slow", TINY)
+    result = submission.grade_submission(TINY, "slow", endless, template_db=template,
+                                         workdir=tmp_path / "w", feedback=False, timeout=15,
+                                         executor=submission.autograde_in_subprocess,
+                                         source_dir=sources)
+    assert not result.ok and "took longer" in result.error
+    assert result.auto_score == 0
 
 
 # ---------------------------------------------------------------- nbgrader's exchange flow

@@ -17,9 +17,15 @@ resource limits) can replace :func:`autograde_in_process` without touching the r
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,6 +96,37 @@ def autograde_in_process(root: Path, hw: str, student: str, extra: Config | None
     api = nbg.make_api(nbg.load_config(root, extra=extra))
     return nbg.run(lambda: api.autograde(hw, student, force=True, create=True),
                    f"autograde {hw} for {student}", timeout=timeout, check=False)
+
+
+WORKER = Path(__file__).resolve().parent / "worker.py"
+
+
+def autograde_in_subprocess(root: Path, hw: str, student: str, extra: Config | None,
+                            timeout: float, *, prefix: Sequence[str] = ()) -> dict:
+    """Autograde in a separate process (optionally wrapped by ``prefix``, e.g. a sandbox).
+
+    The process gets its own session so that, on timeout, it is killed together with the
+    kernel it started. Use ``functools.partial(autograde_in_subprocess, prefix=[...])`` as
+    the ``executor`` of :func:`grade_submission`.
+    """
+    command = [*prefix, sys.executable, str(WORKER), str(root), hw, student,
+               json.dumps(extra or {})]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # the worker's own session: it and its kernel
+        proc.communicate()
+        return {"success": False, "error": f"autograde {hw} for {student} took longer than "
+                f"{timeout:.0f} s", "log": ""}
+    lines = [ln for ln in out.splitlines() if ln.startswith("{")]
+    try:
+        return json.loads(lines[-1])
+    except (IndexError, json.JSONDecodeError):
+        return {"success": False, "error": f"worker exited {proc.returncode}",
+                "log": err[-5000:]}
 
 
 def feedback_in_process(root: Path, hw: str, student: str, extra: Config | None,
