@@ -105,8 +105,9 @@ def autograde_in_subprocess(root: Path, hw: str, student: str, extra: Config | N
                             timeout: float, *, prefix: Sequence[str] = ()) -> dict:
     """Autograde in a separate process (optionally wrapped by ``prefix``, e.g. a sandbox).
 
-    The process gets its own session so that, on timeout, it is killed together with the
-    kernel it started. Use ``functools.partial(autograde_in_subprocess, prefix=[...])`` as
+    The process gets its own session and is killed with everything in it on timeout; the
+    kernel (which jupyter_client starts in a session of its own) exits within a second when
+    its parent dies (ipykernel's parent poller), measured here. Use ``functools.partial(autograde_in_subprocess, prefix=[...])`` as
     the ``executor`` of :func:`grade_submission`.
     """
     command = [*prefix, sys.executable, str(WORKER), str(root), hw, student,
@@ -117,7 +118,7 @@ def autograde_in_subprocess(root: Path, hw: str, student: str, extra: Config | N
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)  # the worker's own session: it and its kernel
+            os.killpg(proc.pid, signal.SIGKILL)  # the worker's own session
         proc.communicate()
         return {"success": False, "error": f"autograde {hw} for {student} took longer than "
                 f"{timeout:.0f} s", "log": ""}
