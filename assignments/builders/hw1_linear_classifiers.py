@@ -669,7 +669,7 @@ where `P` is the `(N, C)` matrix of probabilities and `Y` the one-hot labels.
 
 **Numerical stability.** `np.exp(1000.0)` is `inf`. Subtracting any constant from a row of
 scores leaves its probabilities unchanged, so subtract each row's maximum first: then every
-exponent is at most 0. The grader feeds scores in the thousands.
+exponent is at most 0. The hidden tests use scores near 10 000.
 """)
 
 SOFTMAX_LOOPS = answer("softmax_loops", '''
