@@ -120,6 +120,9 @@ SCENARIOS = {
                       {"test_square": 0, "test_half": 1}),
     "looper": ("def square(x):\n    while True:\n        pass", None,
                {"test_square": 0, "test_half": 1}),
+    "patcher": ("import numpy as np\n\nnp.testing.assert_allclose = lambda *a, **k: None\n"
+                "np.allclose = lambda *a, **k: True\n\ndef square(x):\n    return x + x",
+                None, {"test_square": 0, "test_half": 0}),  # tampering voids every later test
     "stderr": ("import sys\n\ndef square(x):\n    print('debug', file=sys.stderr)\n"
                "    return x * x", None, {"test_square": 0, "test_half": 1}),
 }
