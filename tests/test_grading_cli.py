@@ -51,3 +51,30 @@ def test_wall_clock_limit_interrupts(course):
     assert answer["success"] is False and "took longer" in answer["error"]
     with pytest.raises(nbg.NbgraderFailure, match="slow call failed"):
         nbg.run(lambda: time.sleep(5) or {"success": True}, "slow call", timeout=0.2)
+
+
+def test_validate_exit_code_follows_the_checks(course, monkeypatch, capsys):
+    from grading import validate
+
+    good = validate.HomeworkCheck("hw_ok", 10, 2, blank_score=0.0)
+    bad = validate.HomeworkCheck("hw_bad", 10, 2, source_failures=["failed: test_x"],
+                                 blank_score=0.0)
+    monkeypatch.setattr(validate, "validate_homework", lambda hws=None: [good])
+    assert course.main(["validate"]) == 0
+    monkeypatch.setattr(validate, "validate_homework", lambda hws=None: [good, bad])
+    assert course.main(["validate"]) == 1
+    captured = capsys.readouterr()
+    assert "VALIDATION FAILED: hw_bad" in captured.err and "FAILED" in captured.out
+
+
+def test_grade_exit_code_flags_failed_submissions(course, monkeypatch, tmp_path, capsys):
+    from grading import batch
+    from grading.submission import SubmissionResult
+
+    ok = SubmissionResult("hw", "ann", ok=True)
+    broken = SubmissionResult("hw", "ben", ok=False, error="NotJSONError")
+    for results, code in (([ok], 0), ([ok, broken], 1)):
+        monkeypatch.setattr(batch, "grade_folder",
+                            lambda *a, results=results, **k: batch.BatchReport(results=results))
+        assert course.main(["grade", "--submissions", str(tmp_path)]) == code
+    assert "FAILED: NotJSONError" in capsys.readouterr().out
