@@ -414,12 +414,12 @@ TEST_RELU = tests("test_relu", 8, """
 from dlhelpers import grading as G
 
 _x = np.array([[-2.0, 0.0, 3.0]])
-_out, _cache = G.call_student(relu_forward, _x)
+_out, _cache = G.call_student(relu_forward, _x.copy())
 G.assert_close(_out, [[0.0, 0.0, 3.0]], name="relu_forward([[-2, 0, 3]])")
 G.assert_close(G.call_student(relu_backward, np.array([[5.0, 5.0, 5.0]]), _cache),
                [[0.0, 0.0, 5.0]], name="relu_backward(dout=5, x=[[-2, 0, 3]])",
                hint="Pass dout through where x > 0 and block it elsewhere (also at x == 0).")
-_out, _cache = G.call_student(leaky_relu_forward, _x, alpha=0.1)
+_out, _cache = G.call_student(leaky_relu_forward, _x.copy(), alpha=0.1)
 G.assert_close(_out, [[-0.2, 0.0, 3.0]], name="leaky_relu_forward([[-2, 0, 3]], alpha=0.1)")
 G.assert_close(G.call_student(leaky_relu_backward, np.array([[5.0, 5.0, 5.0]]), _cache),
                [[0.5, 0.5, 5.0]], name="leaky_relu_backward(dout=5, alpha=0.1)",
@@ -970,10 +970,11 @@ G.assert_close(_state["running_mean"], [0.2, 1.0], name="running_mean after one 
                hint="0.9 * 0 + 0.1 * batch mean.")
 G.assert_close(_state["running_var"], [0.9 + 0.1 * 2.0, 0.9], name="running_var after one step from ones",
                hint="0.9 * 1 + 0.1 * unbiased variance (column 0: 2 = 2 / (2 - 1)).")
-_out, _cache, _ = G.call_student(batchnorm_forward, _x, np.ones(2), np.zeros(2),
-                                 {"running_mean": np.array([1.0, 10.0]), "running_var": np.array([4.0, 1.0])},
-                                 train=False, eps=0.0)
-G.assert_close(_out, [[0.0, 0.0], [1.0, 0.0]], name="test-mode output with running mean [1, 10], var [4, 1]",
+_out, _cache, _ = G.call_student(batchnorm_forward, np.array([[1.0, 12.0], [5.0, 8.0]]), np.ones(2),
+                                 np.zeros(2), {"running_mean": np.array([1.0, 10.0]),
+                                               "running_var": np.array([4.0, 1.0])}, train=False)
+G.assert_close(_out, [[0.0, 2.0], [2.0, -2.0]], atol=1e-4,
+               name="test-mode output of [[1, 12], [5, 8]] with running mean [1, 10] and var [4, 1]",
                hint="In test mode use the running statistics, not the batch's.")
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
@@ -984,8 +985,8 @@ for (_n, _d, _mom) in [(8, 5, 0.9), (3, 2, 0.5), (20, 1, 0.99)]:
     _g, _b = _rng.normal(size=_d), _rng.normal(size=_d)
     _st = {"running_mean": _rng.normal(size=_d), "running_var": _rng.random(_d) + 0.5}
     _keep = (_x.copy(), _st["running_mean"].copy(), _st["running_var"].copy())
+    _w_out, _w_mean, _w_var = _ref_batchnorm(_x, _g, _b, _keep[1], _keep[2], True, _mom)
     _out, _, _new = G.call_student(batchnorm_forward, _x, _g, _b, _st, train=True, momentum=_mom)
-    _w_out, _w_mean, _w_var = _ref_batchnorm(_x, _g, _b, _st["running_mean"], _st["running_var"], True, _mom)
     G.assert_close(_out, _w_out, atol=1e-7, name=f"train-mode out (N={_n}, D={_d})")
     G.assert_close(_new["running_mean"], _w_mean, name=f"running_mean (momentum={_mom})")
     G.assert_close(_new["running_var"], _w_var, name=f"running_var (momentum={_mom})",
@@ -995,8 +996,9 @@ for (_n, _d, _mom) in [(8, 5, 0.9), (3, 2, 0.5), (20, 1, 0.99)]:
                    name="the bn_state passed in (running_mean)",
                    hint="Return a new state dict; never change the one you were given.")
     G.assert_close(_st["running_var"], _keep[2], rtol=0, atol=0, name="the bn_state passed in (running_var)")
+    _st = {"running_mean": _keep[1].copy(), "running_var": _keep[2].copy()}
     _out, _, _same = G.call_student(batchnorm_forward, _x, _g, _b, _st, train=False, momentum=_mom)
-    _w_out = _ref_batchnorm(_x, _g, _b, _st["running_mean"], _st["running_var"], False, _mom)[0]
+    _w_out = _ref_batchnorm(_x, _g, _b, _keep[1], _keep[2], False, _mom)[0]
     G.assert_close(_out, _w_out, name=f"test-mode out (N={_n}, D={_d})")
     G.assert_close(_same["running_mean"], _keep[1], name="test mode leaves running_mean unchanged")
     G.assert_close(_same["running_var"], _keep[2], name="test mode leaves running_var unchanged")
@@ -1368,6 +1370,9 @@ for (_dims, _bn, _n) in [([5, 7, 6, 3], False, 6), ([4, 6, 5, 4, 3], True, 8), (
     _st = {l: {"running_mean": _rng.normal(size=_dims[l]), "running_var": _rng.random(_dims[l]) + 0.5}
            for l in range(1, _L)} if _bn else None
     _scores, _cache, _new = G.call_student(deep_net_forward, _p, _X, _st, train=True)
+    G.assert_true(isinstance(_new, dict) and set(_new) == (set(range(1, _L)) if _bn else set()),
+                  f"new_bn_state must have one entry per batch-norm layer, keyed 1..{_L - 1} "
+                  "(an empty dict without batch norm).")
     # reference train-mode forward, and the running statistics it implies
     _h = _X
     for _l in range(1, _L):
