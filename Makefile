@@ -9,6 +9,10 @@ STAMP := $(VENV)/.installed
 EXTRAS ?= dev
 PYTEST_ARGS ?=
 LAB_PORT ?= 8888
+# Checks and lesson runs use one BLAS/OpenMP thread: small matrices gain nothing from more, a
+# busy 2-core machine loses a lot (measured 15x on lesson-sized training), and the printed
+# digits then match the committed outputs on any machine.
+ONE_THREAD := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 
 .DEFAULT_GOAL := help
 .PHONY: help venv lab test test-fast lint notebooks bench release validate grade kit clean
@@ -29,16 +33,16 @@ lab: $(STAMP) ## set up and open the lessons in JupyterLab
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab --port=$(LAB_PORT) $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00_start_here.ipynb
 
 test: $(STAMP) ## set up and run every check (unit, oracle, lessons, grading, browser, lint)
-	PATH="$(abspath $(BIN)):$$PATH" $(PY) -m pytest tests notebooks --nbval --sanitize-with tests/nbval_sanitize.cfg $(PYTEST_ARGS)
+	$(ONE_THREAD) PATH="$(abspath $(BIN)):$$PATH" $(PY) -m pytest tests notebooks --nbval --sanitize-with tests/nbval_sanitize.cfg $(PYTEST_ARGS)
 
 test-fast: $(STAMP) ## quick inner loop: unit and property tests only
-	$(PY) -m pytest tests -m "not slow" -q $(PYTEST_ARGS)
+	$(ONE_THREAD) $(PY) -m pytest tests -m "not slow" -q $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff over the code
 	$(BIN)/ruff check dlhelpers tests benchmarks tools
 
 notebooks: $(STAMP) ## re-execute every lesson in place (fresh kernel each) and report time and memory
-	$(PY) tools/run_lessons.py notebooks/*.ipynb
+	$(ONE_THREAD) $(PY) tools/run_lessons.py notebooks/*.ipynb
 
 bench: $(STAMP) ## speed ratios against sklearn and torch, measured side by side
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
