@@ -451,15 +451,16 @@ def rmsprop(w, dw, state=None, *, lr: LearningRate, decay: float = 0.99, eps: fl
     return w_out, state
 
 
-def _adam_core(rule: str, w, dw, state, lr, beta1, beta2, eps, bias_correction,
-               coupled_decay, decoupled_decay, inplace):
-    """Shared body of :func:`adam` and :func:`adamw`."""
-    beta1 = _check_rate(beta1, "beta1")
-    beta2 = _check_rate(beta2, "beta2")
-    eps = check_positive(eps, "eps")
-    w_out, g, state = _start(rule, w, dw, state, ("m", "v"), inplace)
-    step = state["t"] + 1
-    step_lr = _resolve_lr(lr, state["t"])
+def _adam_arithmetic(flat: np.ndarray, g: np.ndarray, mom: np.ndarray, sq: np.ndarray,
+                     step_lr: float, step: int, beta1: float, beta2: float, eps: float,
+                     bias_correction: bool, coupled_decay: float, decoupled_decay: float,
+                     buf: np.ndarray, tmp: np.ndarray) -> None:
+    """One Adam/AdamW update of the flat arrays ``flat``, ``mom``, ``sq`` (all shape (n,)), in place.
+
+    No checks: the callers (:func:`_adam_core` and :class:`FlatAdam`) validated everything.
+    ``g`` (n,) is only read; ``step`` counts updates from 1; ``buf`` and ``tmp`` are scratch
+    vectors of shape ``(min(n, _CHUNK),)``.
+    """
     if bias_correction:
         # sqrt(v / c2) is written sqrt(v) / sqrt(c2) and lr / c1 is folded into the step,
         # the same association torch uses, so float64 results agree to the last few ulps.
@@ -468,8 +469,6 @@ def _adam_core(rule: str, w, dw, state, lr, beta1, beta2, eps, bias_correction,
     else:
         step_size, inv_root_c2 = step_lr, 1.0
     shrink = 1.0 - step_lr * decoupled_decay
-    flat, mom, sq = w_out.reshape(-1), state["m"].reshape(-1), state["v"].reshape(-1)
-    (buf, tmp) = _scratch(w_out, 2)
     for sl in _chunks(flat.size):
         n = sl.stop - sl.start
         wc, t = flat[sl], tmp[:n]
@@ -491,7 +490,20 @@ def _adam_core(rule: str, w, dw, state, lr, beta1, beta2, eps, bias_correction,
         np.divide(m, t, out=t)
         t *= step_size
         wc -= t
-    state["t"] = step
+
+
+def _adam_core(rule: str, w, dw, state, lr, beta1, beta2, eps, bias_correction,
+               coupled_decay, decoupled_decay, inplace):
+    """Shared body of :func:`adam` and :func:`adamw`: every check, then the arithmetic."""
+    beta1 = _check_rate(beta1, "beta1")
+    beta2 = _check_rate(beta2, "beta2")
+    eps = check_positive(eps, "eps")
+    w_out, g, state = _start(rule, w, dw, state, ("m", "v"), inplace)
+    step_lr = _resolve_lr(lr, state["t"])
+    _adam_arithmetic(w_out.reshape(-1), g, state["m"].reshape(-1), state["v"].reshape(-1),
+                     step_lr, state["t"] + 1, beta1, beta2, eps, bias_correction,
+                     coupled_decay, decoupled_decay, *_scratch(w_out, 2))
+    state["t"] += 1
     return w_out, state
 
 
@@ -562,3 +574,65 @@ OPTIMIZERS: dict[str, Callable[..., tuple[np.ndarray, dict]]] = {
 }
 """Every course update rule by name (``momentum_sutskever`` is left out: it duplicates
 ``momentum`` and exists for lesson 06's comparison)."""
+
+
+# --------------------------------------------------------------------------------------------
+# the lean path for a training loop
+# --------------------------------------------------------------------------------------------
+
+class _FlatAdam:
+    """Adam or AdamW on one flat float vector, checked once, then updated without checks.
+
+    :func:`dlhelpers.train.train` packs every parameter of a model into one vector and
+    updates it once per mini-batch. For a small network the checks and scratch buffers of
+    :func:`adam` cost about as much as its arithmetic, and they would find nothing new after
+    the first step: the shapes never change and ``train`` itself checks that each gradient is
+    finite. So everything is validated here, once, and :meth:`step` only does the arithmetic
+    (the same float operations as :func:`adam`, so both give identical numbers).
+
+    Parameters
+    ----------
+    rule : {adam, adamw}
+        The public rule whose update this is; its defaults apply.
+    w : float ndarray, shape (n,), C-contiguous and writeable
+        The packed parameters, updated in place by :meth:`step`.
+    lr : float or callable
+    **hyperparameters
+        The keyword arguments of ``rule`` (``beta1``, ``beta2``, ``eps``, ``weight_decay``,
+        and ``bias_correction`` for adam).
+    """
+
+    def __init__(self, rule: Callable, w: np.ndarray, lr: LearningRate, **hyperparameters) -> None:
+        if rule is adam:
+            settings = {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "bias_correction": True,
+                        "weight_decay": 0.0}
+        elif rule is adamw:
+            settings = {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 1e-2}
+        else:
+            raise ValueError(f"_FlatAdam runs adam or adamw; got {getattr(rule, '__name__', rule)!r}")
+        unknown = sorted(set(hyperparameters) - set(settings))
+        if unknown:
+            raise TypeError(f"{rule.__name__}() got unexpected keyword argument(s) {unknown}; "
+                            f"it accepts {sorted(settings)}")
+        settings.update(hyperparameters)
+        if w.ndim != 1:
+            raise ValueError(f"w must be a flat vector of shape (n,); got shape {w.shape}")
+        self.w = _as_param(w, inplace=True)
+        self.beta1 = _check_rate(settings["beta1"], "beta1")
+        self.beta2 = _check_rate(settings["beta2"], "beta2")
+        self.eps = check_positive(settings["eps"], "eps")
+        decay = _check_decay(settings["weight_decay"])
+        self.bias_correction = bool(settings.get("bias_correction", True))
+        self.coupled_decay, self.decoupled_decay = (decay, 0.0) if rule is adam else (0.0, decay)
+        self.lr = lr if callable(lr) else _resolve_lr(lr, 0)
+        self.m, self.v = np.zeros_like(self.w), np.zeros_like(self.w)
+        self.buf, self.tmp = _scratch(self.w, 2)
+        self.t = 0
+
+    def step(self, g: np.ndarray) -> None:
+        """Update ``w`` in place with the gradient ``g`` (shape (n,), ``w``'s dtype, finite)."""
+        step_lr = _resolve_lr(self.lr, self.t) if callable(self.lr) else self.lr
+        _adam_arithmetic(self.w, g, self.m, self.v, step_lr, self.t + 1, self.beta1, self.beta2,
+                         self.eps, self.bias_correction, self.coupled_decay, self.decoupled_decay,
+                         self.buf, self.tmp)
+        self.t += 1

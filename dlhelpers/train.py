@@ -134,7 +134,9 @@ class _Updater:
 
     The course's rules are elementwise, so all parameters can live in one flat vector and
     be updated by a single in-place call per step; ``model.params`` then holds views into
-    that vector. Any other rule is called once per parameter array.
+    that vector. Adam and AdamW (the usual choice) go through ``optim._FlatAdam``, which
+    checks its settings once here instead of on every step. Any other rule is called once
+    per parameter array.
     """
 
     def __init__(self, model, rule: Callable, fused: bool, lr, kwargs: dict) -> None:
@@ -144,22 +146,29 @@ class _Updater:
         if fused:
             arrays = [np.asarray(model.params[k], dtype=np.float64) for k in self.keys]
             self.flat = np.concatenate([a.ravel() for a in arrays])
+            self.grad = np.empty_like(self.flat)  # refilled by every step
             self.state = None
             offset = 0
             for key, arr in zip(self.keys, arrays, strict=True):
                 model.params[key] = self.flat[offset:offset + arr.size].reshape(arr.shape)
                 offset += arr.size
+            self.lean = None
+            if rule in (optim.adam, optim.adamw):
+                self.lean = optim._FlatAdam(rule, self.flat, lr, **kwargs)
         else:
             self.states = dict.fromkeys(self.keys)
 
     def step(self, grads: dict) -> bool:
         """Apply one update; return False (and change nothing) if a gradient is not finite."""
         if self.fused:
-            g = np.concatenate([grads[k].ravel() for k in self.keys])
+            g = np.concatenate([grads[k].ravel() for k in self.keys], out=self.grad)
             if not _finite(g):
                 return False
-            _, self.state = self.rule(self.flat, g, self.state, lr=self.lr, inplace=True,
-                                      **self.kwargs)
+            if self.lean is not None:
+                self.lean.step(g)
+            else:
+                _, self.state = self.rule(self.flat, g, self.state, lr=self.lr, inplace=True,
+                                          **self.kwargs)
         else:
             if not all(_finite(grads[k]) for k in self.keys):
                 return False
