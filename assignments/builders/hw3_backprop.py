@@ -1250,11 +1250,13 @@ batch norm also has `gamma1, beta1 ... gamma{L-1}, beta{L-1}` (no batch norm aft
 last layer):
 
 ```
-for l = 1 .. L-1:   h = affine(h, Wl, bl) -> [batchnorm(h, gammal, betal), if "gamma{l}" in params] -> relu(h)
-layer L:            scores = affine(h, WL, bL)                                  # (N, C)
+for l = 1 .. L-1:   h = affine(h, W{l}, b{l})
+                    h = batchnorm(h, gamma{l}, beta{l})    # only if "gamma{l}" is in params
+                    h = relu(h)
+layer L:            scores = affine(h, W{L}, b{L})         # (N, C)
 ```
 
-`bn_state` maps each layer number `l` that has batch norm to its running statistics
+`bn_state` maps each layer number `l` (an int: 1, 2, ...) that has batch norm to its running statistics
 (`{"running_mean": ..., "running_var": ...}`); `None` (or a missing `l`) starts fresh.
 `deep_net_forward` returns the scores, one cache for the whole network, and the new
 `bn_state`; `deep_net_backward` takes `dscores` and that cache and returns a gradient for
