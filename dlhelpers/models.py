@@ -39,12 +39,15 @@ def _affine(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _relu_forward(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return np.maximum(z, 0.0), z
+    # z is a fresh array of the forward pass that nothing else keeps, so the ReLU can
+    # overwrite it; h > 0 exactly where z > 0, so h is also all the backward pass needs.
+    h = np.maximum(z, 0.0, out=z)
+    return h, h
 
 
-def _relu_backward(dh: np.ndarray, z: np.ndarray) -> np.ndarray:
+def _relu_backward(dh: np.ndarray, h: np.ndarray) -> np.ndarray:
     # dh is a temporary owned by the backward pass, so it can be overwritten.
-    dh *= z > 0
+    dh *= h > 0
     return dh
 
 

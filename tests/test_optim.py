@@ -350,3 +350,64 @@ def test_inplace_needs_a_writeable_contiguous_float_array():
 def test_optimizers_registry_lists_every_course_rule():
     assert list(optim.OPTIMIZERS) == RULES
     assert all(optim.OPTIMIZERS[name] is getattr(optim, name) for name in RULES)
+
+
+# ---------------------------------------------------------------------------------------
+# _FlatAdam: the lean Adam/AdamW that dlhelpers.train uses on a packed parameter vector
+# ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("use_schedule", [False, True])
+@pytest.mark.parametrize("name", ["adam", "adamw"])
+def test_flat_adam_steps_are_bitwise_the_public_rule(name, use_schedule):
+    rule = getattr(optim, name)
+    rng = np.random.default_rng(7)
+    size = 2 * optim._CHUNK + 5  # more than one chunk, so the chunk loop is exercised too
+    w0 = rng.standard_normal(size)
+    grads = rng.standard_normal((5, size))
+    hp = dict(HPARAMS[name])
+    if use_schedule:
+        hp["lr"] = schedules.step_decay(hp["lr"], step_size=2, gamma=0.5)
+    lean_w = w0.copy()
+    lean = optim._FlatAdam(rule, lean_w, **hp)
+    ref, state = w0.copy(), None
+    for g in grads:
+        lean.step(g)
+        ref, state = rule(ref, g, state, **hp)
+    np.testing.assert_array_equal(lean_w, ref)  # lean_w itself was updated in place
+    np.testing.assert_array_equal(lean.m, state["m"])
+    np.testing.assert_array_equal(lean.v, state["v"])
+    assert lean.t == state["t"] == len(grads)
+
+
+def test_flat_adam_uses_each_rules_defaults():
+    rng = np.random.default_rng(8)
+    w0, g = rng.standard_normal(50), rng.standard_normal(50)
+    for rule in (optim.adam, optim.adamw):
+        lean_w = w0.copy()
+        optim._FlatAdam(rule, lean_w, lr=0.01).step(g)
+        np.testing.assert_array_equal(lean_w, rule(w0, g, lr=0.01)[0])
+
+
+@pytest.mark.parametrize("rule, kwargs, error, words", [
+    (optim.adam, {"lr": 0.01, "rho": 0.9}, TypeError, "rho"),
+    (optim.adamw, {"lr": 0.01, "bias_correction": False}, TypeError, "bias_correction"),
+    (optim.adam, {"lr": -1.0}, ValueError, "lr"),
+    (optim.adam, {"lr": 0.01, "beta2": 1.0}, ValueError, "beta2"),
+    (optim.adam, {"lr": 0.01, "eps": 0.0}, ValueError, "eps"),
+    (optim.adamw, {"lr": 0.01, "weight_decay": -0.1}, ValueError, "weight_decay"),
+    (optim.sgd, {"lr": 0.01}, ValueError, "adam"),
+])
+def test_flat_adam_checks_its_settings_once_up_front(rule, kwargs, error, words):
+    with pytest.raises(error, match=words):
+        optim._FlatAdam(rule, np.zeros(4), **kwargs)
+
+
+def test_flat_adam_needs_a_finite_writeable_flat_float_vector():
+    with pytest.raises(ValueError, match="flat"):
+        optim._FlatAdam(optim.adam, np.zeros((2, 2)), lr=0.01)
+    with pytest.raises(TypeError, match="float"):
+        optim._FlatAdam(optim.adam, np.zeros(4, dtype=int), lr=0.01)
+    with pytest.raises(ValueError, match="finite"):
+        optim._FlatAdam(optim.adam, np.array([0.0, np.nan]), lr=0.01)
+    with pytest.raises(ValueError, match="contiguous"):
+        optim._FlatAdam(optim.adam, np.zeros(8)[::2], lr=0.01)
