@@ -59,6 +59,23 @@ def test_fused_update_equals_per_parameter_update(name):
         np.testing.assert_allclose(a.params[key], b.params[key], rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize("kwargs, error, words", [
+    ({"beta1": 1.5}, ValueError, "beta1"),
+    ({"rho": 0.9}, TypeError, "rho"),
+    ({"lr": -0.1}, ValueError, "lr"),
+])
+def test_bad_adam_settings_fail_before_the_first_step(kwargs, error, words):
+    # Adam's settings are checked once when training starts (not on every step), so a
+    # mistake must still be reported, and before any weight has moved.
+    X, y = _blobs()
+    m = models.MLP([2, 4, 3], seed=0)
+    before = _copy_params(m)
+    with pytest.raises(error, match=words):
+        train(m, X, y, optimizer="adam", epochs=1, progress=False, **kwargs)
+    for key, value in before.items():
+        np.testing.assert_array_equal(m.params[key], value)
+
+
 def test_optimizer_kwargs_and_schedule_reach_the_rule():
     X, y = _blobs()
     sched = schedules.step_decay(0.1, step_size=8, gamma=0.5)
