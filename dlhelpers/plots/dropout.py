@@ -1,0 +1,189 @@
+"""Pictures for lesson 12 (dropout): thinned networks, sampled expectations, the ensemble
+view and the keep-probability sweep.
+
+Each function draws on the ``ax`` it is given (or on a new one) and returns it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+
+from dlhelpers._checks import as_float_array, check_int, check_same_shape
+
+__all__ = ["plot_thinned_network", "plot_running_mean", "plot_ensemble_accuracy",
+           "plot_keep_prob_sweep"]
+
+_KEPT, _DROPPED, _EDGE = "#0072B2", "0.85", "0.45"
+
+
+def _new_ax(ax: Axes | None) -> Axes:
+    if ax is None:
+        _, ax = plt.subplots()
+    return ax
+
+
+def _layer_positions(sizes: Sequence[int]) -> list[np.ndarray]:
+    """(size, 2) x/y centres of each layer's units, layers left to right, centred vertically."""
+    return [np.column_stack([np.full(n, float(i)), np.arange(n) - (n - 1) / 2])
+            for i, n in enumerate(sizes)]
+
+
+def plot_thinned_network(layer_sizes: Sequence[int], unit_masks: Sequence | None = None,
+                         weight_masks: Sequence | None = None, *, ax: Axes | None = None,
+                         title: str = "A thinned network") -> Axes:
+    """Draw a small fully-connected network with some units or some connections removed.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        ``[D, H1, ..., K]``: units per layer, input first.
+    unit_masks : sequence of bool arrays, optional
+        One mask of shape (H_l,) per *hidden* layer (True = kept). Dropped units are drawn
+        grey with a cross, and every connection touching them disappears (dropout).
+    weight_masks : sequence of bool arrays, optional
+        One mask of shape (size_l, size_{l+1}) per weight matrix (True = kept). Dropped
+        connections disappear while all units stay (drop-connect).
+    """
+    sizes = [check_int(s, "each layer size", minimum=1) for s in layer_sizes]
+    if len(sizes) < 2:
+        raise ValueError(f"layer_sizes needs at least 2 layers; got {sizes}")
+    ax = _new_ax(ax)
+    keep = [np.ones(n, dtype=bool) for n in sizes]
+    if unit_masks is not None:
+        if len(unit_masks) != len(sizes) - 2:
+            raise ValueError(f"unit_masks needs one mask per hidden layer ({len(sizes) - 2}); "
+                             f"got {len(unit_masks)}")
+        for layer, mask in enumerate(unit_masks, start=1):
+            mask = np.asarray(mask, dtype=bool)
+            if mask.shape != (sizes[layer],):
+                raise ValueError(f"unit_masks[{layer - 1}] must have shape ({sizes[layer]},); "
+                                 f"got {mask.shape}")
+            keep[layer] = mask
+    if weight_masks is not None and len(weight_masks) != len(sizes) - 1:
+        raise ValueError(f"weight_masks needs one mask per weight matrix ({len(sizes) - 1}); "
+                         f"got {len(weight_masks)}")
+    pos = _layer_positions(sizes)
+    for layer in range(len(sizes) - 1):
+        wmask = np.ones((sizes[layer], sizes[layer + 1]), dtype=bool)
+        if weight_masks is not None:
+            wmask = np.asarray(weight_masks[layer], dtype=bool)
+            if wmask.shape != (sizes[layer], sizes[layer + 1]):
+                raise ValueError(f"weight_masks[{layer}] must have shape "
+                                 f"({sizes[layer]}, {sizes[layer + 1]}); got {wmask.shape}")
+        for i, (x0, y0) in enumerate(pos[layer]):
+            for j, (x1, y1) in enumerate(pos[layer + 1]):
+                if wmask[i, j] and keep[layer][i] and keep[layer + 1][j]:
+                    ax.plot([x0, x1], [y0, y1], color=_EDGE, linewidth=0.8, zorder=1)
+    for layer, xy in enumerate(pos):
+        colors = [_KEPT if k else _DROPPED for k in keep[layer]]
+        ax.scatter(xy[:, 0], xy[:, 1], s=260, c=colors, edgecolors="black", zorder=2)
+        dropped = xy[~keep[layer]]
+        ax.scatter(dropped[:, 0], dropped[:, 1], s=120, marker="x", color="#D55E00", zorder=3)
+    names = ["input"] + [f"hidden {i}" for i in range(1, len(sizes) - 1)] + ["output"]
+    ax.set_xticks(range(len(sizes)), names)
+    ax.set_yticks([])
+    ax.set_xlim(-0.5, len(sizes) - 0.5)
+    ax.set_ylim(-max(sizes) / 2 - 0.2, max(sizes) / 2 + 0.2)
+    ax.grid(False)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_visible(False)
+    ax.set_xlabel("layer")
+    ax.set_title(title)
+    return ax
+
+
+def plot_running_mean(samples, expected: float, *, ax: Axes | None = None,
+                      label: str = "running mean of sampled outputs",
+                      title: str = "Averaging over masks recovers the expectation") -> Axes:
+    """Running mean of ``samples`` (shape (T,)) against T, with a +/- 2 standard-error band
+    around ``expected`` (the band shrinks like 1/sqrt(T))."""
+    samples = as_float_array(samples, "samples", ndim=1)
+    if samples.size < 2:
+        raise ValueError(f"samples needs at least 2 values; got {samples.size}")
+    ax = _new_ax(ax)
+    t = np.arange(1, samples.size + 1)
+    running = np.cumsum(samples) / t
+    se = samples.std(ddof=1) / np.sqrt(t)
+    ax.fill_between(t, expected - 2 * se, expected + 2 * se, color="#56B4E9", alpha=0.3,
+                    label="expected value +/- 2 standard errors")
+    ax.plot(t, running, color="#0072B2", label=label)
+    ax.axhline(expected, color="black", linestyle="--", linewidth=1, label="expected value")
+    ax.set_xscale("log")
+    ax.set_xlabel("number of sampled masks T")
+    ax.set_ylabel("mean output")
+    ax.set_title(title)
+    ax.legend(loc="best", fontsize=9)
+    return ax
+
+
+def plot_ensemble_accuracy(num_masks, ensemble_acc, single_pass_acc: float,
+                           agreement=None, *, ax: Axes | None = None,
+                           title: str = "Many thinned networks vs one scaled pass") -> Axes:
+    """Accuracy of the averaged predictions of T thinned networks against T.
+
+    Parameters
+    ----------
+    num_masks : array of shape (S,)
+        The T values (number of thinned networks averaged).
+    ensemble_acc : array of shape (S,)
+        Test accuracy of the average of T thinned networks' probabilities.
+    single_pass_acc : float
+        Accuracy of the deterministic test-time pass (no dropout, scaled weights).
+    agreement : array of shape (S,), optional
+        Fraction of test examples where the ensemble and the single pass predict the same class.
+    """
+    num_masks = as_float_array(num_masks, "num_masks", ndim=1)
+    ensemble_acc = as_float_array(ensemble_acc, "ensemble_acc", ndim=1)
+    check_same_shape(num_masks, ensemble_acc, "num_masks", "ensemble_acc")
+    ax = _new_ax(ax)
+    ax.plot(num_masks, ensemble_acc, marker="o", label="average of T thinned networks")
+    ax.axhline(single_pass_acc, color="#D55E00", linestyle="--",
+               label="one pass, no dropout (inverted scaling)")
+    if agreement is not None:
+        agreement = as_float_array(agreement, "agreement", ndim=1)
+        check_same_shape(num_masks, agreement, "num_masks", "agreement")
+        ax.plot(num_masks, agreement, marker="s", color="#009E73",
+                label="agreement with the single pass")
+    ax.set_xscale("log")
+    ax.set_xlabel("number of thinned networks averaged (T)")
+    ax.set_ylabel("fraction of test examples")
+    ax.set_title(title)
+    ax.legend(loc="lower right", fontsize=9)
+    return ax
+
+
+def plot_keep_prob_sweep(keep_probs, train_acc, val_acc, *, axes=None,
+                         title: str = "Dropout on a small training set") -> np.ndarray:
+    """Left: training and validation accuracy against the keep probability. Right: their gap.
+
+    Parameters
+    ----------
+    keep_probs, train_acc, val_acc : arrays of shape (S,)
+
+    Returns
+    -------
+    axes : array of two Axes
+    """
+    keep_probs = as_float_array(keep_probs, "keep_probs", ndim=1)
+    train_acc = as_float_array(train_acc, "train_acc", ndim=1)
+    val_acc = as_float_array(val_acc, "val_acc", ndim=1)
+    check_same_shape(keep_probs, train_acc, "keep_probs", "train_acc")
+    check_same_shape(keep_probs, val_acc, "keep_probs", "val_acc")
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    ax_acc, ax_gap = axes
+    ax_acc.plot(keep_probs, train_acc, marker="o", label="training")
+    ax_acc.plot(keep_probs, val_acc, marker="o", label="validation")
+    ax_acc.set_xlabel("keep probability p")
+    ax_acc.set_ylabel("accuracy")
+    ax_acc.set_title(title)
+    ax_acc.legend(loc="best")
+    ax_gap.bar(keep_probs, train_acc - val_acc, width=0.08, color="#CC79A7")
+    ax_gap.set_xlabel("keep probability p  (1 = no dropout)")
+    ax_gap.set_ylabel("training - validation accuracy")
+    ax_gap.set_title("The generalization gap")
+    return np.asarray(axes)

@@ -1,0 +1,224 @@
+"""Plots and widgets of lessons 12-13 (dropout, hyperparameter tuning)."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from dlhelpers.plots.dropout import (  # noqa: E402
+    plot_ensemble_accuracy,
+    plot_keep_prob_sweep,
+    plot_running_mean,
+    plot_thinned_network,
+)
+from dlhelpers.plots.tuning import (  # noqa: E402
+    plot_curve_gallery,
+    plot_learning_curves,
+    plot_log_sampling,
+    plot_search_results,
+)
+from dlhelpers.widgets.dropout import dropout_figure, keep_prob_explorer  # noqa: E402
+from dlhelpers.widgets.tuning import (  # noqa: E402
+    search_explorer,
+    search_figure,
+    search_points,
+    toy_score,
+)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _labelled(ax):
+    return ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+
+
+# --- lesson 12: dropout plots ------------------------------------------------------------
+
+def test_thinned_network_draws_only_edges_between_kept_units():
+    sizes = [3, 4, 2]
+    mask = np.array([True, False, True, False])
+    ax = plot_thinned_network(sizes, [mask])
+    # 3 inputs x 2 kept hidden units + 2 kept hidden units x 2 outputs
+    assert len(ax.lines) == 3 * 2 + 2 * 2
+    assert ax.get_title() and ax.get_xlabel()
+
+
+def test_thinned_network_weight_mask_removes_exactly_the_dropped_connections():
+    wmask = np.zeros((3, 2), dtype=bool)
+    wmask[0, 1] = wmask[2, 0] = True
+    ax = plot_thinned_network([3, 2], weight_masks=[wmask])
+    assert len(ax.lines) == 2
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"unit_masks": [np.ones(3, dtype=bool)]}, r"shape \(4,\)"),
+    ({"unit_masks": []}, "one mask per hidden layer"),
+    ({"weight_masks": [np.ones((3, 4)), np.ones((2, 2))]}, r"weight_masks\[1\].*\(4, 2\)"),
+])
+def test_thinned_network_names_a_wrong_mask(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        plot_thinned_network([3, 4, 2], **kwargs)
+
+
+def test_running_mean_curve_is_the_cumulative_average():
+    samples = np.array([1.0, 3.0, 2.0, 6.0])
+    ax = plot_running_mean(samples, 3.0)
+    running = next(line for line in ax.lines if line.get_label().startswith("running"))
+    np.testing.assert_allclose(running.get_ydata(), [1.0, 2.0, 2.0, 3.0])
+    assert _labelled(ax)
+    with pytest.raises(ValueError, match="at least 2"):
+        plot_running_mean([1.0], 0.0)
+
+
+def test_ensemble_plot_draws_the_given_accuracies_and_rejects_mismatched_lengths():
+    ax = plot_ensemble_accuracy([1, 10, 100], [0.8, 0.9, 0.95], 0.95, [0.85, 0.97, 1.0])
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [0.8, 0.9, 0.95])
+    assert _labelled(ax)
+    with pytest.raises(ValueError, match="same shape"):
+        plot_ensemble_accuracy([1, 10], [0.8, 0.9, 0.95], 0.95)
+
+
+def test_keep_prob_sweep_gap_bars_are_train_minus_val():
+    axes = plot_keep_prob_sweep([0.5, 1.0], [1.0, 0.99], [0.9, 0.8])
+    heights = [patch.get_height() for patch in axes[1].patches]
+    np.testing.assert_allclose(heights, [0.1, 0.19])
+    assert all(_labelled(ax) for ax in axes)
+    with pytest.raises(ValueError, match="must be finite"):
+        plot_keep_prob_sweep([0.5, 1.0], [1.0, np.nan], [0.9, 0.8])
+
+
+# --- lesson 12: keep-probability explorer ------------------------------------------------
+
+def test_dropout_figure_keeps_about_p_of_a_large_image_and_preserves_the_mean():
+    image = np.ones((100, 100))
+    for p in (0.2, 0.5, 0.9):
+        _, readout = dropout_figure(p, 3, image=image)
+        # 10000 Bernoulli(p) draws: 5 standard deviations is at most 0.025
+        assert abs(readout["kept_fraction"] - p) < 0.025
+        # inverted scaling: mean after = kept_fraction / p * mean before
+        np.testing.assert_allclose(readout["mean_ratio"], readout["kept_fraction"] / p)
+
+
+def test_dropout_figure_with_keep_prob_one_keeps_everything():
+    _, readout = dropout_figure(1.0, 0)
+    assert readout["kept_fraction"] == 1.0 and readout["mean_ratio"] == 1.0
+
+
+def test_explorer_controls_redraw_and_change_the_readout():
+    sweep = {"keep_probs": [0.5, 1.0], "train_acc": [1.0, 1.0], "val_acc": [0.9, 0.85]}
+    w = keep_prob_explorer(keep_prob=0.5, seed=0, sweep=sweep)
+    first = w.figure
+    assert len(first.axes) >= 3 and w.output.outputs[0]["data"]["image/png"]
+    w.controls["keep_prob"].value = 0.2
+    assert w.figure is not first and w.readout["keep_prob"] == pytest.approx(0.2)
+    before = w.readout["kept_fraction"]
+    w.controls["seed"].value = 5
+    _, direct = dropout_figure(0.2, 5)
+    assert w.readout["kept_fraction"] == direct["kept_fraction"]
+    assert isinstance(before, float)
+
+
+@pytest.mark.parametrize("kwargs, error", [
+    ({"keep_prob": 0.0}, ValueError),
+    ({"keep_prob": "half"}, TypeError),
+    ({"seed": 99}, ValueError),
+    ({"sweep": {"keep_probs": [0.5]}}, ValueError),
+    ({"image": np.ones(5)}, ValueError),
+])
+def test_explorer_rejects_bad_arguments(kwargs, error):
+    with pytest.raises(error):
+        keep_prob_explorer(**kwargs)
+
+
+# --- lesson 13: tuning plots ---------------------------------------------------------------
+
+def test_log_sampling_histogram_fractions_match_the_samples():
+    lin = np.array([0.5, 0.9, 0.05, 2e-4])
+    log = np.array([2e-4, 3e-3, 0.02, 0.5])
+    axes = plot_log_sampling(lin, log)
+    bars = [patch.get_height() for patch in axes[0].patches]
+    # first 4 bars: uniform sampler per decade; next 4: log sampler
+    np.testing.assert_allclose(bars[:4], [0.25, 0.0, 0.25, 0.5])
+    np.testing.assert_allclose(bars[4:], [0.25, 0.25, 0.25, 0.25])
+    with pytest.raises(ValueError, match="> 0"):
+        plot_log_sampling([0.0, 0.1], log)
+
+
+def test_search_results_star_marks_the_best_trial():
+    ax = plot_search_results([1e-3, 1e-2, 1e-1], [1e-4, 1e-3, 1e-2], [0.5, 0.9, 0.7],
+                             box=(5e-3, 5e-2, 1e-4, 1e-2))
+    star = ax.collections[1].get_offsets()[0]
+    np.testing.assert_allclose(star, [1e-2, 1e-3])
+    assert ax.get_xscale() == "log" and _labelled(ax)
+    with pytest.raises(ValueError, match="same shape"):
+        plot_search_results([1e-3], [1e-4, 1e-3], [0.5])
+
+
+def test_learning_curves_draw_two_lines_per_model_and_check_lengths():
+    ax = plot_learning_curves([10, 100], {"a": ([0.0, 0.1], [0.5, 0.2]), "b": ([0.3, 0.3], [0.4, 0.35])})
+    assert len(ax.lines) == 4 and _labelled(ax)
+    np.testing.assert_allclose(ax.lines[1].get_ydata(), [0.5, 0.2])
+    with pytest.raises(ValueError, match="same shape"):
+        plot_learning_curves([10, 100, 1000], {"a": ([0.0, 0.1], [0.5, 0.2])})
+    with pytest.raises(TypeError):
+        plot_learning_curves([10], {})
+
+
+def test_curve_gallery_makes_one_panel_per_run_and_hides_the_rest():
+    runs = {"one": {"train": [3.0, 2.0]}, "two": {"train": [1.0, 0.5], "val": [1.2, 0.9]}}
+    axes = plot_curve_gallery(runs, ncols=3)
+    assert axes.shape == (1, 3)
+    assert len(axes[0, 0].lines) == 1 and len(axes[0, 1].lines) == 2
+    assert not axes[0, 2].get_visible()
+    with pytest.raises(ValueError, match="same shape"):
+        plot_curve_gallery({"bad": {"train": [1.0, 2.0], "val": [1.0]}})
+
+
+# --- lesson 13: search explorer ------------------------------------------------------------
+
+def test_toy_score_peaks_on_the_important_axis_and_barely_moves_along_the_other():
+    xs = np.linspace(0, 1, 1001)
+    assert abs(xs[np.argmax(toy_score(xs, 0.5))] - 0.68) < 1e-9
+    assert np.ptp(toy_score(0.3, np.linspace(0, 1, 11))) <= 0.05 + 1e-12
+
+
+def test_grid_tries_k_values_of_x_and_random_tries_k_squared():
+    grid = search_points("grid", 16)
+    assert grid.shape == (16, 2) and np.unique(grid[:, 0]).size == 4
+    rand = search_points("random", 16, seed=1)
+    assert np.unique(rand[:, 0]).size == 16
+    assert np.all((rand >= 0) & (rand < 1))
+    with pytest.raises(ValueError, match="square number"):
+        search_points("grid", 10)
+    with pytest.raises(ValueError, match="strategy"):
+        search_points("sobol", 9)
+
+
+def test_search_figure_best_score_is_the_max_over_the_trials():
+    _, readout = search_figure("random", 25, seed=4)
+    pts = readout["points"]
+    assert readout["best_score"] == pytest.approx(toy_score(pts[:, 0], pts[:, 1]).max())
+    assert readout["distinct_x"] == 25
+
+
+def test_search_explorer_switching_strategy_changes_the_readout():
+    w = search_explorer("grid", 9)
+    assert w.readout["distinct_x"] == 3
+    w.controls["strategy"].value = "random"
+    assert w.readout["distinct_x"] == 9
+    w.controls["n_trials"].value = 25
+    assert w.readout["points"].shape == (25, 2)
+    assert w.output.outputs[0]["data"]["image/png"]
+
+
+@pytest.mark.parametrize("kwargs", [{"strategy": "bayes"}, {"n_trials": 10}, {"seed": 50}])
+def test_search_explorer_rejects_bad_arguments(kwargs):
+    with pytest.raises(ValueError):
+        search_explorer(**kwargs)
