@@ -95,7 +95,11 @@ def plot_train_val(values: Sequence[float], train, val, *, ax: Axes | None = Non
         i = int(np.argmax(va) if mark_best == "max" else np.argmin(va))
         ax.axvline(x[i], color="0.5", linestyle="--", linewidth=1, label="best validation")
     if log_x:
-        ax.set_xscale("symlog", linthresh=float(np.min(x[x > 0])) if np.any(x > 0) else 1.0)
+        # symlog keeps a setting of 0 (no regularization) on the axis next to the log-spaced ones
+        smallest = float(np.min(x[x > 0])) if np.any(x > 0) else 1.0
+        ax.set_xscale("symlog", linthresh=smallest)
+        if x.min() >= 0:
+            ax.set_xlim(left=0, right=x.max() * 1.5)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
