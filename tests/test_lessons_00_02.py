@@ -111,9 +111,9 @@ def test_same_distance_variants_are_equally_far():
     np.testing.assert_allclose(d, np.sqrt(((np.roll(img, 1, axis=1) - img) ** 2).sum()))
     for name, v in out.items():
         np.testing.assert_allclose(np.sqrt(((v - img) ** 2).sum()), d, rtol=1e-10, err_msg=name)
-    factor = out["darkened"].max() / img.max()      # darkening scales every pixel alike
+    factor = out["faded"].max() / img.max()      # fading scales every pixel alike
     assert 0 < factor < 1
-    np.testing.assert_allclose(out["darkened"], factor * img)
+    np.testing.assert_allclose(out["faded"], factor * img)
     with pytest.raises(ValueError, match="shift"):
         same_distance_variants(img, shift=0)
 

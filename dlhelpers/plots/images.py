@@ -79,7 +79,7 @@ def show_images(images, titles: Sequence[str] | None = None, *, ncols: int = 8,
 
 
 def show_array(values, *, ax=None, title: str | None = None, fmt: str = "{:g}",
-               cmap: str = "Blues", fontsize: float | None = None):
+               cmap: str = "Blues", fontsize: float | None = None, centered: bool = False):
     """Draw a 1-D or 2-D array as coloured cells with each value written inside.
 
     Parameters
@@ -92,6 +92,9 @@ def show_array(values, *, ax=None, title: str | None = None, fmt: str = "{:g}",
         Axes title; defaults to the array's shape.
     fmt : str
         Format for the numbers written in the cells.
+    centered : bool
+        Put zero at the middle of the colour map (for a diverging map such as ``"RdBu_r"``),
+        so that the colour alone tells the sign of a value.
 
     Returns
     -------
@@ -103,13 +106,16 @@ def show_array(values, *, ax=None, title: str | None = None, fmt: str = "{:g}",
         raise ValueError(f"values must not be empty; got shape {arr.shape}")
     if ax is None:
         _, ax = plt.subplots(figsize=(0.55 * grid.shape[1] + 1, 0.55 * grid.shape[0] + 0.8))
-    ax.imshow(grid, cmap=cmap, interpolation="nearest", aspect="equal")
     lo, hi = float(grid.min()), float(grid.max())
+    reach = max(abs(lo), abs(hi)) or 1.0
+    limits = {"vmin": -reach, "vmax": reach} if centered else {}
+    ax.imshow(grid, cmap=cmap, interpolation="nearest", aspect="equal", **limits)
     middle = (lo + hi) / 2
     size = fontsize or (10 if grid.shape[1] <= 8 else 7)
     for (r, c), v in np.ndenumerate(grid):
         # dark text on light cells and light text on dark cells keeps every number readable
-        colour = "white" if hi > lo and v > middle else "black"
+        dark = abs(v) > reach / 2 if centered else (hi > lo and v > middle)
+        colour = "white" if dark else "black"
         ax.text(c, r, fmt.format(v), ha="center", va="center", color=colour, fontsize=size)
     ax.set_xticks(range(grid.shape[1]))
     ax.set_yticks(range(grid.shape[0]))
@@ -186,9 +192,10 @@ def challenge_variants(image, same_class_example, *, seed: int = 0) -> dict[str,
 
 
 def same_distance_variants(image, *, shift: int = 1) -> tuple[dict[str, np.ndarray], float]:
-    """Shifted, darkened and occluded copies of ``image``, all at one L2 distance from it.
+    """Shifted, faded and occluded copies of ``image``, all at one L2 distance from it.
 
-    The shift fixes the distance ``d``; darkening multiplies by ``1 - d / ||image||``; the
+    The shift fixes the distance ``d``; fading (less ink, as in dimmer light) multiplies by
+    ``1 - d / ||image||``; the
     occluding square (the smallest centred one that can) gets the constant value ``v`` that
     solves ``sum_p (v - image_p)^2 = d^2`` over its pixels.
 
@@ -202,7 +209,7 @@ def same_distance_variants(image, *, shift: int = 1) -> tuple[dict[str, np.ndarr
 
     Returns
     -------
-    variants : dict with keys ``"shifted"``, ``"darkened"``, ``"occluded"``, arrays (H, W)
+    variants : dict with keys ``"shifted"``, ``"faded"``, ``"occluded"``, arrays (H, W)
     distance : float
         The common L2 distance ``d`` from ``image``.
     """
@@ -212,7 +219,7 @@ def same_distance_variants(image, *, shift: int = 1) -> tuple[dict[str, np.ndarr
     d = float(np.linalg.norm(shifted - img))
     norm = float(np.linalg.norm(img))
     if not 0 < d < norm:
-        raise ValueError(f"shift={shift} moves the image by L2 distance {d:.3g}, which darkening "
+        raise ValueError(f"shift={shift} moves the image by L2 distance {d:.3g}, which fading "
                          f"cannot match (the image's own norm is {norm:.3g}); try a smaller shift")
     h, w = img.shape
     top = float(img.max())
@@ -227,4 +234,4 @@ def same_distance_variants(image, *, shift: int = 1) -> tuple[dict[str, np.ndarr
             break
     else:  # pragma: no cover - only for images with almost no ink
         raise ValueError("no centred square can occlude this image at the shift's distance")
-    return {"shifted": shifted, "darkened": img * (1 - d / norm), "occluded": occluded}, d
+    return {"shifted": shifted, "faded": img * (1 - d / norm), "occluded": occluded}, d
