@@ -74,7 +74,7 @@ def search_figure(strategy: str = "grid", n_trials: int = 9, seed: int = 0):
                "best_score": float(scores[best]), "best_x": float(pts[best, 0]), "points": pts}
     fig = standalone_figure((9.0, 4.2))
     ax_map, ax_line = fig.subplots(1, 2)
-    grid = np.linspace(0, 1, 201)
+    grid = np.linspace(0, 1, 101)
     gx, gy = np.meshgrid(grid, grid, indexing="xy")
     filled = ax_map.contourf(gx, gy, toy_score(gx, gy), levels=12, cmap="viridis")
     fig.colorbar(filled, ax=ax_map, label="validation score")
