@@ -1,6 +1,7 @@
 """Time to 97% test accuracy on the digits data: dlhelpers' MLP against sklearn and torch.
 
-Run ``python benchmarks/bench_digits.py`` (about a minute; ``--repeats 1`` for a quick look).
+Run ``python benchmarks/bench_digits.py`` (5 seeds x 2 repeats, 2-4 minutes on a busy machine,
+mostly torch's multi-threaded runs; ``--seeds 3 --repeats 1`` for a quick look).
 
 Every contender trains the same network on the same data, side by side in one process:
 
@@ -28,10 +29,16 @@ imports. Contenders:
 numpy-based contenders run with BLAS limited to one thread (threadpoolctl): on a busy
 2-core machine a second BLAS thread mostly waits, and small matrices gain nothing from it.
 Each contender runs ``--repeats`` times per seed, round-robin, so a change in machine load
-hits all of them alike; the table shows medians. The ratio column is
+hits all of them alike; the table shows medians. The order of the contenders rotates from
+round to round and every run starts after the same short pause (outside the clock): a run
+that starts right after torch's multi-threaded one is slowed down (its worker threads are
+likely still spinning), and with a fixed order that penalty always fell on dlhelpers.
+The ratio column is
 ``dlhelpers time / contender time`` taken within each round and then the median over
 rounds (below 1 means dlhelpers is faster; the target is at most 0.5 against sklearn and
 torch). ``ms/epoch`` separates the cost of an epoch from the number of epochs needed.
+``cpu ms/epoch`` is the same from the process's CPU time (``time.process_time``, summed
+over threads), which a busy machine inflates much less than the wall-clock time.
 """
 
 from __future__ import annotations
@@ -53,6 +60,7 @@ REG = 1e-3
 BATCH = 64
 TARGET = 0.97
 MAX_EPOCHS = 60
+SETTLE_SECONDS = 0.2  # pause before every run, outside the clock
 
 
 def digits_split():
@@ -141,10 +149,16 @@ def numpy_single_thread(fn: Callable) -> Callable:
     return run
 
 
+def _per_epoch(seconds: list[float], epochs: list[int]) -> float:
+    """Median of seconds / epochs over the runs that reached the target (nan if none did)."""
+    per_epoch = [t / e for t, e in zip(seconds, epochs, strict=True) if e > 0]
+    return statistics.median(per_epoch) if per_epoch else float("nan")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=3, help="runs per seed and contender")
-    parser.add_argument("--seeds", type=int, default=3, help="number of seeds (0, 1, ...)")
+    parser.add_argument("--repeats", type=int, default=2, help="runs per seed and contender")
+    parser.add_argument("--seeds", type=int, default=5, help="number of seeds (0, 1, ...)")
     args = parser.parse_args()
 
     split = digits_split()
@@ -161,36 +175,42 @@ def main() -> None:
 
     for run in contenders.values():  # warm-up: imports, first-call allocations
         run(0, *split)
-    ours_label = next(iter(contenders))
+    labels = list(contenders)
+    ours_label = labels[0]
     times = {label: [] for label in contenders}
+    cpu = {label: [] for label in contenders}
     epochs = {label: [] for label in contenders}
     ratios = {label: [] for label in contenders}
-    for seed in range(args.seeds):
-        for _ in range(args.repeats):
-            # One round: every contender, same seed, back to back; the ratio of this round
-            # compares runs that saw the same machine load.
-            round_times = {}
-            for label, run in contenders.items():
-                elapsed, epoch = run(seed, *split)
-                round_times[label] = elapsed
-                times[label].append(elapsed)
-                epochs[label].append(epoch)
-            for label in contenders:
-                ratios[label].append(round_times[ours_label] / round_times[label])
+    rounds = [seed for seed in range(args.seeds) for _ in range(args.repeats)]
+    for number, seed in enumerate(rounds):
+        # One round: every contender, same seed, back to back; the ratio of this round
+        # compares runs that saw the same machine load. Rotating the order means no
+        # contender always runs right after the same one.
+        shift = number % len(labels)
+        round_times = {}
+        for label in labels[shift:] + labels[:shift]:
+            time.sleep(SETTLE_SECONDS)
+            cpu_start = time.process_time()
+            elapsed, epoch = contenders[label](seed, *split)
+            cpu[label].append(time.process_time() - cpu_start)
+            round_times[label] = elapsed
+            times[label].append(elapsed)
+            epochs[label].append(epoch)
+        for label in contenders:
+            ratios[label].append(round_times[ours_label] / round_times[label])
 
     print(f"digits, 64-{HIDDEN}-10 ReLU net, Adam lr {LR}, batch {BATCH}: time to "
           f"{TARGET:.0%} test accuracy ({args.seeds} seeds x {args.repeats} repeats)")
-    print(f"{'contender':34s} {'median s':>9s} {'ms/epoch':>9s} {'epochs':>8s} "
-          f"{'dlhelpers / this':>17s}")
+    print(f"{'contender':34s} {'median s':>9s} {'ms/epoch':>9s} {'cpu ms/epoch':>13s} "
+          f"{'epochs':>8s} {'dlhelpers / this':>17s}")
     for label in contenders:
         eps = epochs[label]
         reached = [e for e in eps if e > 0]
-        per_epoch = statistics.median(t / e for t, e in zip(times[label], eps, strict=True) if e > 0) \
-            if reached else float("nan")
         ep_text = f"{min(reached)}-{max(reached)}" if reached else "never"
         if len(reached) < len(eps):
             ep_text += "*"
-        print(f"{label:34s} {statistics.median(times[label]):9.3f} {1e3 * per_epoch:9.1f} "
+        print(f"{label:34s} {statistics.median(times[label]):9.3f} "
+              f"{1e3 * _per_epoch(times[label], eps):9.1f} {1e3 * _per_epoch(cpu[label], eps):13.1f} "
               f"{ep_text:>8s} {statistics.median(ratios[label]):17.2f}")
     print("ratio: median over rounds of (dlhelpers time / contender time) within the round; "
           "* = some runs never reached the target")
