@@ -107,20 +107,22 @@ def test_dropout_figure_keeps_about_p_of_a_large_image_and_preserves_the_mean():
 
 
 def test_dropout_figure_with_keep_prob_one_keeps_everything():
-    _, readout = dropout_figure(1.0, 0)
+    _, readout = dropout_figure(1.0, 0, image=np.arange(1.0, 17.0).reshape(4, 4))
     assert readout["kept_fraction"] == 1.0 and readout["mean_ratio"] == 1.0
 
 
+@pytest.mark.slow
 def test_explorer_controls_redraw_and_change_the_readout():
     sweep = {"keep_probs": [0.5, 1.0], "train_acc": [1.0, 1.0], "val_acc": [0.9, 0.85]}
-    w = keep_prob_explorer(keep_prob=0.5, seed=0, sweep=sweep)
+    image = np.arange(1.0, 37.0).reshape(6, 6)
+    w = keep_prob_explorer(keep_prob=0.5, seed=0, image=image, sweep=sweep)
     first = w.figure
     assert len(first.axes) >= 3 and w.output.outputs[0]["data"]["image/png"]
     w.controls["keep_prob"].value = 0.2
     assert w.figure is not first and w.readout["keep_prob"] == pytest.approx(0.2)
     before = w.readout["kept_fraction"]
     w.controls["seed"].value = 5
-    _, direct = dropout_figure(0.2, 5)
+    _, direct = dropout_figure(0.2, 5, image=image)
     assert w.readout["kept_fraction"] == direct["kept_fraction"]
     assert isinstance(before, float)
 
@@ -208,6 +210,7 @@ def test_search_figure_best_score_is_the_max_over_the_trials():
     assert readout["distinct_x"] == 25
 
 
+@pytest.mark.slow
 def test_search_explorer_switching_strategy_changes_the_readout():
     w = search_explorer("grid", 9)
     assert w.readout["distinct_x"] == 3

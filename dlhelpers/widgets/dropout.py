@@ -1,7 +1,7 @@
 """Keep-probability explorer (lesson 12).
 
 One slider sets the keep probability p, another the mask's seed. The picture shows an image
-after inverted dropout (kept pixels scaled by 1/p, dropped ones zero), a small network with
+before and after inverted dropout (kept pixels scaled by 1/p, dropped ones zero), a small network with
 the same p applied to its hidden units, and, when the lesson passes its measured sweep, the
 training/validation gap with the current p marked. Readouts give the fraction of pixels
 kept and the mean brightness after dropout relative to before (close to 1 for any p: that
@@ -79,23 +79,24 @@ def dropout_figure(keep_prob: float = 0.5, seed: int = 0, *, image=None, sweep=N
     readout = {"keep_prob": keep_prob, "kept_fraction": float(kept.mean()),
                "mean_ratio": float(dropped.mean() / image.mean()) if image.mean() else float("nan")}
     unit_masks = [rng.random(n) < keep_prob for n in _NETWORK[1:-1]]
-    panels = 3 if sweep is not None else 2
-    fig = standalone_figure((4.0 * panels, 3.6))
-    axes = fig.subplots(1, panels)
+    panels = 4 if sweep is not None else 3
+    fig = standalone_figure((3.4 * panels, 3.6))
+    axes = fig.subplots(1, panels, width_ratios=[0.8, 1.0] + [1.2] * (panels - 2))
     vmax = image.max() / keep_prob
-    ax = axes[0]
-    shown = ax.imshow(dropped, cmap="gray_r", vmin=0, vmax=vmax)
-    ax.set_title(f"inverted dropout, p = {keep_prob:.2f}\n"
-                 f"{kept.sum()} of {kept.size} pixels kept", fontsize=10)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.grid(False)
-    fig.colorbar(shown, ax=ax, label="pixel value (kept ones x 1/p)")
-    plot_thinned_network(_NETWORK, unit_masks, ax=axes[1],
+    for ax, picture, name in ((axes[0], image, "original"),
+                              (axes[1], dropped, f"inverted dropout, p = {keep_prob:.2f}\n"
+                                                 f"{kept.sum()} of {kept.size} pixels kept")):
+        shown = ax.imshow(picture, cmap="gray_r", vmin=0, vmax=vmax)
+        ax.set_title(name, fontsize=10)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.grid(False)
+    fig.colorbar(shown, ax=axes[1], label="pixel value (kept ones x 1/p)")
+    plot_thinned_network(_NETWORK, unit_masks, ax=axes[2],
                          title=f"hidden units kept: {sum(int(m.sum()) for m in unit_masks)} "
                                f"of {sum(_NETWORK[1:-1])}")
     if sweep is not None:
-        ax = axes[2]
+        ax = axes[3]
         gap = sweep["train_acc"] - sweep["val_acc"]
         ax.plot(sweep["keep_probs"], gap, marker="o", color="#CC79A7", label="measured gap")
         ax.axvline(keep_prob, color="black", linestyle=":", label=f"p = {keep_prob:.2f}")
@@ -161,5 +162,6 @@ def keep_prob_explorer(keep_prob: float = 0.5, seed: int = 0, *, image=None,
     seed = check_int(seed, "seed", minimum=0)
     if seed > 20:
         raise ValueError(f"seed must be between 0 and 20 (the slider's range); got {seed}")
+    sweep = _check_sweep(sweep)  # before loading the default image: fail fast
     image = _default_image() if image is None else as_float_array(image, "image", ndim=2)
-    return KeepProbExplorer(keep_prob, seed, image, _check_sweep(sweep))
+    return KeepProbExplorer(keep_prob, seed, image, sweep)
