@@ -35,6 +35,7 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
+import numpy.testing as _np_testing
 import numpy.testing._private.utils as _np_testing_private
 
 # Taken once at import: later monkeypatching of numpy's namespace does not reach these.
@@ -87,6 +88,69 @@ def _snapshot() -> dict[str, object]:
 
 
 _PRISTINE = _snapshot()
+
+# IPython methods and hook lists a cell passes through before and after it runs: a student
+# who replaces or extends them can rewrite or hide the test cells themselves.
+_SHELL_METHODS = ("run_cell", "run_cell_async", "run_ast_nodes", "run_code", "transform_cell",
+                  "showtraceback", "_showtraceback", "user_expressions")
+_SHELL_HOOK_LISTS = ("input_transformers_cleanup", "input_transformers_post", "ast_transformers")
+_SHELL_EVENTS = ("pre_execute", "pre_run_cell", "post_execute", "post_run_cell")
+#: Event callbacks that plotting libraries register on their own (allowed to appear later).
+_TRUSTED_CALLBACK_MODULES = ("matplotlib", "matplotlib_inline", "IPython", "ipykernel",
+                             "ipywidgets")
+
+
+def _shell():
+    ipython = sys.modules.get("IPython")
+    get = getattr(ipython, "get_ipython", None)
+    return get() if get is not None else None
+
+
+def _shell_snapshot() -> dict[str, object]:
+    shell = _shell()
+    if shell is None:
+        return {}
+    snap: dict[str, object] = {"shell.class": type(shell)}
+    for name in _SHELL_METHODS:
+        snap["shell." + name] = getattr(type(shell), name, None)
+        snap["shell.own." + name] = vars(shell).get(name)  # ipykernel sets some per instance
+    for name in _SHELL_HOOK_LISTS:
+        snap["shell." + name] = tuple(getattr(shell, name, ()) or ())
+    for name in _SHELL_EVENTS:
+        snap["shell.events." + name] = tuple(shell.events.callbacks.get(name, ()))
+    return snap
+
+
+def _shell_changes() -> list[str]:
+    """Names of IPython's cell pipeline pieces that differ from the snapshot taken at import."""
+    shell = _shell()
+    if shell is None or not _SHELL_PRISTINE:
+        return []
+    changed = []
+    if type(shell) is not _SHELL_PRISTINE["shell.class"]:
+        changed.append("the IPython shell class")
+    for name in _SHELL_METHODS:
+        klass_attr = getattr(type(shell), name, None)
+        if (klass_attr is not _SHELL_PRISTINE["shell." + name]
+                or vars(shell).get(name) is not _SHELL_PRISTINE["shell.own." + name]):
+            changed.append(f"IPython's {name}")
+    for name in _SHELL_HOOK_LISTS:
+        if tuple(getattr(shell, name, ()) or ()) != _SHELL_PRISTINE["shell." + name]:
+            changed.append(f"IPython's {name}")
+    for name in _SHELL_EVENTS:
+        before = _SHELL_PRISTINE["shell.events." + name]
+        added = [cb for cb in shell.events.callbacks.get(name, ()) if cb not in before and not
+                 (getattr(cb, "__module__", "") or "").startswith(_TRUSTED_CALLBACK_MODULES)]
+        if added:
+            changed.append(f"IPython's {name} event")
+    if sys.gettrace() is not None or sys.getprofile() is not None:
+        changed.append("sys.settrace/sys.setprofile")
+    if sys.modules.get("numpy") is not np or getattr(np, "testing", None) is not _np_testing:
+        changed.append("the numpy module")
+    return changed
+
+
+_SHELL_PRISTINE = _shell_snapshot()
 _OWN_CODE = {}  # filled at the end of the module: name -> code object of each public helper
 
 
@@ -297,9 +361,14 @@ def assert_no_loops(fn, name: str, *, forbidden_calls: Sequence[str] = ()) -> No
 def check_integrity() -> None:
     """Raise :class:`TamperingDetected` if numpy's checks, builtins or this module changed.
 
+    Also checks IPython's cell pipeline (``run_cell`` and friends, input and AST
+    transformers, pre/post-run event callbacks other than plotting libraries'), trace and
+    profile functions, and that ``numpy`` in ``sys.modules`` is still numpy.
+
     Call it at the start of every hidden test cell.
     """
     changed = [key for key, obj in _PRISTINE.items() if _current(key) is not obj]
+    changed += _shell_changes()
     mod = sys.modules.get(__name__)
     for name, code in _OWN_CODE.items():
         fn = getattr(mod, name, None)
@@ -308,6 +377,21 @@ def check_integrity() -> None:
     if changed:
         raise TamperingDetected("grading stopped: these were replaced by code in the notebook: "
                                 + ", ".join(changed) + ". Remove that code and submit again.")
+
+
+def integrity_report() -> str:
+    """``"ok"``, or ``"changed: ..."`` naming what :func:`check_integrity` would object to.
+
+    The grader evaluates this after every test cell through the kernel's
+    ``user_expressions`` channel, which does not pass through IPython's input transformers:
+    a submission that rewrites or skips test cells (so that their own check never runs) is
+    still caught.
+    """
+    try:
+        check_integrity()
+    except TamperingDetected as exc:
+        return "changed: " + str(exc)
+    return "ok"
 
 
 def _current(key: str) -> object:
@@ -476,11 +560,12 @@ def call_student(fn, *args, name: str | None = None,
 _OWN_CODE.update({name: globals()[name].__code__ for name in (
     "assert_shape", "assert_close", "assert_labels_equal", "assert_true", "relative_error",
     "numerical_gradient", "check_integrity", "require_own", "forbid_reference",
-    "call_student", "assert_no_loops", "_to_float_array", "_current")})
+    "call_student", "assert_no_loops", "_to_float_array", "_current", "_shell_changes",
+    "_shell", "integrity_report")})
 
 __all__ = [
     "GradingError", "TamperingDetected", "REFERENCE_MODULES", "DELEGATION_MESSAGE",
     "assert_shape", "assert_close", "assert_labels_equal", "assert_true", "relative_error",
-    "numerical_gradient", "check_integrity", "require_own", "forbid_reference",
-    "call_student", "assert_no_loops",
+    "numerical_gradient", "check_integrity", "integrity_report", "require_own",
+    "forbid_reference", "call_student", "assert_no_loops",
 ]

@@ -6,6 +6,9 @@ Modules, one concern each:
 * ``nbg``        nbgrader configuration, the in-process API, wall-clock timeouts;
 * ``release``    student versions of the homework and gradebook templates;
 * ``submission`` grade ONE submission in a throwaway copy of the course, import its scores;
+* ``sandbox``    the student's kernel under OS limits and, where it works, bubblewrap
+  (``kernel_launcher`` is the kernelspec's command);
+* ``report``     flags for the instructor, tripwires, the grading report;
 * ``batch``      a folder (or LMS zip) of submissions -> gradebook, feedback, CSV, report;
 * ``validate``   solutions score full marks, released stubs score zero;
 * ``kit``        the student kit.
@@ -14,4 +17,6 @@ The unit of isolation is :func:`submission.grade_submission`: a fresh directory 
 course config, the instructor source of one homework, a copy of a gradebook that knows only
 that homework, and the one submission. Nothing of other students is reachable from there,
 and the real gradebook is written only by :func:`submission.import_result` afterwards.
+``batch.grade_folder`` runs each student's kernel in the sandbox (see
+``assignments/GRADING_SECURITY.md``).
 """

@@ -4,19 +4,36 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import os
 import shutil
 import statistics
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from traitlets.config import Config
 
-from . import nbg
-from .paths import ARTIFACTS, COURSE_DIR, RELEASE_DIR, SOURCE_DIR, homework_names, notebook_name
+from . import nbg, sandbox
+from .paths import (
+    ARTIFACTS,
+    CONFIG_FILE,
+    COURSE_DIR,
+    RELEASE_DIR,
+    SOURCE_DIR,
+    homework_names,
+    notebook_name,
+)
 from .release import build_course, register_homework
-from .submission import SubmissionResult, grade_submission, import_result
+from .report import Tripwire, write_report
+from .submission import (
+    Executor,
+    SubmissionResult,
+    autograde_sandboxed,
+    grade_submission,
+    import_result,
+)
 
 #: LMS file names like ``alice_hw1_linear_classifiers.ipynb`` (student id without "_");
 #: nbgrader matches it against the extracted file's absolute path.
@@ -41,6 +58,9 @@ class BatchReport:
     skipped: list[str] = field(default_factory=list)
     grades_csv: Path | None = None
     parts_csv: Path | None = None
+    report_md: Path | None = None
+    isolation: str = ""
+    problems: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[SubmissionResult]:
@@ -63,8 +83,13 @@ class BatchReport:
             median = statistics.median(r.seconds for r in self.results)
             lines.append(f"{len(self.results)} submission(s), {len(self.failed)} failed, "
                          f"median {median:.1f} s per submission")
+        lines += [f"GRADEBOOK PROBLEM: {p}" for p in self.problems]
+        if self.isolation:
+            lines.append(f"isolation: {self.isolation}")
         if self.grades_csv:
             lines.append(f"grades: {self.grades_csv}\nper part: {self.parts_csv}")
+        if self.report_md:
+            lines.append(f"report (flagged submissions): {self.report_md}")
         return "\n".join(lines)
 
 
@@ -129,14 +154,21 @@ def grade_folder(submissions_dir: Path, hws: list[str] | None = None, *,
                  course_dir: Path = COURSE_DIR, out_dir: Path = ARTIFACTS / "grades",
                  extra: Config | None = None, timeout: float = 300.0,
                  gradebook: Path | None = None, template_db: Path | None = None,
-                 source_dir: Path = SOURCE_DIR) -> BatchReport:
+                 source_dir: Path = SOURCE_DIR, executor: Executor | None = None,
+                 limits: sandbox.Limits | None = None) -> BatchReport:
     """Grade every submission found, one at a time, each in its own throwaway course copy.
 
     Scores are imported into ``gradebook`` (default ``course_dir/gradebook.db``, created and
     told about the homework if needed); autograded notebooks and feedback land in
-    ``course_dir/autograded`` and ``course_dir/feedback``; CSVs in ``out_dir``.
-    ``template_db`` (a gradebook from :func:`release.build_course` that knows the homework)
-    saves generating one.
+    ``course_dir/autograded`` and ``course_dir/feedback``; CSVs and ``grading_report.md``
+    in ``out_dir``. ``template_db`` (a gradebook from :func:`release.build_course` that knows
+    the homework) saves generating one.
+
+    Student code runs in the sandbox of :mod:`sandbox` (``executor`` default:
+    :func:`submission.autograde_sandboxed` with ``limits``); where bubblewrap is unavailable
+    a warning is printed and written into the report. Around each submission a
+    :class:`report.Tripwire` watches the real gradebook, the course and grading code and the
+    other submissions; at the end the real gradebook is checked against what was imported.
     """
     hws = hws or homework_names(source_dir)
     gradebook = Path(gradebook or Path(course_dir) / "gradebook.db")
@@ -145,6 +177,15 @@ def grade_folder(submissions_dir: Path, hws: list[str] | None = None, *,
     graded_hws = sorted({s.hw for s in found})
     if not graded_hws:
         return report
+    if executor is None:
+        executor = functools.partial(autograde_sandboxed, limits=limits)
+        isolated, detail = sandbox.isolation()
+        report.isolation = (f"kernel sandboxed with {detail} and OS limits" if isolated else
+                            sandbox.FALLBACK_WARNING.format(reason=detail))
+        if not isolated:
+            print(report.isolation, file=sys.stderr)
+    else:
+        report.isolation = f"custom executor {getattr(executor, '__name__', executor)!r}"
     with tempfile.TemporaryDirectory(prefix="dl-grade-") as tmp:
         template = template_db or build_course(Path(tmp) / "template", graded_hws,
                                                source_dir=source_dir)[1]
@@ -153,19 +194,77 @@ def grade_folder(submissions_dir: Path, hws: list[str] | None = None, *,
         else:  # a template knows the homework and no student: a ready-made real gradebook
             gradebook.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(template, gradebook)
+        tripwire = Tripwire(_watched(found, course_dir, source_dir), gradebook)
         for sub in found:
             workdir = Path(tmp) / "work"
+            tripwire.arm(Path(tmp) / "backup")
             result = grade_submission(sub.hw, sub.student, sub.notebook, template_db=template,
                                       workdir=workdir, extra=extra, timeout=timeout,
-                                      source_dir=source_dir)
+                                      source_dir=source_dir, executor=executor,
+                                      released=_released(template, sub.hw))
+            result.flags.extend(tripwire.check())
             if sub.note:
                 result.flags.append(sub.note)
             import_result(result, gradebook, Path(course_dir))
             report.results.append(result)
             shutil.rmtree(workdir, ignore_errors=True)  # nothing of this student stays around
+    report.problems = check_gradebook(gradebook, report.results)
     report.grades_csv, report.parts_csv = export_csv(gradebook, graded_hws, Path(out_dir),
                                                      failed={(r.student, r.hw) for r in report.failed})
+    report.report_md = write_report(Path(out_dir) / "grading_report.md", report.results,
+                                    isolation=report.isolation, skipped=report.skipped,
+                                    problems=report.problems)
     return report
+
+
+def _released(template_db: Path, hw: str) -> Path:
+    """The released notebook next to a template gradebook (else the committed release)."""
+    beside = Path(template_db).parent / "release" / hw / notebook_name(hw)
+    return beside if beside.is_file() else RELEASE_DIR / hw / notebook_name(hw)
+
+
+def _watched(found: list[Submission], course_dir: Path, source_dir: Path) -> list[Path]:
+    """What no submission's code may change: course, grading code, everyone's notebooks."""
+    import dlhelpers
+
+    return [CONFIG_FILE, Path(source_dir), Path(dlhelpers.__file__).resolve().parent,
+            Path(__file__).resolve().parent, Path(course_dir) / "autograded",
+            Path(course_dir) / "feedback", *(s.notebook for s in found)]
+
+
+def check_gradebook(gradebook: Path, results: list[SubmissionResult]) -> list[str]:
+    """Problems in the real gradebook after grading: impossible scores, unexpected grades.
+
+    Every grade must lie in ``[0, max_score]``; every autograded cell of a submission graded
+    in this run must hold exactly the score imported (0 for a failed submission) and no
+    manual score.
+    """
+    from nbgrader.api import Gradebook, MissingEntry
+
+    problems = []
+    with Gradebook(f"sqlite:///{Path(gradebook).resolve()}") as gb:
+        for student in gb.students:
+            for sub in student.submissions:
+                for nb in sub.notebooks:
+                    for g in nb.grades:
+                        for kind, value in (("auto", g.auto_score), ("manual", g.manual_score)):
+                            if value is not None and not 0 <= value <= g.max_score + 1e-9:
+                                problems.append(f"{student.id}/{sub.assignment.name} {g.name}: "
+                                                f"{kind} score {value} outside [0, {g.max_score}]")
+        for r in results:
+            try:
+                sub = gb.find_submission(r.hw, r.student)
+            except MissingEntry:
+                problems.append(f"{r.student}/{r.hw}: graded but missing from the gradebook")
+                continue
+            imported = {c.cell: (c.score if r.ok else 0.0) for c in r.cells if c.autograded}
+            for nb in sub.notebooks:
+                for g in nb.grades:
+                    if g.name in imported and (g.manual_score is not None
+                                               or (g.auto_score or 0.0) != (imported[g.name] or 0.0)):
+                        problems.append(f"{r.student}/{r.hw} {g.name}: gradebook holds "
+                                        f"{g.score}, grading gave {imported[g.name]}")
+    return problems
 
 
 def export_csv(gradebook: Path, hws: list[str], out_dir: Path, *,

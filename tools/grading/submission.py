@@ -31,7 +31,7 @@ from pathlib import Path
 
 from traitlets.config import Config
 
-from . import nbg
+from . import nbg, report, sandbox
 from .paths import SOURCE_DIR, notebook_name
 from .release import stage_sources
 
@@ -102,7 +102,8 @@ WORKER = Path(__file__).resolve().parent / "worker.py"
 
 
 def autograde_in_subprocess(root: Path, hw: str, student: str, extra: Config | None,
-                            timeout: float, *, prefix: Sequence[str] = ()) -> dict:
+                            timeout: float, *, prefix: Sequence[str] = (),
+                            env: dict[str, str] | None = None) -> dict:
     """Autograde in a separate process (optionally wrapped by ``prefix``, e.g. a sandbox).
 
     The process gets its own session and is killed with everything in it on timeout; the
@@ -113,7 +114,7 @@ def autograde_in_subprocess(root: Path, hw: str, student: str, extra: Config | N
     command = [*prefix, sys.executable, str(WORKER), str(root), hw, student,
                json.dumps(extra or {})]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True, env=env)
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -128,6 +129,21 @@ def autograde_in_subprocess(root: Path, hw: str, student: str, extra: Config | N
     except (IndexError, json.JSONDecodeError):
         return {"success": False, "error": f"worker exited {proc.returncode}",
                 "log": err[-5000:]}
+
+
+def autograde_sandboxed(root: Path, hw: str, student: str, extra: Config | None,
+                        timeout: float, *, limits: sandbox.Limits | None = None,
+                        isolate: bool | None = None) -> dict:
+    """Autograde in a worker process whose kernel runs in the sandbox of :mod:`sandbox`.
+
+    nbgrader itself (and the grading copy's gradebook) stays in the worker, outside the
+    sandbox; the kernel gets the OS ``limits`` and, where bubblewrap works (or ``isolate``
+    says so), a view of the data files only. The worker is killed at ``timeout``.
+    """
+    cfg = sandbox.prepare(root, hw, limits or sandbox.Limits(), isolate=isolate)
+    if extra is not None:
+        cfg.merge(extra)
+    return autograde_in_subprocess(root, hw, student, cfg, timeout, env=sandbox.worker_env(root))
 
 
 def feedback_in_process(root: Path, hw: str, student: str, extra: Config | None,
@@ -195,7 +211,8 @@ def grade_submission(hw: str, student: str, notebook: Path, *, template_db: Path
                      workdir: Path, extra: Config | None = None, feedback: bool = True,
                      timeout: float = DEFAULT_SUBMISSION_TIMEOUT,
                      executor: Executor = autograde_in_process,
-                     source_dir: Path = SOURCE_DIR) -> SubmissionResult:
+                     source_dir: Path = SOURCE_DIR,
+                     released: Path | None = None) -> SubmissionResult:
     """Autograde one submission in its own throwaway course copy.
 
     Parameters
@@ -215,7 +232,11 @@ def grade_submission(hw: str, student: str, notebook: Path, *, template_db: Path
     timeout : float
         Wall-clock seconds for the autograde step.
     executor : callable
-        Runs autograde in the copy; :func:`autograde_in_process` by default.
+        Runs autograde in the copy; :func:`autograde_in_process` by default (trusted
+        notebooks); :func:`autograde_sandboxed` for students' code.
+    released : Path, optional
+        The released notebook; when given, the submission is compared with it and the
+        student's code scanned (:func:`report.static_flags`).
 
     Returns
     -------
@@ -241,6 +262,10 @@ def grade_submission(hw: str, student: str, notebook: Path, *, template_db: Path
             result.feedback_dir = fb_dir
         else:
             result.flags.append("feedback could not be generated: " + _short_error(fb))
+    if released is not None:
+        result.flags[:0] = report.static_flags(Path(notebook), Path(released))
+    if ok:
+        result.flags.extend(report.runtime_flags(autograded / notebook_name(hw)))
     result.flags.extend(post_checks(cells, root, hw, student))
     result.seconds = time.perf_counter() - start
     return result

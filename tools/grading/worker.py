@@ -10,6 +10,7 @@ with a sandbox (bubblewrap, prlimit...). The last line of stdout is
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from grading import nbg  # noqa: E402
 
 
 def main(argv: list[str]) -> int:
+    os.umask(0o077)  # what nbgrader writes (the notebook with hidden tests) stays private
     root, hw, student = Path(argv[0]), argv[1], argv[2]
     extra = Config(json.loads(argv[3])) if len(argv) > 3 else None
     api = nbg.make_api(nbg.load_config(root, extra=extra))

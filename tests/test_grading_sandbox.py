@@ -1,0 +1,143 @@
+"""Fast checks of the grading sandbox's parts: flags, tripwire, sandbox command, probe."""
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from adversarial import kinds as K  # noqa: E402
+from grading import report, sandbox  # noqa: E402
+
+pytestmark = pytest.mark.grading
+
+
+def _launcher():
+    spec = importlib.util.spec_from_file_location("kernel_launcher", sandbox.LAUNCHER)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture()
+def notebooks(tmp_path):
+    """A released tiny notebook (the source stands in: same cells and metadata) and a context."""
+    source = K.tiny_source()
+    released = tmp_path / "released.ipynb"
+    nbformat.write(source, released)
+    return tmp_path, released, K.Context(source, source)
+
+
+def _flags(tmp_path, released, made) -> list[str]:
+    path = tmp_path / "sub.ipynb"
+    path.write_bytes(made) if isinstance(made, bytes) else nbformat.write(made, path)
+    return report.static_flags(path, released)
+
+
+def test_static_flags_name_each_structural_change(notebooks):
+    tmp_path, released, ctx = notebooks
+    assert _flags(tmp_path, released, K.solved(ctx, ("square", "half"))) == []
+    cases = {"edit": "locked cell test_half was edited",
+             "delete": "cell test_half was deleted",
+             "markdown": "cell test_half was converted to markdown"}
+    for how, words in cases.items():
+        flags = _flags(tmp_path, released, K.edit_cell("test_half", how)(ctx))
+        assert any(words in f for f in flags), (how, flags)
+    assert _flags(tmp_path, released, K.empty(ctx)) == ["the notebook is empty"]
+    assert "not valid JSON" in _flags(tmp_path, released, b"{ nope")[0]
+
+
+@pytest.mark.parametrize("student,words", [
+    ("writes_gradebook", "touches a gradebook"), ("os_exit", "exits or kills the kernel"),
+    ("background", "starts or signals processes"), ("patch_testing", "replaces library"),
+    ("blank_tests", "reaches into the kernel"), ("delegates", "dlhelpers' reference code"),
+    ("reads_hidden", "reads or writes files"), ("kernel_crash", "native memory")])
+def test_static_scan_flags_code_honest_answers_do_not_need(notebooks, student, words):
+    tmp_path, released, ctx = notebooks
+    ctx.targets = {k: "/x" for k in ("own_notebook", "source_notebook", "template_gradebook",
+                                     "real_gradebook", "victim_notebook", "victim_autograded",
+                                     "marker", "process_tag")} | {"secret": K.SECRET}
+    flags = _flags(tmp_path, released, {k.student: k for k in K.kinds()}[student].build(ctx))
+    assert any(words in f for f in flags), flags
+
+
+def test_runtime_flags_read_the_executed_notebook(tmp_path):
+    nb = K.tiny_source()
+    cells = {c.metadata.nbgrader["grade_id"]: c for c in nb.cells}
+    cells["half"].outputs = [nbformat.v4.new_output("error", ename="MemoryError", evalue="",
+                                                    traceback=[])]
+    cells["test_half"].outputs = [nbformat.v4.new_output("error", ename="NameError",
+                                                         evalue="name 'half' is not defined",
+                                                         traceback=[])]
+    cells["test_square"].outputs = [nbformat.v4.new_output(
+        "stream", name="stdout", text="\n[output truncated by the grader: more than 9]\n")]
+    path = tmp_path / "graded.ipynb"
+    nbformat.write(nb, path)
+    flags = report.runtime_flags(path)
+    assert "half: raised MemoryError when run" in flags
+    assert any(f.startswith("test_half: name 'half' is not defined") for f in flags)
+    assert "test_square: output cut by the grader (too large)" in flags
+
+
+def test_tripwire_flags_changes_and_restores_the_gradebook(tmp_path):
+    gradebook, watched = tmp_path / "gradebook.db", tmp_path / "other.ipynb"
+    gradebook.write_bytes(b"original grades")
+    watched.write_text("{}")
+    wire = report.Tripwire([watched], gradebook)
+    wire.arm(tmp_path / "backup")
+    assert wire.check() == []
+    gradebook.write_bytes(b"999 for everyone")
+    watched.write_text('{"cells": []}')
+    flags = wire.check()
+    assert len(flags) == 3 and any("restored" in f for f in flags)
+    assert gradebook.read_bytes() == b"original grades"
+
+
+def test_sandbox_command_hides_the_course_and_the_network(tmp_path):
+    launcher = _launcher()
+    spec = {"bwrap": "bwrap", "readonly": sandbox.readonly_paths(), "runtime": str(tmp_path / "rt"),
+            "home": str(tmp_path / "home"), "env": sandbox.kernel_env(), "python": sys.executable}
+    cmd = launcher.bwrap_command(spec, str(tmp_path / "rt" / "k.json"), str(tmp_path / "w"), None)
+    assert "--unshare-net" in cmd and "--unshare-pid" in cmd and "--die-with-parent" in cmd
+    assert "--clearenv" in cmd and "NBGRADER_EXECUTION" not in cmd
+    binds = [cmd[i + 1] for i, a in enumerate(cmd) if a in ("--ro-bind", "--bind")]
+    assert not any("assignments" in b or b in ("/", str(ROOT)) for b in binds), binds
+    as_root = launcher.bwrap_command(spec, "k.json", str(tmp_path / "w"), 65534)
+    assert "--unshare-user" not in as_root and "65534" in as_root  # kernel becomes nobody
+
+
+def test_isolation_can_be_switched_off(monkeypatch):
+    monkeypatch.setenv("DL_GRADING_NO_SANDBOX", "1")
+    sandbox.isolation.cache_clear()
+    try:
+        assert sandbox.isolation() == (False, "disabled by DL_GRADING_NO_SANDBOX")
+    finally:
+        sandbox.isolation.cache_clear()
+
+
+def test_integrity_report_names_a_patched_numpy(monkeypatch):
+    from dlhelpers import grading
+
+    assert grading.integrity_report() == "ok"
+    monkeypatch.setattr(np, "allclose", lambda *a, **k: True)
+    verdict = grading.integrity_report()
+    assert verdict.startswith("changed") and "numpy.allclose" in verdict
+
+
+def test_kernelspec_uses_the_launcher_and_message_interrupts(tmp_path):
+    root = tmp_path / "copy"
+    (root / "source" / "hw").mkdir(parents=True)
+    (root / "source" / "hw" / "data.txt").write_text("1")
+    (root / "source" / "hw" / "hw.ipynb").write_text("{}")
+    cfg = sandbox.prepare(root, "hw", sandbox.Limits(), isolate=False)
+    spec = json.loads((root / "kernels" / sandbox.KERNEL_NAME / "kernel.json").read_text())
+    assert str(sandbox.LAUNCHER) in spec["argv"] and spec["interrupt_mode"] == "message"
+    assert cfg.Execute.kernel_name == sandbox.KERNEL_NAME
+    assert sorted(p.name for p in (root / "kernel_home").iterdir()) == ["data.txt"]

@@ -1,0 +1,202 @@
+"""What the instructor should look at: flags per submission, tripwires, the grading report.
+
+Three sources of flags, all computed outside the student's kernel:
+
+* :func:`static_flags`: the submitted notebook against the released one (locked cells
+  edited, deleted or converted; an empty notebook) and a scan of the code the student wrote
+  for things honest answers do not need (exits, processes, files, patching libraries...);
+* :func:`runtime_flags`: the autograded notebook nbgrader wrote (answer cells that raised,
+  timeouts, output cut by the grader, tampering and delegation detected by the tests);
+* :class:`Tripwire`: files student code must never change (the real gradebook, the course
+  config, the grading code, ``dlhelpers``, other students' submissions), checked around each
+  submission; a changed gradebook is restored from the copy taken before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+#: (pattern over the code a student wrote, what it suggests)
+SUSPICIOUS = (
+    (r"\bsqlite3\b|gradebook", "touches a gradebook"),
+    (r"\bos\._exit\b|\bsys\.exit\b|\bexit\(|\bquit\(|\babort\(", "exits or kills the kernel"),
+    (r"\bsubprocess\b|\bos\.(fork|system|spawn\w*|exec\w*|popen|kill)\b|multiprocessing|\bpty\b",
+     "starts or signals processes"),
+    (r"\bthreading\b|\bThread\(|\batexit\b", "runs code in the background"),
+    (r"\bctypes\b|\bcffi\b|\bfaulthandler\b", "touches native memory"),
+    (r"\bsignal\.", "handles signals"),
+    (r"\.ipynb|\bopen\(|\bos\.(listdir|walk|scandir|remove|unlink|rename|chmod|environ)\b|"
+     r"\bglob\b|\bshutil\b|\bpathlib\b|\bPath\(", "reads or writes files"),
+    (r"\b(np|numpy)\.(testing\.)?\w+\s*=[^=]|\bsetattr\(|\bbuiltins\b|__builtins__|"
+     r"\bsys\.modules\b|__code__|__class__\s*=", "replaces library functions"),
+    (r"get_ipython|\bIPython\b|showtraceback|transformers|\bsys\.set(trace|profile)\b|"
+     r"\bsys\.(stdout|stderr)\s*=", "reaches into the kernel"),
+    (r"dlhelpers\.grading|\bgrading\.", "touches the grading helpers"),
+    (r"dlhelpers\.(nn|knn|models|train|optim)\b|from\s+dlhelpers\s+import\s+"
+     r"(nn|knn|models|train|optim)\b", "imports dlhelpers' reference code"),
+    (r"NBGRADER", "behaves differently while graded"),
+    (r"\bexec\(|\beval\(|\bcompile\(|__import__|\bimportlib\b|\bmarshal\b|\bpickle\b",
+     "runs generated code"),
+)
+
+
+def _meta(cell) -> dict:
+    return (cell.get("metadata") or {}).get("nbgrader") or {}
+
+
+def _source(cell) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else str(src)
+
+
+def _load(path: Path) -> dict | None:
+    try:
+        nb = json.loads(Path(path).read_text(encoding="utf-8", errors="replace"))
+    except (OSError, ValueError):
+        return None
+    return nb if isinstance(nb, dict) else None
+
+
+def static_flags(submitted: Path, released: Path) -> list[str]:
+    """Flags from comparing the submitted notebook with the released one.
+
+    Parameters
+    ----------
+    submitted, released : Path
+        Notebook files; ``released`` is the student version of the same homework.
+    """
+    nb, rel = _load(submitted), _load(released)
+    if nb is None or not isinstance(nb.get("cells"), list):
+        return ["the notebook is not valid JSON (corrupt or not a notebook)"]
+    if rel is None:
+        return []
+    cells = [c for c in nb["cells"] if isinstance(c, dict)]
+    if not cells:
+        return ["the notebook is empty"]
+    flags = []
+    by_id = {_meta(c).get("grade_id"): c for c in cells if _meta(c).get("grade_id")}
+    released_sources = {_source(c) for c in rel.get("cells", [])}
+    for ref in rel.get("cells", []):
+        meta, name = _meta(ref), _meta(ref).get("grade_id")
+        if not name:
+            continue
+        mine = by_id.get(name)
+        if mine is None:
+            flags.append(f"cell {name} was deleted or lost its nbgrader tag")
+        elif mine.get("cell_type") != ref.get("cell_type"):
+            flags.append(f"cell {name} was converted to {mine.get('cell_type')}")
+        elif meta.get("locked") and _source(mine) != _source(ref):
+            flags.append(f"locked cell {name} was edited")
+        elif meta.get("locked") and _meta(mine) != meta:
+            flags.append(f"the nbgrader metadata of cell {name} was changed")
+    written = "\n".join(_source(c) for c in cells if c.get("cell_type") == "code"
+                        and _source(c) not in released_sources)
+    found = sorted({why for pattern, why in SUSPICIOUS if re.search(pattern, written)})
+    if found:
+        flags.append("code written by the student " + ", ".join(found))
+    return flags
+
+
+def runtime_flags(autograded: Path, truncation_mark: str = "[output truncated by the grader:",
+                  delegation: str = "delegating to dlhelpers is not allowed here") -> list[str]:
+    """Flags from the executed notebook nbgrader wrote (never from the kernel's word)."""
+    nb = _load(autograded)
+    if nb is None:
+        return []
+    flags = []
+    for cell in nb.get("cells", []):
+        meta, name = _meta(cell), _meta(cell).get("grade_id") or "an untagged cell"
+        is_test = meta.get("grade") and not meta.get("solution")
+        for out in cell.get("outputs", []) or []:
+            text = json.dumps(out)[:200_000]
+            ename = out.get("ename", "") if out.get("output_type") == "error" else ""
+            if ename in ("CellTimeoutError", "KeyboardInterrupt") or "CellTimeoutError" in text:
+                flags.append(f"{name}: timed out")
+            elif ename == "TamperingDetected" or "TamperingDetected" in text:
+                flags.append(f"{name}: the tests detected tampering")
+            elif delegation in text:
+                flags.append(f"{name}: delegated to dlhelpers' reference code")
+            elif ename and not is_test:
+                flags.append(f"{name}: raised {ename} when run")
+            elif ename == "NameError" and is_test:
+                flags.append(f"{name}: {out.get('evalue', '')[:80]} (renamed or missing?)")
+            if truncation_mark in text:
+                flags.append(f"{name}: output cut by the grader (too large)")
+    return list(dict.fromkeys(flags))
+
+
+def _signature(path: Path) -> str:
+    """Content hash of a file, or size and mtime of every file under a folder."""
+    path = Path(path)
+    if path.is_file():
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    if path.is_dir():
+        parts = sorted(f"{p.relative_to(path)}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
+                       for p in path.rglob("*") if p.is_file())
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    return "missing"
+
+
+class Tripwire:
+    """Files and folders that student code must not change while it is being graded.
+
+    Parameters
+    ----------
+    watched : iterable of Path
+        Checked by content (files) or by name, size and mtime (folders).
+    gradebook : Path, optional
+        The real gradebook: copied aside at :meth:`arm` and restored if it changed.
+    """
+
+    def __init__(self, watched: Iterable[Path], gradebook: Path | None = None) -> None:
+        self.watched = [Path(p) for p in watched]
+        self.gradebook = Path(gradebook) if gradebook else None
+        self._before: dict[Path, str] = {}
+        self._backup: Path | None = None
+
+    def arm(self, backup_dir: Path) -> None:
+        """Record the current state (call right before a submission's code runs)."""
+        self._before = {p: _signature(p) for p in self._all()}
+        if self.gradebook is not None and self.gradebook.is_file():
+            Path(backup_dir).mkdir(parents=True, exist_ok=True)
+            self._backup = Path(backup_dir) / "gradebook.backup"
+            shutil.copyfile(self.gradebook, self._backup)
+
+    def check(self) -> list[str]:
+        """Flags for whatever changed since :meth:`arm`; restores the gradebook if it did."""
+        changed = [p for p in self._all() if _signature(p) != self._before.get(p)]
+        flags = [f"changed {p} while its code ran" for p in changed]
+        if self.gradebook in changed and self._backup is not None:
+            shutil.copyfile(self._backup, self.gradebook)
+            flags.append("the real gradebook was restored from the copy taken before")
+        return flags
+
+    def _all(self) -> list[Path]:
+        return self.watched + ([self.gradebook] if self.gradebook else [])
+
+
+def write_report(path: Path, results, *, isolation: str, skipped: Iterable[str] = (),
+                 problems: Iterable[str] = ()) -> Path:
+    """The grading report the instructor reads: isolation used, then every flagged submission."""
+    lines = ["# Grading report", "", f"Isolation: {isolation}", ""]
+    problems = list(problems)
+    if problems:
+        lines += ["## Gradebook consistency problems", ""] + [f"- {p}" for p in problems] + [""]
+    flagged = [r for r in results if r.flags or not r.ok]
+    lines += [f"## Submissions to look at ({len(flagged)} of {len(results)})", ""]
+    for r in flagged:
+        state = f"FAILED ({r.error})" if not r.ok else "graded"
+        lines.append(f"### {r.student} / {r.hw}: {state}, autograded {r.auto_score:g}/"
+                     f"{r.auto_max:g}")
+        lines += [f"- {f}" for f in r.flags] + [""]
+    skipped = list(skipped)
+    if skipped:
+        lines += ["## Skipped", ""] + [f"- {s}" for s in skipped] + [""]
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text("\n".join(lines) + "\n")
+    return Path(path)
