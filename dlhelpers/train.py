@@ -261,7 +261,9 @@ def train(model, X_train, y_train, X_val=None, y_val=None, *, optimizer="adam", 
     y_val : int array, shape (M,), optional
     optimizer : str or callable
         A name in :data:`dlhelpers.optim.OPTIMIZERS` or a rule
-        ``rule(w, dw, state, lr=..., **optimizer_kwargs) -> (w, state)``.
+        ``rule(w, dw, state, lr=..., **optimizer_kwargs) -> (w, state)``. Adam's and
+        AdamW's settings are checked once, before the first step, and their steps then
+        skip the per-call checks (same numbers as calling the rule).
     lr : float or callable
         Learning rate, or a schedule ``step -> lr`` (see :mod:`dlhelpers.schedules`); the
         step counts updates from 0 over the whole run.
