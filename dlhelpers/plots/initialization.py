@@ -56,15 +56,21 @@ def plot_layer_distributions(activations: Sequence, *, title: str, ax: Axes | No
     if ax is None:
         _, ax = plt.subplots()
     colors = plt.get_cmap("viridis_r")(np.linspace(0.15, 1.0, len(layers)))
+    peak = 0.0
     for i, (h, color) in enumerate(zip(layers, colors, strict=True), start=1):
         counts, edges = np.histogram(h.ravel(), bins=bins, range=value_range)
         ax.stairs(counts / h.size, edges, color=color, linewidth=1.6, label=f"layer {i}")
+        peak = max(peak, float(counts.max()) / h.size)
     if log:
         ax.set_yscale("log")
+        ax.legend(fontsize=8, ncols=2, loc="upper right")
+    else:
+        # headroom above the tallest bar keeps the legend clear of the histograms
+        ax.set_ylim(0, 1.45 * peak if peak > 0 else 1.0)
+        ax.legend(fontsize=8, ncols=3, loc="upper center")
     ax.set_xlabel("activation value")
     ax.set_ylabel("fraction of values")
     ax.set_title(title)
-    ax.legend(fontsize=8, ncols=2)
     return ax
 
 
