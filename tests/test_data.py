@@ -310,3 +310,13 @@ def test_minibatches_validate_at_the_call():
         data.minibatches(np.zeros((5, 2)), np.zeros(4), 2)
     with pytest.raises(ValueError):
         data.minibatches(np.zeros((5, 2)), np.zeros(5), 0)
+
+
+def test_load_digits_equals_scikit_learns_loader():
+    from sklearn.datasets import load_digits as sk_load_digits
+
+    bunch = sk_load_digits()
+    X, y = data.load_digits()
+    np.testing.assert_array_equal(X, bunch.data)
+    np.testing.assert_array_equal(y, bunch.target)
+    assert X.dtype == np.float64 and y.dtype == np.int64
