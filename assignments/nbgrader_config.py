@@ -59,9 +59,12 @@ class GuardedExecute(Execute):
         if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
             verdict = self.probe(cell)
             if verdict != "'ok'":
+                # no answer at all (a kernel stuck in a loop) is not proof of tampering
+                ename = "ProbeFailed" if verdict == "no reply from the kernel" else \
+                    "TamperingDetected"
                 cell.outputs.append(NotebookNode(
-                    output_type="error", ename="TamperingDetected", evalue=verdict,
-                    traceback=[f"TamperingDetected: the grader's integrity check says {verdict}"]))
+                    output_type="error", ename=ename, evalue=verdict,
+                    traceback=[f"{ename}: the grader's integrity check says {verdict}"]))
         return cell, resources
 
     def probe(self, cell) -> str:

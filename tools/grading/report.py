@@ -117,6 +117,8 @@ def runtime_flags(autograded: Path, truncation_mark: str = "[output truncated by
             ename = out.get("ename", "") if out.get("output_type") == "error" else ""
             if ename in ("CellTimeoutError", "KeyboardInterrupt") or "CellTimeoutError" in text:
                 flags.append(f"{name}: timed out")
+            elif ename == "ProbeFailed":
+                flags.append(f"{name}: the grader's integrity probe got no answer")
             elif ename == "TamperingDetected" or "TamperingDetected" in text:
                 flags.append(f"{name}: the tests detected tampering")
             elif delegation in text:
@@ -135,9 +137,9 @@ def _signature(path: Path) -> str:
     path = Path(path)
     if path.is_file():
         return hashlib.sha256(path.read_bytes()).hexdigest()
-    if path.is_dir():
+    if path.is_dir():  # byte-code caches are rewritten by any import: not a change
         parts = sorted(f"{p.relative_to(path)}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
-                       for p in path.rglob("*") if p.is_file())
+                       for p in path.rglob("*") if p.is_file() and p.suffix != ".pyc")
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()
     return "missing"
 

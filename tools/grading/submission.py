@@ -275,7 +275,11 @@ def _short_error(answer: dict) -> str:
     text = str(answer.get("error") or "").strip() or str(answer.get("log", "")).strip()
     lines = [ln for ln in text.splitlines() if ln.strip()]
     interesting = [ln for ln in lines if "Error" in ln or "error" in ln or "took longer" in ln]
-    return (interesting or lines or ["unknown error"])[-1][:300]
+    # nbgrader ends with a generic NbGraderException; the cause (DeadKernelError,
+    # NotJSONError...) is on an earlier line
+    specific = [ln for ln in interesting if "NbGraderException" not in ln
+                and "Please see" not in ln]
+    return (specific or interesting or lines or ["unknown error"])[-1][:300]
 
 
 def import_result(result: SubmissionResult, gradebook: Path, course_dir: Path) -> None:
