@@ -55,6 +55,9 @@ class GuardedExecute(Execute):
 
     def preprocess_cell(self, cell, resources, index):
         cell, resources = super().preprocess_cell(cell, resources, index)
+        if getattr(self, "_chars_used", {}).get(index, 0) > self.max_output_chars:
+            # the text mark may be cut again by LimitOutput's line limit: record it here too
+            cell.metadata["output_truncated_by_grader"] = True
         meta = cell.metadata.get("nbgrader", {})
         if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
             verdict = self.probe(cell)

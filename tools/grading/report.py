@@ -126,6 +126,8 @@ def runtime_flags(autograded: Path, truncation_mark: str = "[output truncated by
     for cell in nb.get("cells", []):
         meta, name = _meta(cell), _meta(cell).get("grade_id") or "an untagged cell"
         is_test = meta.get("grade") and not meta.get("solution")
+        if (cell.get("metadata") or {}).get("output_truncated_by_grader"):
+            flags.append(f"{name}: output cut by the grader (too large)")
         for out in cell.get("outputs", []) or []:
             text = json.dumps(out)[:200_000]
             ename = out.get("ename", "") if out.get("output_type") == "error" else ""
@@ -141,7 +143,7 @@ def runtime_flags(autograded: Path, truncation_mark: str = "[output truncated by
                 flags.append(f"{name}: raised {ename} when run")
             elif ename == "NameError" and is_test:
                 flags.append(f"{name}: {out.get('evalue', '')[:80]} (renamed or missing?)")
-            if truncation_mark in text:
+            if truncation_mark in text or "... Output truncated ..." in text:
                 flags.append(f"{name}: output cut by the grader (too large)")
     return list(dict.fromkeys(flags))
 
