@@ -64,9 +64,10 @@ def cmd_grade(args: argparse.Namespace) -> int:
         print("no submissions found (expected DIR/<student>/<hw>/<hw>.ipynb)", file=sys.stderr)
         return 1
     flagged = [r for r in report.results if r.flags]
-    if report.failed or flagged:
-        print(f"{len(report.failed)} submission(s) failed and {len(flagged)} were flagged: "
-              "see the notes above", file=sys.stderr)
+    if report.failed or flagged or report.problems:
+        print(f"{len(report.failed)} submission(s) failed, {len(flagged)} were flagged and the "
+              f"gradebook has {len(report.problems)} problem(s): see the notes above and "
+              "artifacts/grades/grading_report.md", file=sys.stderr)
         return 1
     return 0
 
