@@ -33,7 +33,7 @@ lab: $(STAMP) ## set up and open the lessons in JupyterLab
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab --port=$(LAB_PORT) $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00_start_here.ipynb
 
 test: $(STAMP) ## set up and run every check (unit, oracle, lessons, grading, browser, lint)
-	$(ONE_THREAD) PATH="$(abspath $(BIN)):$$PATH" $(PY) -m pytest tests notebooks --nbval --sanitize-with tests/nbval_sanitize.cfg $(PYTEST_ARGS)
+	$(ONE_THREAD) PATH="$(abspath $(BIN)):$$PATH" $(PY) -m pytest tests notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --durations=15 $(PYTEST_ARGS)
 
 test-fast: $(STAMP) ## quick inner loop: unit and property tests only
 	$(ONE_THREAD) $(PY) -m pytest tests -m "not slow" -q $(PYTEST_ARGS)
