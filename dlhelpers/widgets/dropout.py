@@ -13,15 +13,14 @@ without widgets (the lesson's static view).
 
 from __future__ import annotations
 
-import base64
-
 import ipywidgets as widgets
 import numpy as np
 
 from dlhelpers import nn
 from dlhelpers._checks import as_float_array, check_in_range, check_int, check_same_shape
 from dlhelpers.plots.dropout import plot_thinned_network
-from dlhelpers.plots.optimizers import png_bytes, standalone_figure
+from dlhelpers.plots.optimizers import standalone_figure
+from dlhelpers.widgets._display import show_figure
 
 __all__ = ["dropout_figure", "keep_prob_explorer", "KeepProbExplorer"]
 
@@ -107,15 +106,6 @@ def dropout_figure(keep_prob: float = 0.5, seed: int = 0, *, image=None, sweep=N
     return fig, readout
 
 
-def _show(output: widgets.Output, fig) -> None:
-    """Put ``fig`` into ``output`` as a PNG by setting the model's outputs directly (works in
-    a live kernel, under nbclient and under nbval, and never leaks into the cell output)."""
-    output.outputs = ({"output_type": "display_data",
-                       "data": {"image/png": base64.b64encode(png_bytes(fig)).decode("ascii"),
-                                "text/plain": repr(fig)},
-                       "metadata": {}},)
-
-
 class KeepProbExplorer(widgets.VBox):
     """The widget: ``.controls`` (dict of sliders), ``.output`` (the figure's Output),
     ``.figure`` (the last Figure drawn) and ``.readout`` (its numbers)."""
@@ -144,7 +134,7 @@ class KeepProbExplorer(widgets.VBox):
         c = self.controls
         self.figure, self.readout = dropout_figure(c["keep_prob"].value, c["seed"].value,
                                                    image=self.image, sweep=self.sweep)
-        _show(self.output, self.figure)
+        show_figure(self.output, self.figure)
 
 
 def keep_prob_explorer(keep_prob: float = 0.5, seed: int = 0, *, image=None,

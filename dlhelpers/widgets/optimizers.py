@@ -19,16 +19,15 @@ its loss against the step.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping, Sequence
 
 import ipywidgets as widgets
 import numpy as np
-from matplotlib.figure import Figure
 
 from dlhelpers import landscapes, optim
 from dlhelpers._checks import check_int, check_positive
-from dlhelpers.plots.optimizers import plot_loss_vs_step, plot_paths, png_bytes, standalone_figure
+from dlhelpers.plots.optimizers import plot_loss_vs_step, plot_paths, standalone_figure
+from dlhelpers.widgets._display import show_figure
 
 __all__ = ["LANDSCAPES", "RULES", "DEFAULT_LR", "DEFAULT_RHO", "make_landscape", "run_all",
            "playground_figure", "optimizer_playground", "OptimizerPlayground"]
@@ -129,21 +128,6 @@ def playground_figure(landscape: str = "quadratic", optimizers: Sequence[str] = 
 
 
 
-def _show(output: widgets.Output, fig: Figure | None, message: str = "") -> None:
-    """Replace what ``output`` shows by ``fig`` rendered as PNG (or by a text message).
-
-    The outputs are set on the widget's model directly rather than captured with
-    ``with output:``, so the picture lands in the widget (and in its saved state) in a live
-    kernel, under nbclient and under nbval alike, and never leaks into the cell's own output.
-    """
-    if fig is None:
-        output.outputs = ({"output_type": "stream", "name": "stdout", "text": message + "\n"},)
-        return
-    output.outputs = ({"output_type": "display_data",
-                       "data": {"image/png": base64.b64encode(png_bytes(fig)).decode("ascii"),
-                                "text/plain": repr(fig)},
-                       "metadata": {}},)
-
 class OptimizerPlayground(widgets.VBox):
     """The playground widget; see the module docstring for its attributes."""
 
@@ -207,14 +191,14 @@ class OptimizerPlayground(widgets.VBox):
         c = self.controls
         if not c["optimizers"].value:
             self.figure, self.paths = None, {}
-            _show(self.output, None, "Tick at least one optimizer (ctrl/cmd-click to choose several).")
+            show_figure(self.output, None, "Tick at least one optimizer (ctrl/cmd-click to choose several).")
             return
         self.figure, self.paths = playground_figure(
             c["landscape"].value, c["optimizers"].value, kappa=c["kappa"].value,
             sigma=c["sigma"].value, steps=c["steps"].value,
             lrs={r: c[f"lr_{r}"].value for r in RULES}, rho=c["rho"].value,
             decay=c["decay"].value, beta1=c["beta1"].value, beta2=c["beta2"].value)
-        _show(self.output, self.figure)
+        show_figure(self.output, self.figure)
 
 
 def optimizer_playground(landscape: str = "quadratic",

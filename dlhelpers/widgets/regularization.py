@@ -12,14 +12,12 @@ picture without widgets (the lesson's static view).
 
 from __future__ import annotations
 
-import base64
-
 import ipywidgets as widgets
 import numpy as np
-from matplotlib.figure import Figure
 
 from dlhelpers._checks import as_float_array, check_int, check_positive, check_same_shape
-from dlhelpers.plots.optimizers import png_bytes, standalone_figure
+from dlhelpers.plots.optimizers import standalone_figure
+from dlhelpers.widgets._display import show_figure
 
 __all__ = ["polynomial_data", "fit_polynomial", "explorer_figure", "regularization_explorer",
            "RegularizationExplorer"]
@@ -157,21 +155,6 @@ def explorer_figure(degree: int = 11, lam: float = 1e-3, penalty: str = "L2", *,
 
 
 
-def _show(output: widgets.Output, fig: Figure | None, message: str = "") -> None:
-    """Replace what ``output`` shows by ``fig`` rendered as PNG (or by a text message).
-
-    The outputs are set on the widget's model directly rather than captured with
-    ``with output:``, so the picture lands in the widget (and in its saved state) in a live
-    kernel, under nbclient and under nbval alike, and never leaks into the cell's own output.
-    """
-    if fig is None:
-        output.outputs = ({"output_type": "stream", "name": "stdout", "text": message + "\n"},)
-        return
-    output.outputs = ({"output_type": "display_data",
-                       "data": {"image/png": base64.b64encode(png_bytes(fig)).decode("ascii"),
-                                "text/plain": repr(fig)},
-                       "metadata": {}},)
-
 class RegularizationExplorer(widgets.VBox):
     """The widget: ``.controls`` (dict of sliders/dropdowns), ``.output`` (the figure's
     Output), ``.figure`` (the last matplotlib Figure drawn) and ``.readout`` (its numbers)."""
@@ -201,7 +184,7 @@ class RegularizationExplorer(widgets.VBox):
         c = self.controls
         self.figure, self.readout = explorer_figure(c["degree"].value, c["lam"].value,
                                                     c["penalty"].value, data=self.data)
-        _show(self.output, self.figure)
+        show_figure(self.output, self.figure)
 
 
 def regularization_explorer(degree: int = 11, lam: float = 1e-3,

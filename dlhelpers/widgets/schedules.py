@@ -13,15 +13,13 @@ choices of the secondary knobs.
 
 from __future__ import annotations
 
-import base64
-
 import ipywidgets as widgets
 import numpy as np
-from matplotlib.figure import Figure
 
 from dlhelpers import optim, schedules
 from dlhelpers._checks import check_int, check_positive
-from dlhelpers.plots.optimizers import png_bytes, standalone_figure
+from dlhelpers.plots.optimizers import standalone_figure
+from dlhelpers.widgets._display import show_figure
 
 __all__ = ["SCHEDULE_NAMES", "make_schedule", "noisy_quadratic_run", "explorer_figure",
            "schedule_explorer", "ScheduleExplorer"]
@@ -130,21 +128,6 @@ def explorer_figure(name: str = "cosine", lr0: float = 0.5, total_steps: int = 3
 
 
 
-def _show(output: widgets.Output, fig: Figure | None, message: str = "") -> None:
-    """Replace what ``output`` shows by ``fig`` rendered as PNG (or by a text message).
-
-    The outputs are set on the widget's model directly rather than captured with
-    ``with output:``, so the picture lands in the widget (and in its saved state) in a live
-    kernel, under nbclient and under nbval alike, and never leaks into the cell's own output.
-    """
-    if fig is None:
-        output.outputs = ({"output_type": "stream", "name": "stdout", "text": message + "\n"},)
-        return
-    output.outputs = ({"output_type": "display_data",
-                       "data": {"image/png": base64.b64encode(png_bytes(fig)).decode("ascii"),
-                                "text/plain": repr(fig)},
-                       "metadata": {}},)
-
 class ScheduleExplorer(widgets.VBox):
     """The widget: ``.controls`` (dict), ``.output`` (Output with the figure), ``.figure``
     (last matplotlib Figure) and ``.readout`` (its numbers, see :func:`explorer_figure`)."""
@@ -180,7 +163,7 @@ class ScheduleExplorer(widgets.VBox):
         warm = min(c["warmup_steps"].value, total - 1)
         self.figure, self.readout = explorer_figure(c["schedule"].value, c["lr0"].value,
                                                     total, warm)
-        _show(self.output, self.figure)
+        show_figure(self.output, self.figure)
 
 
 def schedule_explorer(name: str = "cosine", lr0: float = 0.5, total_steps: int = 300,

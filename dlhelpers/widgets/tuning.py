@@ -13,13 +13,12 @@ without widgets (the lesson's static view).
 
 from __future__ import annotations
 
-import base64
-
 import ipywidgets as widgets
 import numpy as np
 
 from dlhelpers._checks import as_float_array, check_int
-from dlhelpers.plots.optimizers import png_bytes, standalone_figure
+from dlhelpers.plots.optimizers import standalone_figure
+from dlhelpers.widgets._display import show_figure
 
 __all__ = ["toy_score", "search_points", "search_figure", "search_explorer", "SearchExplorer"]
 
@@ -96,15 +95,6 @@ def search_figure(strategy: str = "grid", n_trials: int = 9, seed: int = 0):
     return fig, readout
 
 
-def _show(output: widgets.Output, fig) -> None:
-    """Put ``fig`` into ``output`` as a PNG by setting the model's outputs directly (works in
-    a live kernel, under nbclient and under nbval, and never leaks into the cell output)."""
-    output.outputs = ({"output_type": "display_data",
-                       "data": {"image/png": base64.b64encode(png_bytes(fig)).decode("ascii"),
-                                "text/plain": repr(fig)},
-                       "metadata": {}},)
-
-
 class SearchExplorer(widgets.VBox):
     """The widget: ``.controls`` (strategy, trials, seed), ``.output``, ``.figure`` (the last
     Figure drawn) and ``.readout`` (its numbers)."""
@@ -134,7 +124,7 @@ class SearchExplorer(widgets.VBox):
         c = self.controls
         self.figure, self.readout = search_figure(c["strategy"].value, c["n_trials"].value,
                                                   c["seed"].value)
-        _show(self.output, self.figure)
+        show_figure(self.output, self.figure)
 
 
 def search_explorer(strategy: str = "grid", n_trials: int = 9, seed: int = 0) -> SearchExplorer:
