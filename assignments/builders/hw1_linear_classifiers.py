@@ -13,14 +13,14 @@ from pathlib import Path
 import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from nbcells import answer, given_code, instructions, notebook, tests, written  # noqa: E402
+from nbcells import answer, given_code, instructions, notebook, tests, write_source, written  # noqa: E402
 
 HW = "hw1_linear_classifiers"
 TARGET_VAL_ACC = 0.92
 
 # ----------------------------------------------------------------------------- intro, data
 
-INTRO = instructions("intro", f"""
+INTRO = instructions("intro", """
 # Homework 1: k-nearest neighbours and linear classifiers
 
 You will build two kinds of image classifier from numpy alone and compare them on real
@@ -1111,10 +1111,7 @@ def build() -> nbformat.NotebookNode:
 
 
 def main() -> None:
-    out = Path(__file__).resolve().parents[1] / "source" / HW / f"{HW}.ipynb"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(build(), out)
-    print(f"wrote {out}")
+    write_source(HW, build())
 
 
 if __name__ == "__main__":

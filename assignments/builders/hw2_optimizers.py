@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from nbcells import answer, given_code, instructions, notebook, tests, written  # noqa: E402
+from nbcells import answer, given_code, instructions, notebook, tests, write_source, written  # noqa: E402
 
 HW = "hw2_optimizers"
 TARGET_VAL_ACC = 0.95
@@ -1428,10 +1428,7 @@ def build() -> nbformat.NotebookNode:
 
 
 def main() -> None:
-    out = Path(__file__).resolve().parents[1] / "source" / HW / f"{HW}.ipynb"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(build(), out)
-    print(f"wrote {out}")
+    write_source(HW, build())
 
 
 if __name__ == "__main__":

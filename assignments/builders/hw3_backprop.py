@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from nbcells import answer, given_code, instructions, notebook, tests, written  # noqa: E402
+from nbcells import answer, given_code, instructions, notebook, tests, write_source, written  # noqa: E402
 
 HW = "hw3_backprop"
 TARGET_ACC = 0.90  # validation accuracy each deeper network must reach
@@ -1627,10 +1627,7 @@ def build() -> nbformat.NotebookNode:
 
 
 def main() -> None:
-    out = Path(__file__).resolve().parents[1] / "source" / HW / f"{HW}.ipynb"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(build(), out)
-    print(f"wrote {out}")
+    write_source(HW, build())
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ JupyterLab's "Create Assignment" sidebar would write for that cell type (see
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
@@ -68,3 +69,12 @@ def notebook(cells: list) -> nbformat.NotebookNode:
     nbformat.validate(nb)
     MetadataValidator().validate_nb(nb)
     return nb
+
+
+def write_source(hw: str, nb: nbformat.NotebookNode) -> Path:
+    """Write ``nb`` as the instructor notebook ``assignments/source/<hw>/<hw>.ipynb``."""
+    out = Path(__file__).resolve().parents[1] / "source" / hw / f"{hw}.ipynb"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, out)
+    print(f"wrote {out}")
+    return out
