@@ -53,6 +53,7 @@ _abs = builtins.abs
 #: dlhelpers modules whose functions count as reference solutions.
 REFERENCE_MODULES: tuple[str, ...] = (
     "dlhelpers.nn", "dlhelpers.knn", "dlhelpers.models", "dlhelpers.train", "dlhelpers.optim",
+    "dlhelpers.schedules", "dlhelpers.landscapes",
 )
 
 DELEGATION_MESSAGE = "delegating to dlhelpers is not allowed here"
@@ -192,7 +193,7 @@ def assert_shape(value, expected_shape: tuple[int, ...], name: str = "result") -
     want = tuple(int(s) for s in expected_shape)
     if arr.shape != want:
         raise GradingError(f"{name}: expected shape {want}, got {arr.shape}. Check which axis "
-                           "you sum or average over and the orientation of W (D, C).")
+                           "you sum or average over, and the orientation of any weight matrix.")
     return arr
 
 

@@ -52,8 +52,8 @@ Before you hand in: **Kernel > Restart and Run All**, check that every test cell
 
 The rules the grader enforces are written at the top of each homework: numpy only, no calls
 to the course's reference implementations in `dlhelpers.knn`, `dlhelpers.nn`,
-`dlhelpers.models`, `dlhelpers.train` or `dlhelpers.optim`, and no loops where a function is
-marked vectorized.
+`dlhelpers.models`, `dlhelpers.train`, `dlhelpers.optim`, `dlhelpers.schedules` or
+`dlhelpers.landscapes`, and no loops where a function is marked vectorized.
 """
 
 
