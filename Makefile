@@ -13,6 +13,9 @@ LAB_PORT ?= 8888
 # busy 2-core machine loses a lot (measured 15x on lesson-sized training), and the printed
 # digits then match the committed outputs on any machine.
 ONE_THREAD := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
+# Checks and lesson runs hold every experiment to its claim (dlhelpers.claims): a claim that
+# no longer holds fails the run; a learner's own run only prints a sentence.
+STRICT := DLHELPERS_STRICT_CLAIMS=1
 
 .DEFAULT_GOAL := help
 .PHONY: help venv lab test test-fast lint notebooks bench release validate grade kit clean
@@ -33,16 +36,16 @@ lab: $(STAMP) ## set up and open the lessons in JupyterLab
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab --port=$(LAB_PORT) $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00_start_here.ipynb
 
 test: $(STAMP) ## set up and run every check (unit, oracle, lessons, grading, browser, lint)
-	$(ONE_THREAD) PATH="$(abspath $(BIN)):$$PATH" $(PY) -m pytest tests notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --durations=15 $(PYTEST_ARGS)
+	$(ONE_THREAD) $(STRICT) PATH="$(abspath $(BIN)):$$PATH" $(PY) -m pytest tests notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --durations=15 $(PYTEST_ARGS)
 
 test-fast: $(STAMP) ## quick inner loop: unit and property tests only
-	$(ONE_THREAD) $(PY) -m pytest tests -m "not slow" -q $(PYTEST_ARGS)
+	$(ONE_THREAD) $(STRICT) $(PY) -m pytest tests -m "not slow" -q $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff over the code
 	$(BIN)/ruff check dlhelpers tests benchmarks tools
 
 notebooks: $(STAMP) ## re-execute every lesson in place (fresh kernel each) and report time and memory
-	$(ONE_THREAD) $(PY) tools/run_lessons.py notebooks/*.ipynb
+	$(ONE_THREAD) $(STRICT) $(PY) tools/run_lessons.py notebooks/*.ipynb
 
 bench: $(STAMP) ## speed ratios against sklearn and torch, measured side by side
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
