@@ -1,5 +1,6 @@
 """Fast checks of the grading sandbox's parts: flags, tripwire, sandbox command, probe."""
 
+import dataclasses
 import importlib.util
 import json
 import sys
@@ -102,14 +103,37 @@ def test_tripwire_flags_changes_and_restores_the_gradebook(tmp_path):
 
 def test_sandbox_command_hides_the_course_and_the_network(tmp_path):
     launcher = _launcher()
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "data.txt").write_text("1")
+    limits = sandbox.Limits(tmp_mb=32, work_mb=16)
+    hidden = sandbox.hidden_packages()
     spec = {"bwrap": "bwrap", "readonly": sandbox.readonly_paths(), "runtime": str(tmp_path / "rt"),
-            "home": str(tmp_path / "home"), "env": sandbox.kernel_env(), "python": sys.executable}
-    cmd = launcher.bwrap_command(spec, str(tmp_path / "rt" / "k.json"), str(tmp_path / "w"), None)
+            "home": str(tmp_path / "home"), "env": sandbox.kernel_env(), "python": sys.executable,
+            "limits": dataclasses.asdict(limits), "requests": str(tmp_path / "req"),
+            "refusal": str(tmp_path / "refusal.py"), "hidden": hidden,
+            "overlays": [[str(tmp_path / "stub" / "dlhelpers"), str(sandbox.dlhelpers_dir())]]}
+    work = str(tmp_path / "w")
+    cmd = launcher.bwrap_command(spec, str(tmp_path / "rt" / "k.json"), work, None)
     assert "--unshare-net" in cmd and "--unshare-pid" in cmd and "--die-with-parent" in cmd
     assert "--clearenv" in cmd and "NBGRADER_EXECUTION" not in cmd
     binds = [cmd[i + 1] for i, a in enumerate(cmd) if a in ("--ro-bind", "--bind")]
+    writable = [cmd[i + 2] for i, a in enumerate(cmd) if a == "--bind"]
     assert not any("assignments" in b or b in ("/", str(ROOT)) for b in binds), binds
-    as_root = launcher.bwrap_command(spec, "k.json", str(tmp_path / "w"), 65534)
+    # the real dlhelpers (with reference implementations) is never bound, only the stub copy
+    assert str(sandbox.dlhelpers_dir()) not in binds
+    assert [cmd[i + 2] for i, a in enumerate(cmd) if a == "--ro-bind"
+            and cmd[i + 1].endswith("stub/dlhelpers")] == [str(sandbox.dlhelpers_dir())]
+    # the only writable bind is the socket folder; /tmp and the working folder are sized tmpfs
+    assert writable == [spec["runtime"]]
+    sizes = {cmd[i + 3]: int(cmd[i + 1]) for i, a in enumerate(cmd) if a == "--size"}
+    assert sizes == {"/tmp": 32 * 2**20, work: 16 * 2**20}
+    assert [cmd[i + 1] for i, a in enumerate(cmd) if a == "--ro-bind"
+            and cmd[i + 2] == work + "/data.txt"] == [str(tmp_path / "home" / "data.txt")]
+    # libraries that implement the homework are hidden by a read-only tmpfs
+    tmpfs = [cmd[i + 1] for i, a in enumerate(cmd) if a == "--tmpfs"]
+    assert {h["path"] for h in hidden} <= set(tmpfs)
+    assert any(p.endswith("/torch") for p in tmpfs) and any(p.endswith("/scipy") for p in tmpfs)
+    as_root = launcher.bwrap_command(spec, "k.json", work, 65534)
     assert "--unshare-user" not in as_root and "65534" in as_root  # kernel becomes nobody
 
 

@@ -61,6 +61,8 @@ class BatchReport:
     report_md: Path | None = None
     isolation: str = ""
     problems: list[str] = field(default_factory=list)
+    #: manual grades a resubmission made stale (moved to history) or kept without a record
+    regrade_notes: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[SubmissionResult]:
@@ -84,6 +86,7 @@ class BatchReport:
             lines.append(f"{len(self.results)} submission(s), {len(self.failed)} failed, "
                          f"median {median:.1f} s per submission")
         lines += [f"GRADEBOOK PROBLEM: {p}" for p in self.problems]
+        lines += [f"REGRADE: {n}" for n in self.regrade_notes]
         if self.isolation:
             lines.append(f"isolation: {self.isolation}")
         if self.grades_csv:
@@ -201,11 +204,12 @@ def grade_folder(submissions_dir: Path, hws: list[str] | None = None, *,
             result = grade_submission(sub.hw, sub.student, sub.notebook, template_db=template,
                                       workdir=workdir, extra=extra, timeout=timeout,
                                       source_dir=source_dir, executor=executor,
-                                      released=_released(template, sub.hw))
+                                      released=_released(template, sub.hw),
+                                      inside=Path(submissions_dir))
             result.flags.extend(tripwire.check())
             if sub.note:
                 result.flags.append(sub.note)
-            import_result(result, gradebook, Path(course_dir))
+            report.regrade_notes += import_result(result, gradebook, Path(course_dir))
             report.results.append(result)
             shutil.rmtree(workdir, ignore_errors=True)  # nothing of this student stays around
     report.problems = check_gradebook(gradebook, report.results)
@@ -213,7 +217,7 @@ def grade_folder(submissions_dir: Path, hws: list[str] | None = None, *,
                                                      failed={(r.student, r.hw) for r in report.failed})
     report.report_md = write_report(Path(out_dir) / "grading_report.md", report.results,
                                     isolation=report.isolation, skipped=report.skipped,
-                                    problems=report.problems)
+                                    problems=report.problems, notes=report.regrade_notes)
     return report
 
 
@@ -236,8 +240,8 @@ def check_gradebook(gradebook: Path, results: list[SubmissionResult]) -> list[st
     """Problems in the real gradebook after grading: impossible scores, unexpected grades.
 
     Every grade must lie in ``[0, max_score]``; every autograded cell of a submission graded
-    in this run must hold exactly the score imported (0 for a failed submission) and no
-    manual score.
+    in this run must hold exactly the auto score imported (0 for a failed submission). A
+    manual score there is the instructor's override, kept across regrades on purpose.
     """
     from nbgrader.api import Gradebook, MissingEntry
 
@@ -260,10 +264,9 @@ def check_gradebook(gradebook: Path, results: list[SubmissionResult]) -> list[st
             imported = {c.cell: (c.score if r.ok else 0.0) for c in r.cells if c.autograded}
             for nb in sub.notebooks:
                 for g in nb.grades:
-                    if g.name in imported and (g.manual_score is not None
-                                               or (g.auto_score or 0.0) != (imported[g.name] or 0.0)):
+                    if g.name in imported and (g.auto_score or 0.0) != (imported[g.name] or 0.0):
                         problems.append(f"{r.student}/{r.hw} {g.name}: gradebook holds "
-                                        f"{g.score}, grading gave {imported[g.name]}")
+                                        f"{g.auto_score}, grading gave {imported[g.name]}")
     return problems
 
 

@@ -14,7 +14,9 @@ KIT_DIR = REPO / "dist" / "student-kit"
 
 #: Text that exists only in instructor material.
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS",
-           "BEGIN MARK SCHEME", "END MARK SCHEME", "Mark scheme (", "**Model answer.**")
+           "BEGIN MARK SCHEME", "END MARK SCHEME", "Mark scheme (", "**Model answer.**",
+           "= Grader(", "@GRADER.test(")
+GRADERS_DIR = SOURCE_DIR.parent / "graders"
 
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "*.egg-info")
 
@@ -84,7 +86,7 @@ def build_kit(dest: Path = KIT_DIR, *, release_dir: Path = RELEASE_DIR) -> Path:
 
 
 def solution_lines(source_dir: Path = SOURCE_DIR, *, min_length: int = 30) -> dict[str, set[str]]:
-    """Per homework, the distinctive lines of its solution and hidden-test regions.
+    """Per homework, the distinctive lines of its solution and hidden-test regions and grader spec.
 
     A line the author also wrote outside every region (given code such as
     ``rng = np.random.default_rng(seed)``) is not secret, and lines shorter than
@@ -105,6 +107,9 @@ def solution_lines(source_dir: Path = SOURCE_DIR, *, min_length: int = 30) -> di
                 rest = region.sub("", cell.source)
             hidden |= {ln.strip() for text in found for ln in text.splitlines()}
             public |= {ln.strip() for ln in rest.splitlines()}
+        spec = Path(source_dir).parent / "graders" / f"{hw}.py"
+        if spec.is_file():  # the trusted grader's tests and references are hidden tests
+            hidden |= {ln.strip() for ln in spec.read_text().splitlines()}
         secrets[hw] = {ln for ln in hidden - public
                        if len(ln) >= min_length and not ln.startswith("#")}
     return secrets
@@ -115,12 +120,14 @@ def scan(kit: Path, source_dir: Path = SOURCE_DIR) -> list[str]:
 
     A homework's secret lines are searched in its own released notebook and in the lessons;
     ``dlhelpers/`` is searched for markers only, since it legitimately holds the course's
-    reference implementations.
+    reference implementations. A ``graders`` folder anywhere is a leak.
     """
     leaks = []
     secrets = solution_lines(source_dir)
     every_secret = set().union(*secrets.values()) if secrets else set()
     for path in sorted(Path(kit).rglob("*")):
+        if path.is_dir() and path.name == "graders":
+            leaks.append(f"{path.relative_to(kit)}: a folder of grader specs")
         if not path.is_file() or path.suffix not in {".ipynb", ".py", ".md", ".txt", ".toml"}:
             continue
         text = path.read_text(errors="replace")

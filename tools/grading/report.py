@@ -199,7 +199,7 @@ class Tripwire:
 
 
 def write_report(path: Path, results, *, isolation: str, skipped: Iterable[str] = (),
-                 problems: Iterable[str] = ()) -> Path:
+                 problems: Iterable[str] = (), notes: Iterable[str] = ()) -> Path:
     """The grading report the instructor reads: isolation used, then every flagged submission."""
     lines = ["# Grading report", "", f"Isolation: {isolation}", ""]
     problems = list(problems)
@@ -212,6 +212,10 @@ def write_report(path: Path, results, *, isolation: str, skipped: Iterable[str] 
         lines.append(f"### {r.student} / {r.hw}: {state}, autograded {r.auto_score:g}/"
                      f"{r.auto_max:g}")
         lines += [f"- {f}" for f in r.flags] + [""]
+    notes = list(notes)
+    if notes:
+        lines += ["## Manual grades to look at again (resubmissions)", ""]
+        lines += [f"- {n}" for n in notes] + [""]
     skipped = list(skipped)
     if skipped:
         lines += ["## Skipped", ""] + [f"- {s}" for s in skipped] + [""]

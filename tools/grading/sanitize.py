@@ -1,0 +1,157 @@
+"""Student-authored content made inert before anyone looks at it.
+
+A student's markdown and every output of the student's kernel end up in the autograded
+notebook (which formgrader renders inside the instructor's logged-in JupyterLab) and in the
+feedback HTML. nbconvert does not make them safe: measured on nbgrader 0.9.6, a script in an
+answer's HTML output ran in the instructor's session when the submission was opened. So
+before the autograded notebook is written and again before feedback is generated,
+:func:`sanitize_notebook` applies a strict allow-list:
+
+* outputs keep only ``text/plain``, ``image/png`` and ``image/jpeg`` (checked to be base64),
+  plus ``text/html`` and ``text/markdown`` cleaned by bleach with :data:`ALLOWED_TAGS` and no
+  attributes at all; everything else (JavaScript, SVG, widget views and state, LaTeX, PDF,
+  any unknown or vendor MIME type) is dropped and replaced by a one-line note;
+* output metadata is reduced to numeric image sizes; notebook-level widget state is removed;
+* markdown cells: raw HTML is cleaned the same way; link and image targets with a scheme or
+  ``//`` (javascript:, data:, http:...) are replaced by ``#removed`` so that nothing is
+  fetched; attachments are removed;
+* stream and error text is kept as text (nbconvert and JupyterLab escape it) but bounded.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+
+import bleach
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+#: Tags allowed in student HTML and markdown: formatting only, no attributes.
+ALLOWED_TAGS = frozenset({"b", "i", "em", "strong", "code", "pre", "sub", "sup", "br", "p",
+                          "ul", "ol", "li", "table", "thead", "tbody", "tr", "th", "td",
+                          "blockquote", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "span",
+                          "div", "kbd", "samp", "var", "del", "ins", "small"})
+SAFE_MIME = ("text/plain", "image/png", "image/jpeg", "text/html", "text/markdown")
+MAX_TEXT = 200_000
+_BASE64 = re.compile(r"^[A-Za-z0-9+/=\s]*$")
+# ](target) of a markdown link or image, and [ref]: target definitions
+_LINK_TARGET = re.compile(r"(\]\(\s*<?)([^)\s>]*)")
+_REF_DEF = re.compile(r"^(\s{0,3}\[[^\]]+\]:\s*<?)(\S+)", re.MULTILINE)
+_TAG_START = re.compile(r"<[A-Za-z/!?]")
+_UNSAFE_TARGET = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.-]*:|//|\\\\)")
+
+
+def clean_html(text: str) -> str:
+    """HTML with only :data:`ALLOWED_TAGS`, no attributes, comments and scripts escaped."""
+    return bleach.clean(str(text)[:MAX_TEXT], tags=ALLOWED_TAGS, attributes={}, protocols=[],
+                        strip=False, strip_comments=True)
+
+
+def _neutral_target(match: re.Match) -> str:
+    target = match.group(2)
+    return match.group(1) + ("#removed" if _UNSAFE_TARGET.match(target) else target)
+
+
+def clean_markdown(text: str) -> str:
+    """Markdown whose HTML is cleaned and whose links and images fetch nothing.
+
+    Text without anything a browser reads as a tag (``<`` then a letter, ``/``, ``!`` or
+    ``?``) is left as it is, so ``$a < b$`` keeps rendering.
+    """
+    text = _LINK_TARGET.sub(_neutral_target, str(text)[:MAX_TEXT])
+    text = _REF_DEF.sub(_neutral_target, text)
+    return clean_html(text) if _TAG_START.search(text) else text
+
+
+def _is_base64(value) -> bool:
+    if not isinstance(value, str) or not _BASE64.match(value):
+        return False
+    try:
+        base64.b64decode("".join(value.split()), validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return True
+
+
+def _text(value) -> str:
+    text = "".join(value) if isinstance(value, list) else str(value)
+    return text[:MAX_TEXT]
+
+
+def clean_output(output: dict) -> dict:
+    """One output made inert (see the module docstring)."""
+    kind = output.get("output_type")
+    if kind == "stream":
+        return {"output_type": "stream", "name": "stderr" if output.get("name") == "stderr"
+                else "stdout", "text": _text(output.get("text", ""))}
+    if kind == "error":
+        return {"output_type": "error", "ename": _text(output.get("ename", ""))[:200],
+                "evalue": _text(output.get("evalue", ""))[:5000],
+                "traceback": [_text(line)[:5000] for line in
+                              (output.get("traceback") or [])[:100] if isinstance(line, str)]}
+    data = output.get("data") if isinstance(output.get("data"), dict) else {}
+    kept, dropped = {}, []
+    for mime, value in data.items():
+        if mime == "text/plain":
+            kept[mime] = _text(value)
+        elif mime in ("image/png", "image/jpeg") and _is_base64(value):
+            kept[mime] = value
+        elif mime == "text/html":
+            kept[mime] = clean_html(_text(value))
+        elif mime == "text/markdown":
+            kept[mime] = clean_markdown(_text(value))
+        else:
+            dropped.append(str(mime)[:80])
+    if dropped and "text/plain" not in kept:
+        kept["text/plain"] = f"[output of type {', '.join(dropped)} removed by the grader]"
+    meta = output.get("metadata") if isinstance(output.get("metadata"), dict) else {}
+    safe_meta = {}
+    for mime in ("image/png", "image/jpeg"):
+        sizes = meta.get(mime) if isinstance(meta.get(mime), dict) else {}
+        dims = {k: v for k, v in sizes.items() if k in ("width", "height")
+                and isinstance(v, (int, float)) and not isinstance(v, bool)}
+        if dims and mime in kept:
+            safe_meta[mime] = dims
+    out = {"output_type": "execute_result" if kind == "execute_result" else "display_data",
+           "data": kept, "metadata": safe_meta}
+    if kind == "execute_result":
+        count = output.get("execution_count")
+        out["execution_count"] = count if isinstance(count, int) else None
+    return out
+
+
+_KEPT_CELL_METADATA = ("nbgrader", "dl_grader", "output_truncated_by_grader", "deletable",
+                       "editable", "tags")
+
+
+def sanitize_notebook(nb) -> None:
+    """Make every student-authored part of ``nb`` inert, in place."""
+    from nbformat import from_dict
+
+    for key in list(nb.get("metadata", {})):
+        if key not in ("kernelspec", "language_info"):
+            del nb.metadata[key]
+    for cell in nb.cells:
+        cell.metadata = from_dict({k: v for k, v in cell.metadata.items()
+                                   if k in _KEPT_CELL_METADATA})
+        cell.pop("attachments", None)
+        if cell.cell_type == "markdown":
+            cell.source = clean_markdown(cell.source)
+        elif cell.cell_type == "raw":
+            cell.cell_type = "markdown"
+            cell.source = clean_markdown(cell.source)
+        if cell.cell_type == "code":
+            cell.outputs = [from_dict(clean_output(o)) for o in cell.get("outputs", [])
+                            if isinstance(o, dict)]
+        else:
+            cell.pop("outputs", None)
+            cell.pop("execution_count", None)
+
+
+class SanitizeNotebook(NbGraderPreprocessor):
+    """nbgrader preprocessor form of :func:`sanitize_notebook` (autograde and feedback)."""
+
+    def preprocess(self, nb, resources):
+        sanitize_notebook(nb)
+        return nb, resources
