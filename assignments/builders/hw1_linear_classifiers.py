@@ -8,6 +8,7 @@ written answers 12 (manual) = 100.
 from __future__ import annotations
 
 import sys
+import textwrap
 from pathlib import Path
 
 import nbformat
@@ -205,6 +206,12 @@ _d = G.call_student(l2_distances_no_loops, _a, _b)
 G.assert_shape(_d, (2, 3), "l2_distances_no_loops(2 test rows, 3 training rows)")
 G.assert_close(_d, [[5.0, 0.0, 5.0 ** 0.5], [13.0 ** 0.5, 2.0 ** 0.5, 1.0]], rtol=1e-7,
                name="distances")
+# points far from the origin: round-off makes some squared distances of a point to itself
+# slightly negative
+_far = np.random.default_rng(1).normal(size=(50, 3)) + 1000.0
+G.assert_close(np.diagonal(G.call_student(l2_distances_no_loops, _far, _far)), np.zeros(50),
+               atol=1e-4, name="distance of each point to itself, far from the origin",
+               hint="Clamp the squared distances at 0 before taking the square root.")
 G.assert_no_loops(l2_distances_no_loops, "l2_distances_no_loops",
                   forbidden_calls=["l2_distances_one_loop", "l2_distances_two_loops"])
 print("visible tests passed")
@@ -436,6 +443,12 @@ def svm_loss_loops(W, X, y, reg):
 
 def _visible_loss_tests(kind: str, fn: str) -> str:
     zero_loss = "9.0" if kind == "svm" else "np.log(10.0)"
+    stable = "" if kind == "svm" else f"""# scores around 1e4: exp overflows unless each row's largest score is subtracted first
+_big = G.call_student({fn}, np.eye(65, 10), 1e4 * _X, _y, 0.0)
+G.assert_true(np.isfinite(_big[0]) and np.isfinite(np.asarray(_big[1])).all(),
+              "loss or dW is NaN or inf for scores around 1e4: subtract each row's largest "
+              "score before exponentiating.")
+"""
     why = ("With W = 0 every score is 0, so each of the 9 wrong classes has margin 1."
            if kind == "svm" else
            "With W = 0 every class gets probability 1/10, so the loss is log(10).")
@@ -445,10 +458,22 @@ from dlhelpers import grading as G
 _X = np.random.default_rng(7).normal(size=(5, 65))
 _y = np.array([0, 3, 9, 3, 1])
 _out = G.call_student({fn}, np.zeros((65, 10)), _X, _y, 0.1)
-G.assert_true(isinstance(_out, tuple) and len(_out) == 2, "{fn} must return a pair (loss, dW).")
+G.assert_pair(_out, "{fn}", "(loss, dW)")
 G.assert_shape(_out[1], (65, 10), "dW")
 G.assert_close(_out[0], {zero_loss}, rtol=1e-9, name="loss at W = 0", hint="{why}")
-print("visible tests passed")
+# the penalty's share: reg * sum(W**2) in the loss, 2 * reg * W in dW; W and X unchanged
+_W = np.random.default_rng(8).normal(scale=0.01, size=(65, 10))
+_W_before, _X_before = _W.copy(), _X.copy()
+_with = G.call_student({fn}, _W, _X, _y, 0.1)
+G.assert_true(np.array_equal(_W, _W_before) and np.array_equal(_X, _X_before),
+              "{fn} must not modify W or X in place.")
+_without = G.call_student({fn}, _W, _X, _y, 0.0)
+G.assert_close(_with[0] - _without[0], 0.1 * np.sum(_W * _W), rtol=1e-6,
+               name="loss(reg=0.1) - loss(reg=0)", hint="The loss adds reg * sum(W ** 2).")
+G.assert_close(np.asarray(_with[1]) - np.asarray(_without[1]), 0.2 * _W, rtol=1e-6, atol=1e-12,
+               name="dW(reg=0.1) - dW(reg=0)", hint="The gradient of reg * sum(W ** 2) is "
+               "2 * reg * W; add it to dW.")
+{stable}print("visible tests passed")
 """
 
 
@@ -694,8 +719,12 @@ from dlhelpers import grading as G
 _calls = []
 
 
+_batches = []
+
+
 def _constant_gradient(W, Xb, yb, reg):
     _calls.append((Xb.shape, yb.shape, reg))
+    _batches.append(np.array(Xb[:, 0]))
     return 1.5, np.ones_like(W)
 
 
@@ -703,11 +732,20 @@ _X = np.arange(40.0).reshape(20, 2)
 _y = np.arange(20) % 3
 _out = G.call_student(sgd_train, _constant_gradient, _X, _y, lr=0.1, reg=0.2, num_iters=4,
                       batch_size=5, seed=0)
-G.assert_true(isinstance(_out, tuple) and len(_out) == 2, "sgd_train must return (W, loss_history).")
+G.assert_pair(_out, "sgd_train", "(W, loss_history)")
 G.assert_shape(_out[0], (2, 3), "trained W")
 G.assert_true(len(_calls) == 4, f"loss_fn should be called once per step (4 steps), got {len(_calls)} calls.")
 G.assert_true(_calls[0] == ((5, 2), (5,), 0.2),
               "each call should get a batch X of shape (batch_size, D), y of shape (batch_size,) and reg.")
+# the documented randomness: one generator, W first, then one rng.choice per step
+_rng = np.random.default_rng(0)
+_W0 = 0.001 * _rng.standard_normal((2, 3))
+_rows = _rng.choice(20, size=5, replace=True)
+G.assert_close(_batches[0], _X[_rows, 0], name="first column of the first batch",
+               hint="Draw rows with rng.choice(N, size=batch_size, replace=True) from the rng "
+                    "made with the given seed (not np.random), after the initial W.")
+G.assert_close(_out[0], _W0 - 4 * 0.1 * np.ones((2, 3)), rtol=1e-12, name="W after 4 steps of dW = 1",
+               hint="Start from 0.001 * rng.standard_normal((D, C)), then W = W - lr * dW.")
 print("visible tests passed")
 """)
 
@@ -746,7 +784,13 @@ G.assert_true(isinstance(results, dict) and len(results) >= 1,
               "results must map each (lr, reg) you tried to its validation accuracy.")
 _acc = float((((Xb_val @ np.asarray(best_W, dtype=float)).argmax(axis=1)) == y_val).mean())
 G.assert_close(best_val_acc, _acc, atol=1e-9, name="best_val_acc (recomputed from best_W)")
-print(f"visible tests passed; the grader also needs validation accuracy >= {TARGET_VAL_ACC}")
+G.assert_true(len({{k[0] for k in results}}) >= 2 and len({{k[1] for k in results}}) >= 2,
+              "search at least two learning rates and two regularization strengths.")
+G.assert_close(best_val_acc, max(results.values()), atol=1e-9,
+               name="best_val_acc versus max(results)")
+G.assert_true(_acc >= {TARGET_VAL_ACC}, f"validation accuracy of best_W is {{_acc:.3f}}; the target "
+              "is {TARGET_VAL_ACC}. Try other learning rates or regularization strengths.")
+print("visible tests passed")
 """)
 
 TEMPLATES = answer("class_templates", '''
@@ -780,7 +824,10 @@ TEST_TEMPLATES = tests("test_class_templates", 3, """
 from dlhelpers import grading as G
 
 _W = np.random.default_rng(4).normal(size=(65, 10))
+_W_before = _W.copy()
 _t = G.call_student(class_templates, _W)
+G.assert_true(np.array_equal(_W, _W_before), "class_templates must not modify W: W[:-1].T is a "
+              "view of W, so rescale a copy (pixels - low), not pixels in place.")
 G.assert_shape(_t, (10, 8, 8), "class_templates(W of shape (65, 10))")
 G.assert_close(_t.reshape(10, -1).min(axis=1), [0.0] * 10, atol=1e-12, name="smallest value of each template")
 G.assert_close(_t.reshape(10, -1).max(axis=1), [1.0] * 10, atol=1e-12, name="largest value of each template")
@@ -889,9 +936,40 @@ CELLS = [
 ]
 
 
+# How the grader splits each test cell's points (assignments/MARK_SCHEMES.md): printed at the
+# top of the visible tests, so students and graders read the same scheme.
+MARKING = {
+    "test_knn_two_loops": "5 for the distances",
+    "test_knn_one_loop": "5 for the distances",
+    "test_knn_no_loops": "4 distances, 2 a point and itself far from the origin (the clamp), "
+                         "2 no Python loop (once the distances are right)",
+    "test_knn_predict": "6 for the labels, ties included",
+    "test_knn_cross_validate": "6 for the fold accuracies; computed with your own distances "
+                               "and knn_predict, a mistake there is not charged again here",
+    "test_svm_loops": "8 for loss and dW (values, penalty, inputs left unchanged)",
+    "test_svm_vectorized": "8 loss and dW, 2 no Python loop (once the values are right)",
+    "test_softmax_loops": "6 loss and dW, 2 scores around 1e4 (the max-shift)",
+    "test_softmax_vectorized": "6 loss and dW, 2 scores around 1e4 (the max-shift), 2 no "
+                               "Python loop (once the values are right)",
+    "test_linear_predict": "3 for the labels",
+    "test_sgd_train": "3 mini-batches from the seeded rng, 5 updates and loss history",
+    "test_hyperparameter_search": "4 bookkeeping (results, best_val_acc, best_W), 4 the target "
+                                  "0.92 (met by best_W, or by a reference retrain at your "
+                                  "best_params)",
+    "test_class_templates": "2 the templates, 1 W left unchanged",
+}
+
+
 def build() -> nbformat.NotebookNode:
     """The instructor notebook of homework 1."""
-    return notebook(CELLS)
+    nb = notebook(CELLS)
+    for cell in nb.cells:
+        scheme = MARKING.get(cell.metadata.get("nbgrader", {}).get("grade_id"))
+        if scheme and cell.metadata["nbgrader"].get("grade"):
+            points = cell.metadata["nbgrader"]["points"]
+            text = textwrap.wrap(f"Graded ({points:g} points): {scheme}.", 93)
+            cell.source = "".join(f"# {line}\n" for line in text) + cell.source
+    return nb
 
 
 def main() -> None:

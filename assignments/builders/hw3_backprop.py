@@ -323,6 +323,9 @@ G.assert_shape(_grads[1], (2, 3), "dw")
 G.assert_shape(_grads[2], (3,), "db")
 G.assert_close(_grads[0], [[2.0, 2.0]], name="dx for dout of ones",
                hint="dx = dout @ w.T: each row of w summed.")
+_, _cache2 = G.call_student(affine_forward, np.vstack([_x, _x]), _w, _b)
+G.assert_close(G.call_student(affine_backward, np.ones((2, 3)), _cache2)[2], [2.0, 2.0, 2.0],
+               name="db for two rows of dout = 1", hint="db = dout.sum(axis=0): a sum over the batch, not a mean.")
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
 {grad_check}
@@ -424,6 +427,11 @@ G.assert_close(_out, [[-0.2, 0.0, 3.0]], name="leaky_relu_forward([[-2, 0, 3]], 
 G.assert_close(G.call_student(leaky_relu_backward, np.array([[5.0, 5.0, 5.0]]), _cache),
                [[0.5, 0.5, 5.0]], name="leaky_relu_backward(dout=5, alpha=0.1)",
                hint="The slope is alpha where x <= 0 and 1 where x > 0.")
+_x_kept = _x.copy()
+G.call_student(relu_forward, _x)
+G.call_student(leaky_relu_forward, _x, alpha=0.1)
+G.assert_close(_x, _x_kept, rtol=0, atol=0, name="x after relu_forward(x) and leaky_relu_forward(x)",
+               hint="Do not modify x in place (x[x < 0] = 0, np.maximum(x, 0, out=x)): return a new array.")
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
 {grad_check}
@@ -523,6 +531,8 @@ _out, _cache = G.call_student(tanh_forward, _x)
 G.assert_close(_out, np.tanh(_x), name="tanh_forward([[0, 2]])")
 G.assert_close(G.call_student(tanh_backward, np.array([[3.0, 3.0]]), _cache)[0, 0], 3.0,
                name="tanh_backward at 0 with dout=3", hint="tanh'(0) = 1 - tanh(0)**2 = 1.")
+G.assert_close(G.call_student(tanh_backward, np.array([[3.0, 3.0]]), _cache)[0, 1], 3.0 * (1.0 - np.tanh(2.0) ** 2),
+               name="tanh_backward at 2 with dout=3", hint="tanh'(x) = 1 - tanh(x)**2, from the cached output.")
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
 {grad_check}
@@ -608,6 +618,9 @@ G.assert_close(_out[0], np.log(4.0), name="loss of all-zero scores with 4 classe
                hint="Equal scores give p = 1/4 for every class, so the loss is log(4).")
 G.assert_close(_out[1], [[-0.375, 0.125, 0.125, 0.125], [0.125, 0.125, 0.125, -0.375]],
                name="dscores of all-zero scores", hint="dscores = (p - onehot(y)) / N with N = 2.")
+_big = G.call_student(softmax_cross_entropy, np.array([[1e4, 0.0, -1e4]]), np.array([0]))
+G.assert_close(_big[0], 0.0, atol=1e-9, name="loss of the scores [1e4, 0, -1e4] with y = 0",
+               hint="Subtract each row's largest score before exponentiating (exp(1e4) overflows).")
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
 {grad_check}
@@ -738,6 +751,11 @@ _w = G.call_student(he_init, 200, 300, np.random.default_rng(0))
 G.assert_shape(_w, (200, 300), "he_init(200, 300, rng)")
 G.assert_close(float(np.std(_w)), 0.1, rtol=0.05, name="std of he_init(200, 300)",
                hint="He's standard deviation is sqrt(2 / d_in) = 0.1.")
+for _init in (xavier_init, he_init):
+    G.assert_close(G.call_student(_init, 3, 2, np.random.default_rng(5)),
+                   G.call_student(_init, 3, 2, np.random.default_rng(5)), rtol=0, atol=0,
+                   name=f"{_init.__name__} twice with np.random.default_rng(5)",
+                   hint="Draw from the rng you are given, never np.random: the same seed must give the same weights.")
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
 for (_din, _dout, _seed) in [(7, 3, 31051), (1, 5, 31052), (64, 100, 31053)]:
@@ -802,6 +820,17 @@ G.assert_true(isinstance(_out[1], dict) and set(_out[1]) == {"W1", "b1", "W2", "
               "grads must be a dict with keys W1, b1, W2, b2.")
 for _k in _p:
     G.assert_shape(_out[1][_k], _p[_k].shape, f"grads['{_k}']")
+# the penalty's share: reg * (sum(W1**2) + sum(W2**2)) in the loss, 2 * reg * W in the gradients
+_rng = np.random.default_rng(1)
+_q = {"W1": _rng.normal(size=(3, 4)), "b1": _rng.normal(size=4), "W2": _rng.normal(size=(4, 5)), "b2": np.zeros(5)}
+_X = _rng.normal(size=(2, 3))
+_with = G.call_student(two_layer_loss, _q, _X, np.array([0, 4]), reg=0.1)
+_without = G.call_student(two_layer_loss, _q, _X, np.array([0, 4]), reg=0.0)
+G.assert_close(_with[0] - _without[0], 0.1 * (np.sum(_q["W1"] ** 2) + np.sum(_q["W2"] ** 2)),
+               name="loss(reg=0.1) - loss(reg=0)", hint="The loss adds reg * (sum(W1**2) + sum(W2**2)).")
+for _k in ("W1", "W2"):
+    G.assert_close(_with[1][_k] - _without[1][_k], 0.2 * _q[_k], atol=1e-12,
+                   name=f"grads['{_k}'](reg=0.1) - grads['{_k}'](reg=0)", hint="Add 2 * reg * W to each weight's gradient.")
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
 {grad_check}
@@ -1058,6 +1087,18 @@ G.assert_shape(_grads[0], (3, 2), "dx")
 G.assert_close(_grads[2], [3.0, 3.0], name="dbeta for dout of ones", hint="dbeta sums dout over the batch.")
 G.assert_close(_grads[0], np.zeros((3, 2)), atol=1e-9, name="dx for dout of ones (train mode)",
                hint="Adding a constant to every row changes nothing after normalization, so dx is 0.")
+G.assert_close(_grads[1], [0.0, 0.0], atol=1e-9, name="dgamma for dout of ones",
+               hint="dgamma sums dout * x_hat over the batch, and x_hat sums to 0 over the batch.")
+_d = np.array([[0.3, -1.0], [2.0, 0.5], [-0.7, 1.2]])
+
+
+def _bn_sum(x):
+    return float(np.sum(G.call_student(batchnorm_forward, x, np.ones(2), np.zeros(2), None, train=True)[0] * _d))
+
+
+_err = G.relative_error(G.call_student(batchnorm_backward, _d, _cache)[0], G.numerical_gradient(_bn_sum, _x))
+G.assert_true(_err < 1e-5, f"dx does not match the numerical gradient of your batchnorm_forward (relative error "
+              f"{_err:.1e}); dx has three terms: N * dx_hat, its sum, and x_hat times the sum of dx_hat * x_hat.")
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
 {grad_check}
@@ -1184,6 +1225,10 @@ G.assert_true(bool(np.all((_o == 0) | (np.abs(_o - 2 * _x) < 1e-12))),
 _dx = G.call_student(dropout_backward, np.ones((3, 4)), _cache)
 G.assert_close(_dx, (_o != 0) * 2.0, name="dropout_backward with dout of ones",
                hint="dx = dout * mask / keep_prob, with the same mask as the forward pass.")
+_keep = np.random.default_rng(0).random((3, 4)) < 0.5
+G.assert_close(_out, _x * _keep * 2.0, name="dropout_forward(x, 0.5, train=True, rng=np.random.default_rng(0))",
+               hint="Draw rng.random(x.shape) once from the rng given (never np.random) and keep the units "
+                    "where it is < keep_prob.")
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
 {grad_check}
@@ -1353,6 +1398,11 @@ G.assert_true(isinstance(_grads, dict) and set(_grads) == set(_p),
               f"grads must have exactly the keys {sorted(_p)}.")
 for _k in _p:
     G.assert_shape(_grads[_k], _p[_k].shape, f"grads['{_k}']")
+_h = _X
+for _l in (1, 2):
+    _h = np.maximum(_h @ _p[f"W{_l}"] + _p[f"b{_l}"], 0.0)
+G.assert_close(_out[0], _h @ _p["W3"] + _p["b3"], name="scores of the 4-6-5-3 network without batch norm",
+               hint="affine then ReLU for each hidden layer, and no ReLU after the last affine layer.")
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
 {grad_check}

@@ -256,19 +256,34 @@ def assert_close(actual, expected, *, rtol: float = 1e-6, atol: float = 1e-8,
     got = assert_shape(actual, want.shape, name)
     if not np.isfinite(got).all():
         bad = int(got.size - np.isfinite(got).sum())
-        raise Fail(f"{name}: {bad} entr{'y is' if bad == 1 else 'ies are'} NaN or inf. Look "
-                   "for log(0), exp overflow or a division by zero.")
+        raise Fail(f"{name}: {bad} entr{'y is' if bad == 1 else 'ies are'} NaN or inf. "
+                   + (hint or "Look for log(0), exp overflow or a division by zero."))
     gap = np.abs(got - want)
     over = gap > np.abs(want) * rtol + atol
     if over.any():
         tail = f" {hint}" if hint else ""
         if want.ndim == 0:
-            raise Fail(f"{name}: expected {float(want):.8g}, got {float(got):.8g}.{tail}")
+            raise Fail(f"{name}: {expected_got(float(want), float(got))}.{tail}")
         worst = int(np.argmax(np.where(over, gap - np.abs(want) * rtol, -np.inf)))
         index = tuple(int(i) for i in np.unravel_index(worst, want.shape))
         raise Fail(f"{name}: {int(over.sum())} of {want.size} entries are off; the worst is at "
-                   f"index {index}: expected {want.flat[worst]:.8g}, got "
-                   f"{got.flat[worst]:.8g}.{tail}")
+                   f"index {index}: {expected_got(float(want.flat[worst]), float(got.flat[worst]))}"
+                   f".{tail}")
+
+
+def expected_got(want: float, got: float) -> str:
+    """``expected A, got B`` with enough digits that A and B differ, and their gap.
+
+    Two numbers that differ in the 9th digit must not print alike (``expected -2.370605, got
+    -2.370605``); the relative gap says how far off the answer is.
+    """
+    for digits in (8, 12, 17):
+        a, b = f"{want:.{digits}g}", f"{got:.{digits}g}"
+        if a != b:
+            break
+    gap = abs(got - want)
+    size = f"relative gap {gap / abs(want):.1e}" if want != 0 else f"gap {gap:.1e}"
+    return f"expected {a}, got {b} ({size})"
 
 
 def assert_labels_equal(actual, expected, *, name: str = "labels", hint: str = "") -> None:
