@@ -31,7 +31,7 @@ pytestmark = [pytest.mark.grading, pytest.mark.slow, pytest.mark.timeout(1500)]
 
 #: Low limits so that hogs end fast; honest tiny submissions stay far below them.
 LIMITS = sandbox.Limits(memory_mb=1536, cpu_seconds=30, processes=32, file_mb=8)
-PER_CELL = 3
+PER_CELL = 5  # seconds; a shared 2-core machine under load needs the margin
 PER_SUBMISSION = 90.0
 KINDS = {k.student: k for k in K.kinds()}
 HONEST = ("honest_full", "honest_part")
@@ -51,6 +51,9 @@ def tiny_course(tmp_path_factory):
     (src / K.TINY).mkdir(parents=True)
     nbformat.write(K.tiny_source(), src / K.TINY / f"{K.TINY}.ipynb")
     (src / K.TINY / K.DATA_FILE).write_text("2.0\n")
+    graders = src.parent / "graders"  # the trusted grader spec, next to source/ as in assignments/
+    graders.mkdir()
+    (graders / f"{K.TINY}.py").write_text(K.TINY_GRADER)
     root, template = release.build_course(tmp_path_factory.mktemp("adv-course"), [K.TINY],
                                           source_dir=src)
     return src, root, template
@@ -172,68 +175,38 @@ def test_hidden_tests_stay_out_of_reach(graded):
     assert reader.cell("test_half").score == 0  # it found no hidden test to answer
     html = (graded[4] / "feedback" / "reads_hidden" / K.TINY / f"{K.TINY}.html").read_text()
     assert "cannot read" in html and "scale file: 2.0" in html  # data file yes, secrets no
-    assert "G.call_student(half, -1.0)" not in html  # the hidden test itself
+    for student in ("reads_hidden", "history_leak", "honest_part"):
+        html = (graded[4] / "feedback" / student / K.TINY / f"{K.TINY}.html").read_text()
+        assert "s.call(" not in html and "GRADER" not in html, student
+        if student != "reads_hidden":  # whose own code searches files for the secret's name
+            assert K.SECRET not in html, student
+    history = (graded[4] / "feedback" / "history_leak" / K.TINY / f"{K.TINY}.html").read_text()
+    assert "HISTORY" in history  # the leak attempt ran, and found only the student's own cells
 
 
-def test_output_floods_are_cut(graded):
+def test_symlinked_submission_reads_nothing_of_the_instructor(graded):
+    report, _, _, _, course_dir = graded
+    result = _result(report, "symlinked")
+    assert not result.ok and "symbolic link" in result.error
+    for step in ("autograded", "feedback"):
+        assert not (course_dir / step / "symlinked").exists()
+
+
+def test_hostile_output_is_inert_in_the_gradebook_notebook_and_feedback(graded):
     course_dir = graded[4]
-    for student in ("big_line", "many_lines"):
-        path = course_dir / "autograded" / student / K.TINY / notebook_name(K.TINY)
-        assert path.stat().st_size < 1_000_000, student
-
-
-def test_fork_bomb_hits_the_process_limit(graded):
-    course_dir = graded[4]
-    nb = json.loads((course_dir / "autograded" / "fork_bomb" / K.TINY
+    nb = json.loads((course_dir / "autograded" / "hostile_html" / K.TINY
                      / notebook_name(K.TINY)).read_text())
-    text = json.dumps(next(c for c in nb["cells"] if c["metadata"].get("nbgrader", {})
-                           .get("grade_id") == "half")["outputs"])
-    assert "fork refused after" in text
-    forked = int(text.split("fork refused after ")[1].split()[0])
-    assert forked < LIMITS.processes
-
-
-def test_fallback_warns_and_still_protects_gradebook_and_grades(tiny_course, tmp_path,
-                                                                monkeypatch, capsys):
-    monkeypatch.setenv("DL_GRADING_NO_SANDBOX", "1")
-    sandbox.isolation.cache_clear()
-    try:
-        report, ctx, written, before, course_dir = _grade(
-            tiny_course, tmp_path, ["honest_full", "honest_part", "writes_gradebook"])
-    finally:
-        sandbox.isolation.cache_clear()
-    assert "WITHOUT isolation" in capsys.readouterr().err
-    assert "WITHOUT isolation" in report.report_md.read_text()
-    for student in HONEST:
-        assert _scores(_result(report, student)) == KINDS[student].expected
-    attacker = _result(report, "writes_gradebook")
-    assert _scores(attacker) == K.OK_SQUARE
-    assert report.problems == []
-    if os.getuid() == 0:  # the kernel ran as root: it could write, and was undone
-        assert any("restored" in f for f in attacker.flags), attacker.flags
-
-
-@pytest.mark.parametrize("hw", homework_names())
-def test_real_homework_cheat_earns_nothing(hw, tmp_path):
-    """A blank submission of a real homework that patches numpy's and the helpers' checks."""
-    ensure_venv_on_path()
-    root, template = release.build_course(tmp_path / "course-src", [hw])
-    released = testing.read(root / "release" / hw / notebook_name(hw))
-    first = testing.answer_ids(released)[0]
-    cell = next(c for c in released.cells if testing.grade_id(c) == first)
-    cell.source = ("import builtins\nimport numpy as np\nfrom dlhelpers import grading as _g\n"
-                   "np.testing.assert_allclose = lambda *a, **k: None\n"
-                   "np.allclose = lambda *a, **k: True\n_g.assert_close = lambda *a, **k: None\n"
-                   "builtins.isinstance = isinstance\n\n" + cell.source)
-    subs = tmp_path / "subs"
-    testing.write(released, subs, "cheater", hw)
-    report = batch.grade_folder(subs, [hw], course_dir=tmp_path / "course",
-                                out_dir=tmp_path / "grades", template_db=template,
-                                gradebook=tmp_path / "course" / "gradebook.db",
-                                executor=functools.partial(batch.autograde_sandboxed,
-                                                           limits=sandbox.Limits()))
-    cheater = report.results[0]
-    assert cheater.ok, cheater.error
-    assert cheater.auto_score == 0
-    assert any("replaces library functions" in f for f in cheater.flags), cheater.flags
-    assert report.problems == []
+    # what a browser renders as markup: outputs and markdown (code is shown as escaped text)
+    rendered = json.dumps([c.get("outputs", []) for c in nb["cells"]]
+                          + [c["source"] for c in nb["cells"] if c["cell_type"] == "markdown"])
+    feedback = (course_dir / "feedback" / "hostile_html" / K.TINY / f"{K.TINY}.html").read_text()
+    markup = ("<script>fetch", "<script>alert", "<img src=", "<svg xmlns", "<iframe",
+              'href="javascript:')
+    for live in (*markup, 'src="http://evil', "javascript:alert", "](http://evil.example"):
+        assert live not in rendered, live  # escaped text (&lt;img ...) is fine, markup is not
+    for live in markup:  # the feedback also shows the student's code, as escaped text
+        assert live not in feedback, live
+    assert "application/javascript" not in rendered and "image/svg+xml\": " not in rendered
+    assert "widget-view+json\": {" not in rendered
+    assert "<b>bold</b>" in rendered  # harmless formatting survives
+    assert "&lt;script&gt;" in rendered  # the script is shown as text

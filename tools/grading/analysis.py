@@ -36,7 +36,7 @@ DYNAMIC_NAMES = {"exec", "eval", "compile", "globals", "locals", "vars", "getatt
 ALLOWED_IMPORTS = {"numpy", "math", "time", "matplotlib", "functools", "itertools",
                    "collections", "typing", "dataclasses", "warnings", "random", "statistics",
                    "dlhelpers", "dlhelpers.data", "dlhelpers.grading", "dlhelpers.plots",
-                   "dlhelpers.gradcheck", "__future__"}
+                   "dlhelpers.gradcheck", "__future__", "IPython.display"}
 
 
 @dataclass
@@ -209,7 +209,8 @@ def imports_of(sources: Iterable[str]) -> list[str]:
                 continue
             for mod in names:
                 top = mod.split(".")[0]
-                if mod in ALLOWED_IMPORTS or (top in ALLOWED_IMPORTS and top != "dlhelpers"):
+                if mod in ALLOWED_IMPORTS or (top in ALLOWED_IMPORTS and top != "dlhelpers"
+                                              and top != "IPython"):
                     continue
                 if top == "dlhelpers" and mod == "dlhelpers":
                     continue

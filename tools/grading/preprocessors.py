@@ -36,6 +36,9 @@ from .sanitize import SanitizeNotebook  # noqa: F401 (re-exported for the config
 TRUNCATION_MARK = "[output truncated by the grader:"
 #: Evaluated in the kernel after each legacy test cell (see GuardedExecute.probe).
 INTEGRITY_PROBE = "__import__('dlhelpers.grading', fromlist=['_']).integrity_report()"
+#: After this many timed-out calls in one notebook, the remaining calls fail at once (a
+#: student function that sleeps cannot push the whole submission past its time limit).
+MAX_TIMEOUTS = 3
 #: The name of the verdict error in a test cell that scored 0 (report.py counts on it).
 VERDICT_ERROR = "GradingFailed"
 _HERE = Path(__file__).resolve().parent
@@ -143,6 +146,7 @@ class KernelLink:
                               | getattr(os, "O_NOFOLLOW", 0))
         self.dead = ""
         self.calls = 0
+        self.timeouts = 0
 
     def close(self) -> None:
         os.close(self.dir_fd)
@@ -184,13 +188,17 @@ class KernelLink:
             except OSError:
                 pass
         if reply is None:
+            self.timeouts += 1
             if self._execute("", 5.0) is None:
                 self.dead = "your kernel stopped answering after a call timed out"
+            elif self.timeouts >= MAX_TIMEOUTS:
+                self.dead = f"{MAX_TIMEOUTS} calls of your functions timed out: no more calls"
             raise S.Fail(f"{what}(...) did not finish within {timeout:g} s")
         answer = (reply.get("content", {}).get("user_expressions") or {}).get("answer") or {}
         text = (answer.get("data") or {}).get("text/plain") if answer.get("status") == "ok" \
             else None
-        if not isinstance(text, str) or len(text) > 2 * wire.MAX_BYTES:
+        if not isinstance(text, str) or len(text) > 2 * wire.MAX_BYTES \
+                or text[:1] not in ("'", '"') or text[-1:] != text[:1]:
             raise S.Fail(f"{what}: the kernel gave no answer (was the grader's helper replaced?)")
         try:
             encoded = ast.literal_eval(text)
