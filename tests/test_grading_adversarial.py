@@ -210,3 +210,67 @@ def test_hostile_output_is_inert_in_the_gradebook_notebook_and_feedback(graded):
     assert "widget-view+json\": {" not in rendered
     assert "<b>bold</b>" in rendered  # harmless formatting survives
     assert "&lt;script&gt;" in rendered  # the script is shown as text
+
+
+def test_output_floods_are_cut(graded):
+    course_dir = graded[4]
+    for student in ("big_line", "many_lines"):
+        path = course_dir / "autograded" / student / K.TINY / notebook_name(K.TINY)
+        assert path.stat().st_size < 1_000_000, student
+
+
+def test_fork_bomb_hits_the_process_limit(graded):
+    course_dir = graded[4]
+    nb = json.loads((course_dir / "autograded" / "fork_bomb" / K.TINY
+                     / notebook_name(K.TINY)).read_text())
+    text = json.dumps(next(c for c in nb["cells"] if c["metadata"].get("nbgrader", {})
+                           .get("grade_id") == "half")["outputs"])
+    assert "fork refused after" in text
+    forked = int(text.split("fork refused after ")[1].split()[0])
+    assert forked < LIMITS.processes
+
+
+def test_fallback_warns_and_still_protects_gradebook_and_grades(tiny_course, tmp_path,
+                                                                monkeypatch, capsys):
+    monkeypatch.setenv("DL_GRADING_NO_SANDBOX", "1")
+    sandbox.isolation.cache_clear()
+    try:
+        report, ctx, written, before, course_dir = _grade(
+            tiny_course, tmp_path, ["honest_full", "honest_part", "writes_gradebook"])
+    finally:
+        sandbox.isolation.cache_clear()
+    assert "WITHOUT isolation" in capsys.readouterr().err
+    assert "WITHOUT isolation" in report.report_md.read_text()
+    for student in HONEST:
+        assert _scores(_result(report, student)) == KINDS[student].expected
+    attacker = _result(report, "writes_gradebook")
+    assert _scores(attacker) == K.OK_SQUARE
+    assert report.problems == []
+    if os.getuid() == 0:  # the kernel ran as root: it could write, and was undone
+        assert any("restored" in f for f in attacker.flags), attacker.flags
+
+
+@pytest.mark.parametrize("hw", homework_names())
+def test_real_homework_cheat_earns_nothing(hw, tmp_path):
+    """A blank submission of a real homework that patches numpy's and the helpers' checks."""
+    ensure_venv_on_path()
+    root, template = release.build_course(tmp_path / "course-src", [hw])
+    released = testing.read(root / "release" / hw / notebook_name(hw))
+    first = testing.answer_ids(released)[0]
+    cell = next(c for c in released.cells if testing.grade_id(c) == first)
+    cell.source = ("import builtins\nimport numpy as np\nfrom dlhelpers import grading as _g\n"
+                   "np.testing.assert_allclose = lambda *a, **k: None\n"
+                   "np.allclose = lambda *a, **k: True\n_g.assert_close = lambda *a, **k: None\n"
+                   "builtins.isinstance = isinstance\n\n" + cell.source)
+    subs = tmp_path / "subs"
+    testing.write(released, subs, "cheater", hw)
+    report = batch.grade_folder(subs, [hw], course_dir=tmp_path / "course",
+                                out_dir=tmp_path / "grades", template_db=template,
+                                gradebook=tmp_path / "course" / "gradebook.db",
+                                executor=functools.partial(batch.autograde_sandboxed,
+                                                           limits=sandbox.Limits()))
+    cheater = report.results[0]
+    assert cheater.ok, cheater.error
+    assert cheater.auto_score == 0
+    assert any("replaces library functions" in f for f in cheater.flags), cheater.flags
+    assert report.problems == []

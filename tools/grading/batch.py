@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import functools
-import os
 import shutil
 import statistics
 import sys
