@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from grading import batch, kit, paths, release, validate  # noqa: E402
+from grading import batch, kit, lms, paths, release, validate  # noqa: E402
 from grading.paths import ensure_venv_on_path  # noqa: E402
 
 
@@ -48,23 +48,32 @@ def cmd_grade(args: argparse.Namespace) -> int:
     hws = [args.assignment] if args.assignment else None
     with tempfile.TemporaryDirectory(prefix="dl-lms-") as tmp:
         folder = Path(args.submissions) if args.submissions else None
+        rejected: list[str] = []
         if args.zip:
             if not args.assignment:
                 print("--zip needs --assignment (which homework the zip holds)", file=sys.stderr)
                 return 2
-            folder = batch.collect_zip(Path(args.zip), args.assignment, Path(tmp) / "lms",
-                                       regexp=args.zip_regexp)
+            try:
+                unpacked = batch.collect_zip(Path(args.zip), args.assignment, Path(tmp) / "lms",
+                                             regexp=args.zip_regexp)
+            except lms.ArchiveRejected as exc:
+                print(f"the zip was refused: {exc}", file=sys.stderr)
+                return 2
+            folder, rejected = unpacked.folder, unpacked.rejected
+            for line in rejected:
+                print(f"REJECTED from the zip: {line}", file=sys.stderr)
+            folder.mkdir(parents=True, exist_ok=True)
         if not folder.is_dir():
             print(f"no such folder: {folder}", file=sys.stderr)
             return 2
         report = batch.grade_folder(folder, hws, out_dir=Path(args.out),
-                                    timeout=args.timeout)
+                                    timeout=args.timeout, rejected=rejected)
     print(report.summary())
     if not report.results:
         print("no submissions found (expected DIR/<student>/<hw>/<hw>.ipynb)", file=sys.stderr)
         return 1
     flagged = [r for r in report.results if r.flags]
-    if report.failed or flagged or report.problems:
+    if report.failed or flagged or report.problems or rejected:
         print(f"{len(report.failed)} submission(s) failed, {len(flagged)} were flagged and the "
               f"gradebook has {len(report.problems)} problem(s): see the notes above and "
               "artifacts/grades/grading_report.md", file=sys.stderr)
@@ -95,7 +104,8 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--submissions", help="folder laid out <student>/<hw>/<hw>.ipynb")
     g.add_argument("--zip", help="an LMS download (zip of <student>_<hw>.ipynb files)")
     g.add_argument("--zip-regexp", default=batch.DEFAULT_ZIP_REGEXP,
-                   help="regexp with named groups student_id and file_id for zip file names")
+                   help="regexp with named groups student_id and file_id, matched against "
+                        "each file name in the zip")
     g.add_argument("--assignment", help="only this homework")
     g.add_argument("--out", default=str(paths.ARTIFACTS / "grades"), help="where the CSVs go")
     g.add_argument("--timeout", type=float, default=300.0,

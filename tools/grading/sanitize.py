@@ -38,6 +38,7 @@ _BASE64 = re.compile(r"^[A-Za-z0-9+/=\s]*$")
 # ](target) of a markdown link or image, and [ref]: target definitions
 _LINK_TARGET = re.compile(r"(\]\(\s*<?)([^)\s>]*)")
 _REF_DEF = re.compile(r"^(\s{0,3}\[[^\]]+\]:\s*<?)(\S+)", re.MULTILINE)
+_CELL_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _TAG_START = re.compile(r"<[A-Za-z/!?]")
 _UNSAFE_TARGET = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.-]*:|//|\\\\)")
 
@@ -103,8 +104,9 @@ def clean_output(output: dict) -> dict:
             kept[mime] = clean_markdown(_text(value))
         else:
             dropped.append(str(mime)[:80])
-    if dropped and "text/plain" not in kept:
-        kept["text/plain"] = f"[output of type {', '.join(dropped)} removed by the grader]"
+    if dropped:
+        note = f"[output of type {', '.join(dropped)} removed by the grader]"
+        kept["text/plain"] = (kept["text/plain"] + "\n" + note) if "text/plain" in kept else note
     meta = output.get("metadata") if isinstance(output.get("metadata"), dict) else {}
     safe_meta = {}
     for mime in ("image/png", "image/jpeg"):
@@ -132,7 +134,13 @@ def sanitize_notebook(nb) -> None:
     for key in list(nb.get("metadata", {})):
         if key not in ("kernelspec", "language_info"):
             del nb.metadata[key]
-    for cell in nb.cells:
+    nb.metadata["language_info"] = from_dict({"name": "python"})  # templates print it
+    if "kernelspec" in nb.metadata:
+        nb.metadata["kernelspec"] = from_dict({"name": "python3", "language": "python",
+                                               "display_name": "Python 3"})
+    for index, cell in enumerate(nb.cells):
+        if not _CELL_ID.match(str(cell.get("id", ""))):
+            cell["id"] = f"cell-{index}"  # nbconvert writes ids into HTML attributes
         cell.metadata = from_dict({k: v for k, v in cell.metadata.items()
                                    if k in _KEPT_CELL_METADATA})
         cell.pop("attachments", None)

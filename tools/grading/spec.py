@@ -215,8 +215,9 @@ def run_test(test: TestSpec, session: Session) -> Verdict:
         return Verdict(test.grade_id, 0.0, test.points, lost + [str(exc)], session.seed)
     except Exception as exc:  # a bug in the spec, or data the spec did not expect
         return Verdict(test.grade_id, 0.0, test.points,
-                       [f"the grader could not check this ({type(exc).__name__}); "
-                        "your instructor has been told"], session.seed)
+                       [f"the grader could not check this ({type(exc).__name__}: "
+                        f"{str(exc)[:200]}); your instructor sees this in the grading report"],
+                       session.seed)
     lost = sum(points for _, points, _ in session.failures)
     score = max(0.0, test.points - lost)
     messages = [f"{label} (-{points:g} points): {msg}" for label, points, msg in session.failures]

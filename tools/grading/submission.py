@@ -120,7 +120,7 @@ def autograde_in_subprocess(root: Path, hw: str, student: str, extra: Config | N
     command = [*prefix, sys.executable, str(WORKER), str(root), hw, student,
                json.dumps(extra or {})]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True, env=env)
+                            start_new_session=True, env=env, preexec_fn=_limit_worker)
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -135,6 +135,19 @@ def autograde_in_subprocess(root: Path, hw: str, student: str, extra: Config | N
     except (IndexError, json.JSONDecodeError):
         return {"success": False, "error": f"worker exited {proc.returncode}",
                 "log": err[-5000:]}
+
+
+#: Address space of the trusted worker: what a flood of kernel messages can cost at most.
+WORKER_MEMORY_BYTES = 8 * 2**30
+
+
+def _limit_worker() -> None:
+    import resource
+
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = WORKER_MEMORY_BYTES if hard == resource.RLIM_INFINITY else min(hard,
+                                                                            WORKER_MEMORY_BYTES)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
 def autograde_sandboxed(root: Path, hw: str, student: str, extra: Config | None,

@@ -125,6 +125,8 @@ def decode_bytes(data: bytes):
         raise WireError(f"the answer is not an npz archive ({exc})") from None
     if declared > MAX_BYTES or len(archive.infolist()) > MAX_ITEMS:
         raise WireError("the answer declares too much data")
+    for info in archive.infolist():  # numpy allocates what a header claims before reading
+        _check_header(archive, info)
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             raw = {name: npz[name] for name in npz.files}
@@ -140,6 +142,24 @@ def decode_bytes(data: bytes):
         raise WireError("the answer's structure is not JSON") from None
     counter = [0]
     return _decode(structure, raw, 0, counter)
+
+
+def _check_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Refuse an ``.npy`` member whose header claims more data than the member holds."""
+    try:
+        with archive.open(info) as fh:
+            version = np.lib.format.read_magic(fh)
+            reader = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                      else np.lib.format.read_array_header_2_0)
+            shape, _fortran, dtype = reader(fh, max_header_size=10_000)
+            header_end = fh.tell()
+    except Exception as exc:  # malformed headers raise many types
+        raise WireError(f"the answer holds a malformed array ({type(exc).__name__})") from None
+    if dtype.hasobject:
+        raise WireError("the answer holds an object array")
+    count = math.prod(int(n) for n in shape)
+    if count * dtype.itemsize > info.file_size - header_end:
+        raise WireError("an array of the answer claims more data than it holds")
 
 
 def _decode(node, arrays: dict[str, np.ndarray], depth: int, counter: list[int]):
