@@ -236,3 +236,54 @@ def test_notebook_widget_state_and_attachments_are_removed():
     assert "widgets" not in nb.metadata and "attachments" not in nb.cells[0]
     assert "evil" not in nb.cells[0].metadata
     nbformat.validate(nb)
+
+
+# An independent attacker's disguises (each earned the "no loops" points on hw1 before)
+DISGUISES = {
+    "key_callback": ("def f(A):\n    rows = []\n    sorted(range(len(A)), key=lambda i: "
+                     "rows.append(A[i] * 2) or i)\n    return np.array(rows)\n", "key= callback"),
+    "mutual_recursion": ("def g(A, i):\n    return h(A, i)\n\ndef h(A, i):\n    return 0 if "
+                         "i == len(A) else A[i] + g(A, i + 1)\n\ndef f(A):\n    return g(A, 0)\n",
+                         "calls itself"),
+    "self_application": ("def f(A):\n    step = lambda me, i: 0 if i == len(A) else A[i] + "
+                         "me(me, i + 1)\n    return step(step, 0)\n", "recursion in disguise"),
+    "local_recursion": ("def f(A):\n    def rows(i):\n        return 0 if i == len(A) else "
+                        "A[i] + rows(i + 1)\n    return rows(0)\n", "calls itself"),
+    "code_swap": ("def slow(A):\n    return [a for a in A]\n\ndef f(A):\n    return A\n\n"
+                  "f.__code__ = slow.__code__\n", "cannot tell which code"),
+    "numpy_smuggle": ("def slow(A):\n    return [a for a in A]\n\nnp.fast = slow\n\ndef f(A):\n"
+                      "    return np.fast(A)\n", "sets an attribute of np"),
+    "setattr_at_top": ("def slow(A):\n    return [a for a in A]\n\ndef f(A):\n    return A\n\n"
+                       "setattr(__import__('__main__'), 'f', slow)\n", "uses setattr"),
+    "installer_called": ("def slow(A):\n    return [a for a in A]\n\ndef f(A):\n    return A\n\n"
+                         "def _install():\n    globals()['f'] = slow\n\n_install()\n",
+                         "run by your top-level code"),
+    "global_statement": ("def slow(A):\n    return [a for a in A]\n\ndef f(A):\n    return A\n\n"
+                         "def _install():\n    global f\n    f = slow\n", "global"),
+    "if_block": ("def f(A):\n    return A\n\nif True:\n    def f(A):\n        return [a for a "
+                 "in A]\n", "inside a block"),
+    "cell_magic": ("def f(A):\n    return A\n", "%%capture\ndef f(A):\n    return [a for a in A]\n",
+                   "comprehension"),
+    "run_magic": ("def f(A):\n    return A\n\n%run other.py\n", "magic %run"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(DISGUISES))
+def test_an_attackers_loop_disguises_are_found(kind):
+    *cells, why = DISGUISES[kind]
+    problems = loops_in("f", definitions(["import numpy as np\n", *cells]))
+    assert any(why in p for p in problems), problems
+
+
+def test_a_cell_that_raised_makes_its_definitions_unreadable():
+    cells = [("def f(A):\n    return [a for a in A]\n", False),
+             ("1 / 0\n\ndef f(A):\n    return A\n", True)]  # the kernel kept the first f
+    assert any("raised an error" in p for p in loops_in("f", definitions(cells)))
+    assert loops_in("f", definitions([(cells[1][0], False)])) == []
+
+
+def test_honest_magics_and_numpy_calls_keep_a_clean_function_clean():
+    cells = ["import numpy as np\nnp.random.seed(0)\nnp.set_printoptions(precision=3)\n",
+             "%%time\ndef f(A):\n    return np.sqrt((A * A).sum(axis=1))\n",
+             "%timeit f(np.ones((3, 3)))\n!ls\n%matplotlib inline\nx = f(np.ones((2, 2)))\n"]
+    assert loops_in("f", definitions(cells)) == []
