@@ -287,3 +287,24 @@ def test_honest_magics_and_numpy_calls_keep_a_clean_function_clean():
              "%%time\ndef f(A):\n    return np.sqrt((A * A).sum(axis=1))\n",
              "%timeit f(np.ones((3, 3)))\n!ls\n%matplotlib inline\nx = f(np.ones((2, 2)))\n"]
     assert loops_in("f", definitions(cells)) == []
+
+
+@pytest.mark.parametrize("markdown", [
+    "[x](javascript&#58;alert(1))", "[x](&#106;avascript:alert(1))", "[x](javascript\\:alert(1))",
+    "[x](java&Tab;script:alert(1))", "![p](http&#58;//evil.example/p.png)",
+    "> [r]: javascript:alert(1)\n>\n> [x][r]", "- [r]: javascript:alert(1)\n\n[x][r]",
+    "1. [r]:\n   javascript:alert(1)\n\n[x][r]"])
+def test_markdown_links_that_decode_to_a_script_are_neutral_once_rendered(markdown):
+    """An independent attacker's forms: entities, backslash escapes and definitions inside a
+    blockquote or a list rendered ``href="javascript:alert(1)"`` in feedback and formgrader."""
+    from nbconvert.filters.markdown import markdown2html
+
+    rendered = markdown2html(clean_markdown(markdown))
+    assert "javascript:" not in rendered and "http://evil" not in rendered, rendered
+
+
+def test_markdown_backstop_escapes_what_the_rewrites_miss():
+    from grading.sanitize import _renders_unsafe
+
+    assert _renders_unsafe("[x](javascript:alert(1))")  # what the rewrites normally catch
+    assert not _renders_unsafe("[docs](#part-1) and `x[i](j)` with $a < b$")
