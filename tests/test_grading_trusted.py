@@ -308,3 +308,16 @@ def test_markdown_backstop_escapes_what_the_rewrites_miss():
 
     assert _renders_unsafe("[x](javascript:alert(1))")  # what the rewrites normally catch
     assert not _renders_unsafe("[docs](#part-1) and `x[i](j)` with $a < b$")
+
+
+@pytest.mark.parametrize("cell, why", [
+    ("f.__globals__['f'] = slow\n", "__globals__"),
+    ("import __main__\nobject.__setattr__(__main__, 'f', slow)\n", "__setattr__"),
+    ("open('/tmp/m.py', 'w').write('...')\nimport m\n", "imports m"),
+    ("np.load('/tmp/p.npy', allow_pickle=True)\n", "pickles"),
+])
+def test_rebinding_through_data_or_dunders_fails_the_no_loop_check(cell, why):
+    base = "import numpy as np\n\ndef slow(A):\n    return [a for a in A]\n\ndef f(A):\n    return A\n"
+    assert loops_in("f", definitions([base])) == []
+    problems = loops_in("f", definitions([base, cell]))
+    assert any(why in p for p in problems), problems

@@ -30,7 +30,10 @@ LOOPING_CALLS = {"vectorize", "frompyfunc", "apply_along_axis", "apply_over_axes
 #: Names whose use means the grader cannot tell what code runs.
 DYNAMIC_NAMES = {"exec", "eval", "compile", "globals", "locals", "vars", "getattr", "setattr",
                  "delattr", "__import__", "__builtins__", "__dict__", "__code__", "FunctionType",
-                 "importlib", "get_ipython", "sys"}
+                 "importlib", "get_ipython", "sys",
+                 # f.__globals__["name"] = other, object.__setattr__(module, "name", other)
+                 "__globals__", "__setattr__", "__delattr__", "__defaults__", "__kwdefaults__",
+                 "__closure__"}
 #: Magics whose argument is code run in the notebook's namespace: read as code.
 CODE_MAGICS = {"time", "timeit", "capture", "prun"}
 #: Magics (and shell commands) that cannot rebind a name of the notebook.
@@ -134,11 +137,32 @@ def _tampering(tree: ast.AST, defs: Definitions) -> list[str]:
             # np.fast = slow_loop; f.__code__ = ...: a module's or a function's attribute
             if root in defs.functions or root in defs.aliases or root in defs.imported:
                 found.append(f"it sets an attribute of {root}")
+        elif isinstance(node, ast.Call) and any(k.arg == "allow_pickle" for k in node.keywords):
+            found.append("it loads pickles (which can run any code)")
         elif isinstance(node, ast.Call) and _magic(ast.Expr(node)) is not None:
             name, _ = _magic(ast.Expr(node))
             if name not in INERT_MAGICS:
                 found.append(f"it runs the magic %{name} inside an expression")
     return found
+
+
+#: Modules that can run code given as data or rebind a name of the notebook.
+RUNS_CODE = {"pickle", "runpy", "ctypes", "marshal", "code", "codeop", "types", "inspect", "gc",
+             "builtins", "__main__", "shelve", "copyreg", "IPython", "_dl_grader_harness",
+             "dill", "cloudpickle", "joblib"}
+
+
+def _can_rebind(module: str) -> bool:
+    """A module in :data:`RUNS_CODE`, or one not installed here (the student's own file)."""
+    import importlib.util
+
+    top = module.split(".")[0]
+    if top in RUNS_CODE:
+        return True
+    try:
+        return importlib.util.find_spec(top) is None
+    except (ImportError, ValueError):
+        return True
 
 
 def _read_cell(defs: Definitions, source: str, raised: bool, depth: int = 0) -> None:
@@ -186,6 +210,11 @@ def _read_cell(defs: Definitions, source: str, raised: bool, depth: int = 0) -> 
                 if tampering:
                     defs.dirty[name] = tampering[0]
         elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            for module in imports_of([ast.unparse(stmt)]):
+                # a module of the student's own (written with open()) or one that can run
+                # code (pickle, runpy, ctypes...) can rebind any name
+                if _can_rebind(module):
+                    defs.tainted.append(f"it imports {module}")
             for alias in stmt.names:
                 name = (alias.asname or alias.name).split(".")[0]
                 _bind(defs, name,
