@@ -264,6 +264,9 @@ DISGUISES = {
                  "in A]\n", "inside a block"),
     "cell_magic": ("def f(A):\n    return A\n", "%%capture\ndef f(A):\n    return [a for a in A]\n",
                    "comprehension"),
+    "local_class": ("def f(A):\n    class Rows:\n        def __getitem__(self, i):\n"
+                    "            return A[i] * 2\n    return np.array(list(Rows()))\n",
+                    "class Rows defined inside"),
     "run_magic": ("def f(A):\n    return A\n\n%run other.py\n", "magic %run"),
 }
 

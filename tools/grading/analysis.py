@@ -282,6 +282,8 @@ def _loops_in_body(node: ast.AST) -> list[str]:
                 found.append("a key= callback (a loop in disguise)")
             if called == "iter" and len(sub.args) == 2:
                 found.append("iter(callable, sentinel) (a loop in disguise)")
+        elif isinstance(sub, ast.ClassDef):  # list(Rows()) calls Rows.__getitem__ per row
+            found.append(f"a class {sub.name} defined inside (its methods can run per element)")
     return found + _local_recursion(node)
 
 
