@@ -10,7 +10,12 @@ Two questions, answered from the notebook's source with :mod:`ast` in the grader
   one) is searched the same way, to any depth. Code the grader cannot follow (a decorated
   definition, a name bound by ``import``/``exec``/``globals()``, ``eval``, ``getattr`` with
   a computed name, ``setattr``...) counts as a failure with that reason: the points for
-  "no loops" need a function the grader can read.
+  "no loops" need a function the grader can read. Cells are read as IPython compiles them
+  (magics included), and anything that can make the kernel hold another definition than
+  the one read here (a module or function attribute set, ``global`` in a function, a
+  ``def`` inside a block or in a cell that raised, pickles, a module of the student's own)
+  fails the check for every function: an independent attacker used each of these to earn
+  the points with looping code.
 * :func:`imports_of` -- modules the student's own code imports, for the delegation flag
   (anything outside :data:`ALLOWED_IMPORTS`). The real barrier is the sandbox, which does
   not contain torch, scipy or scikit-learn and holds stubs in place of dlhelpers' reference
