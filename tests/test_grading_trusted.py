@@ -324,3 +324,8 @@ def test_rebinding_through_data_or_dunders_fails_the_no_loop_check(cell, why):
     assert loops_in("f", definitions([base])) == []
     problems = loops_in("f", definitions([base, cell]))
     assert any(why in p for p in problems), problems
+
+
+def test_a_bare_web_address_in_a_written_answer_keeps_the_answer_readable():
+    text = "See https://cs231n.github.io for more: <b>it</b> & that."
+    assert clean_markdown(text) == "See https://cs231n.github.io for more: <b>it</b> &amp; that."

@@ -83,12 +83,15 @@ def clean_markdown(text: str) -> str:
     return text
 
 
-_RENDERED_URL = re.compile(r"""(?:href|src)\s*=\s*["']?([^"'\s>]*)""", re.IGNORECASE)
+_RENDERED_URL = re.compile(r"""(href|src)\s*=\s*["']?([^"'\s>]*)""", re.IGNORECASE)
+_CLICK_SAFE = re.compile(r"^(https?:|mailto:)", re.IGNORECASE)
 
 
 def _renders_unsafe(text: str) -> bool:
-    """Whether nbconvert's markdown renderer (feedback, formgrader) would make a link or
-    image with a scheme or ``//`` target out of ``text``: the backstop of the rewrites."""
+    """Whether nbconvert's markdown renderer (feedback, formgrader) would make an image
+    that fetches (any scheme or ``//``) or a link that runs something (a scheme other than
+    http, https, mailto: a bare ``https://...`` in the text is autolinked, and stays) out of
+    ``text``: the backstop of the rewrites."""
     if "](" not in text and "]:" not in text and "]" not in text:
         return False
     try:
@@ -97,8 +100,12 @@ def _renders_unsafe(text: str) -> bool:
         rendered = markdown2html(text)
     except Exception:  # no renderer: the rewrites stand alone
         return False
-    return any(_UNSAFE_TARGET.match(_as_browser_reads(url)) and url != "#removed"
-               for url in _RENDERED_URL.findall(rendered))
+    for attribute, url in _RENDERED_URL.findall(rendered):
+        target = _as_browser_reads(html.unescape(url))
+        if _UNSAFE_TARGET.match(target) and not (attribute.lower() == "href"
+                                                 and _CLICK_SAFE.match(target)):
+            return True
+    return False
 
 
 def _is_base64(value) -> bool:
