@@ -3,6 +3,7 @@
 import dataclasses
 import importlib.util
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -133,6 +134,15 @@ def test_sandbox_command_hides_the_course_and_the_network(tmp_path):
     tmpfs = [cmd[i + 1] for i, a in enumerate(cmd) if a == "--tmpfs"]
     assert {h["path"] for h in hidden} <= set(tmpfs)
     assert any(p.endswith("/torch") for p in tmpfs) and any(p.endswith("/scipy") for p in tmpfs)
+    # ... in every package folder the kernel can see, not only the venv's (an attacker put
+    # the base interpreter's site-packages first on sys.path and imported its scipy)
+    for site in sandbox.site_folders():
+        for name in ("scipy", "torch", "sklearn"):
+            if (site / name).is_dir():
+                assert str(site / name) in tmpfs, site / name
+    base_sites = [s for s in sandbox.site_folders() if str(s).startswith(
+        os.path.realpath(sys.base_prefix))]
+    assert base_sites or not list(Path(sys.base_prefix).glob("lib/python3*/site-packages"))
     as_root = launcher.bwrap_command(spec, "k.json", work, 65534)
     assert "--unshare-user" not in as_root and "65534" in as_root  # kernel becomes nobody
 

@@ -368,6 +368,53 @@ fast_half = _halve_each  # a "vectorized" name for the loop
 def half(x):
     return fast_half(x)
 '''
+# An independent attacker's finds: the kernel runs a looping half while the grader reads a
+# loop-free one (each was worth the "no loops" points before analysis.py read these)
+LOOP_HALF = '''
+def _halve_each(x):
+    values = np.atleast_1d(np.asarray(x, dtype=float))
+    out = np.zeros(values.shape)
+    for i in range(values.size):
+        out[i] = values[i] / 2
+    return out.reshape(np.shape(x)) if np.ndim(x) else float(out[0])
+'''
+LOOP_FREE_WRONG_HALF = "\n\ndef half(x):\n    return 0 * x\n"
+SMUGGLED_LOOP = LOOP_HALF + '''
+
+np.fast_half = _halve_each  # hidden in numpy's namespace, called as np.fast_half
+
+
+def half(x):
+    return np.fast_half(x)
+'''
+GLOBAL_REBIND = LOOP_HALF + LOOP_FREE_WRONG_HALF + '''
+
+def _install():
+    global half
+    half = _halve_each
+
+
+_install()
+'''
+MAGIC_HIDDEN_DEF = "%%capture\n" + LOOP_HALF + "\n\ndef half(x):\n    return _halve_each(x)\n"
+RAISE_BEFORE_DEF = "1 / 0\n\n\ndef half(x):\n    return x / 2\n"
+BLOCK_DEF = "if True:\n" + "".join(f"    {line}\n" if line else "\n" for line in (
+    LOOP_HALF + "\n\ndef half(x):\n    return _halve_each(x)\n").splitlines())
+
+
+def then_cell(half_code: str, extra: str):
+    """A builder: ``square`` solved, ``half`` answered with ``half_code``, then a cell of
+    the student's own (``extra``) before the test of ``half``."""
+    def build(ctx: Context) -> nbformat.NotebookNode:
+        from nbformat.v4 import new_code_cell
+
+        nb = attack(half_code)(ctx)
+        where = next(i for i, c in enumerate(nb.cells) if _gid(c) == "half")
+        nb.cells.insert(where + 1, new_code_cell(extra))
+        return nb
+    return build
+
+
 TORCH_HALF = '''
 import torch
 
@@ -376,6 +423,20 @@ def half(x):
     return torch.as_tensor(x).div(2).numpy()
 '''
 SCIPY_HALF = '''
+from scipy import ndimage
+
+
+def half(x):
+    return ndimage.zoom(np.atleast_1d(x), 1.0) / 2
+'''
+BASE_SCIPY = '''
+import sys
+
+# the base interpreter's own site-packages (read-only in the sandbox) before the venv's
+sys.path.insert(0, f"{sys.base_prefix}/lib/python{sys.version_info[0]}.{sys.version_info[1]}"
+                   "/site-packages")
+for _name in [m for m in sys.modules if m.split(".")[0] == "scipy"]:
+    del sys.modules[_name]
 from scipy import ndimage
 
 
@@ -396,7 +457,10 @@ display({"application/vnd.jupyter.widget-view+json": {"model_id": "x"},
 ''' + RIGHT_HALF
 HOSTILE_ANSWER = ('Because squaring is symmetric. <script>fetch("http://evil.example/md")</script>'
                   '<img src="http://evil.example/a.png" onerror="alert(1)">'
-                  '[more](javascript:alert(1)) ![x](http://evil.example/b.png)')
+                  '[more](javascript:alert(1)) ![x](http://evil.example/b.png)'
+                  # an independent attacker's forms: markdown decodes the entity or escape
+                  ' [entity](javascript&#58;alert(1)) [esc](javascript\\:alert(1))'
+                  '\n\n> [ref]: javascript:alert(1)\n>\n> [quoted][ref]')
 HISTORY_READER = "print('HISTORY', In, _ih, Out)\n"
 
 
@@ -430,6 +494,8 @@ def huge_json(ctx: Context) -> bytes:
 
 OK_SQUARE = {"test_square": 2.0, "test_half": 0.0}
 FULL = {"test_square": 2.0, "test_half": 1.0}
+HALF_VALUES = {"test_square": 2.0, "test_half": 0.5}  # right values, loops: no "no loops" half
+LOOPS = "loops in a function that must not loop"
 
 
 def kinds() -> list[Kind]:
@@ -484,8 +550,17 @@ def kinds() -> list[Kind]:
         Kind("fake_rng", attack(FAKE_RNG), OK_SQUARE, "replaces library functions"),
         Kind("renamed_loop", attack(RENAMED_LOOP), {"test_square": 2.0, "test_half": 0.5},
              "loops in a function that must not loop"),
+        Kind("smuggled_loop", attack(SMUGGLED_LOOP), HALF_VALUES, LOOPS),
+        Kind("global_rebind", attack(GLOBAL_REBIND), HALF_VALUES, LOOPS),
+        Kind("magic_hidden_def", then_cell(LOOP_FREE_WRONG_HALF, MAGIC_HIDDEN_DEF), HALF_VALUES,
+             LOOPS),
+        Kind("raise_before_def", then_cell(LOOP_HALF + "\n\ndef half(x):\n    return "
+                                           "_halve_each(x)\n", RAISE_BEFORE_DEF),
+             HALF_VALUES, LOOPS),
+        Kind("block_def", then_cell(LOOP_FREE_WRONG_HALF, BLOCK_DEF), HALF_VALUES, LOOPS),
         Kind("delegates_torch", attack(TORCH_HALF), OK_SQUARE, "imports torch"),
         Kind("delegates_scipy", attack(SCIPY_HALF), OK_SQUARE, "imports scipy"),
+        Kind("delegates_base_scipy", attack(BASE_SCIPY), OK_SQUARE, "imports scipy"),
         Kind("history_leak", with_cell(HISTORY_READER), FULL, "reads the kernel's input history"),
         Kind("symlinked", lambda ctx: Path(ctx.targets["source_notebook"]), FAILED,
              "symbolic link"),

@@ -234,8 +234,7 @@ class TrustedExecute(GuardedExecute):
         path = S.grader_path(Path(self.grader_dir), hw) if self.grader_dir and hw else None
         self._grader = S.load_grader(path) if path is not None and path.is_file() else None
         self._link = None
-        self._sources: list[str] = []
-        self._student_sources: list[str] = []
+        self._sources: list[tuple[str, bool]] = []
         self._verdicts: list[S.Verdict] = []
         try:
             return super().preprocess(nb, resources, km)
@@ -255,10 +254,9 @@ class TrustedExecute(GuardedExecute):
             cell, resources = Execute.preprocess_cell(self, cell, resources, index)
             if getattr(self, "_chars_used", {}).get(index, 0) > self.max_output_chars:
                 cell.metadata["output_truncated_by_grader"] = True
-            if cell.cell_type == "code":
-                self._sources.append(cell.source)
-                if not cell.metadata.get("nbgrader", {}).get("locked"):
-                    self._student_sources.append(cell.source)
+            if cell.cell_type == "code":  # whether it raised: its later lines may not have run
+                raised = any(o.get("output_type") == "error" for o in cell.get("outputs", []))
+                self._sources.append((cell.source, raised))
             return cell, resources
         self._grade(cell)
         return cell, resources
@@ -272,8 +270,7 @@ class TrustedExecute(GuardedExecute):
                                 ["this test has no entry in the grader spec (tell your "
                                  "instructor)"])
         else:
-            session = S.Session(self._link.request,
-                                definitions(self._sources, self._student_sources),
+            session = S.Session(self._link.request, definitions(self._sources),
                                 timeout=min(test.timeout, self.call_timeout * 10))
             verdict = S.run_test(test, session)
         self._verdicts.append(verdict)

@@ -160,17 +160,40 @@ def stub_dlhelpers(dest: Path) -> Path:
     return target
 
 
-def hidden_packages() -> list[dict]:
-    """Installed packages of :data:`HIDDEN_PACKAGES` as bubblewrap must hide them."""
+def site_folders() -> list[Path]:
+    """Every package folder the kernel can see, not only the venv's own.
+
+    The read-only mounts include the base interpreter (``sys.base_prefix``) and ``/usr``:
+    their ``site-packages``/``dist-packages`` are one ``sys.path.insert`` away (an
+    independent attacker imported the base Python's scipy that way and delegated the k-NN
+    distances to ``cdist``), so each of them is searched for hidden packages too.
+    """
+    import glob
     import sysconfig
 
-    site = Path(sysconfig.get_paths()["purelib"]).resolve()
+    candidates = [sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]
+    for prefix in {sys.prefix, sys.base_prefix, "/usr", "/usr/local"}:
+        for pattern in ("lib/python3*/site-packages", "lib/python3*/dist-packages",
+                        "lib/python3/dist-packages", "lib64/python3*/site-packages"):
+            candidates += glob.glob(os.path.join(prefix, pattern))
+    seen, out = set(), []
+    for folder in candidates:
+        real = Path(folder).resolve()
+        if real not in seen and real.is_dir():
+            seen.add(real)
+            out.append(real)
+    return out
+
+
+def hidden_packages() -> list[dict]:
+    """Installed packages of :data:`HIDDEN_PACKAGES` as bubblewrap must hide them."""
     found = []
-    for name, keep in HIDDEN_PACKAGES.items():
-        folder = site / name
-        if folder.is_dir():
-            found.append({"path": str(folder), "keep": [str(folder / k) for k in keep
-                                                        if (folder / k).is_dir()]})
+    for site in site_folders():
+        for name, keep in HIDDEN_PACKAGES.items():
+            folder = site / name
+            if folder.is_dir():
+                found.append({"path": str(folder), "keep": [str(folder / k) for k in keep
+                                                            if (folder / k).is_dir()]})
     return found
 
 

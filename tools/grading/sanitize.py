@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import html
 import re
 
 import bleach
@@ -37,7 +38,9 @@ MAX_TEXT = 200_000
 _BASE64 = re.compile(r"^[A-Za-z0-9+/=\s]*$")
 # ](target) of a markdown link or image, and [ref]: target definitions
 _LINK_TARGET = re.compile(r"(\]\(\s*<?)([^)\s>]*)")
-_REF_DEF = re.compile(r"^(\s{0,3}\[[^\]]+\]:\s*<?)(\S+)", re.MULTILINE)
+# (a definition may sit inside a blockquote or a list item: "> [r]: javascript:...")
+_REF_DEF = re.compile(r"^((?:[ \t]*(?:>|[-*+]|\d{1,9}[.)]))*[ \t]*\[[^\]]+\]:\s*<?)(\S+)",
+                      re.MULTILINE)
 _CELL_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _TAG_START = re.compile(r"<[A-Za-z/!?]")
 _UNSAFE_TARGET = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.-]*:|//|\\\\)")
@@ -49,9 +52,21 @@ def clean_html(text: str) -> str:
                         strip=False, strip_comments=True)
 
 
+_ESCAPED_PUNCT = re.compile(r"\\([!-/:-@\[-`{-~])")
+_URL_IGNORED = re.compile(r"[\x00-\x20\x7f]")
+
+
+def _as_browser_reads(target: str) -> str:
+    """A link destination as the browser gets it: markdown decodes backslash escapes and
+    entity references (``javascript&#58;...``, ``java\\:script``), and URL parsing drops
+    tabs, newlines and control characters (``java&Tab;script:``)."""
+    return _URL_IGNORED.sub("", html.unescape(_ESCAPED_PUNCT.sub(r"\1", target)))
+
+
 def _neutral_target(match: re.Match) -> str:
     target = match.group(2)
-    return match.group(1) + ("#removed" if _UNSAFE_TARGET.match(target) else target)
+    unsafe = _UNSAFE_TARGET.match(target) or _UNSAFE_TARGET.match(_as_browser_reads(target))
+    return match.group(1) + ("#removed" if unsafe else target)
 
 
 def clean_markdown(text: str) -> str:
@@ -62,7 +77,35 @@ def clean_markdown(text: str) -> str:
     """
     text = _LINK_TARGET.sub(_neutral_target, str(text)[:MAX_TEXT])
     text = _REF_DEF.sub(_neutral_target, text)
-    return clean_html(text) if _TAG_START.search(text) else text
+    text = clean_html(text) if _TAG_START.search(text) else text
+    if _renders_unsafe(text):  # a form the rewrites above missed: show it as plain text
+        text = "".join("\\" + c if c in "[]()<>!&\\" else c for c in text)
+    return text
+
+
+_RENDERED_URL = re.compile(r"""(href|src)\s*=\s*["']?([^"'\s>]*)""", re.IGNORECASE)
+_CLICK_SAFE = re.compile(r"^(https?:|mailto:)", re.IGNORECASE)
+
+
+def _renders_unsafe(text: str) -> bool:
+    """Whether nbconvert's markdown renderer (feedback, formgrader) would make an image
+    that fetches (any scheme or ``//``) or a link that runs something (a scheme other than
+    http, https, mailto: a bare ``https://...`` in the text is autolinked, and stays) out of
+    ``text``: the backstop of the rewrites."""
+    if "](" not in text and "]:" not in text and "]" not in text:
+        return False
+    try:
+        from nbconvert.filters.markdown import markdown2html
+
+        rendered = markdown2html(text)
+    except Exception:  # no renderer: the rewrites stand alone
+        return False
+    for attribute, url in _RENDERED_URL.findall(rendered):
+        target = _as_browser_reads(html.unescape(url))
+        if _UNSAFE_TARGET.match(target) and not (attribute.lower() == "href"
+                                                 and _CLICK_SAFE.match(target)):
+            return True
+    return False
 
 
 def _is_base64(value) -> bool:
