@@ -145,8 +145,9 @@ def test_mutual_recursion_and_runtime_code_swaps_are_caught():
     swap = "def loop(a):\n    for x in a:\n        pass\n\nclean.__code__ = loop.__code__\n"
     problems = loops_in("clean", definitions([CLEAN, swap]))
     assert any("cannot tell" in p for p in problems), problems  # the code swap is caught
-    # given (locked) code of the instructor may use such names without blocking anyone
-    assert loops_in("clean", definitions([CLEAN, "x = globals()"], student=[CLEAN])) == []
+    # Every cell is read, the instructor's given cells too: a student can add a cell that
+    # claims to be "locked" in its metadata, so no cell is exempt (given code stays clean).
+    assert any("cannot tell" in p for p in loops_in("clean", definitions([CLEAN, "x = globals()"])))
 
 
 def test_a_clean_function_and_numpy_globals_pass():
