@@ -341,3 +341,25 @@ def test_regrades_keep_manual_grades_and_record_the_submission_time(course, sour
     history = (course_dir / "grading_state" / f"erin__{TINY}.json").read_text()
     assert '"manual_score": 0.5' in history and "Say why it matters." in history
     assert "new look" in third.report_md.read_text()
+
+
+def test_parallel_grading_matches_a_serial_run(batch_run, course, sources, tmp_path):
+    """Two workers grade the same class: every score, flag and CSV equals the serial run's,
+    and the real gradebook is written by this process only (results imported in order)."""
+    serial, serial_tmp = batch_run
+    _, template = course
+    extra = Config()
+    extra.Execute.timeout = 4
+    parallel = batch.grade_folder(serial_tmp / "submissions", [TINY], course_dir=tmp_path / "course",
+                                  out_dir=tmp_path / "grades", template_db=template,
+                                  gradebook=tmp_path / "course" / "gradebook.db", extra=extra,
+                                  source_dir=sources, workers=2)
+
+    def outcome(report):
+        return [(r.student, r.ok, [(c.cell, c.score) for c in r.cells], sorted(r.flags))
+                for r in report.results]
+
+    assert outcome(parallel) == outcome(serial)
+    for name in ("grades.csv", "parts.csv"):
+        assert (tmp_path / "grades" / name).read_text() == (serial_tmp / "grades" / name).read_text()
+    assert parallel.problems == [] and serial.problems == []

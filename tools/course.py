@@ -67,7 +67,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
             print(f"no such folder: {folder}", file=sys.stderr)
             return 2
         report = batch.grade_folder(folder, hws, out_dir=Path(args.out),
-                                    timeout=args.timeout, rejected=rejected)
+                                    timeout=args.timeout, rejected=rejected,
+                                    workers=args.workers)
     print(report.summary())
     if not report.results:
         print("no submissions found (expected DIR/<student>/<hw>/<hw>.ipynb)", file=sys.stderr)
@@ -108,6 +109,8 @@ def parser() -> argparse.ArgumentParser:
                         "each file name in the zip")
     g.add_argument("--assignment", help="only this homework")
     g.add_argument("--out", default=str(paths.ARTIFACTS / "grades"), help="where the CSVs go")
+    g.add_argument("--workers", type=int, default=batch.default_workers(),
+                   help="submissions graded at once (default: one per core)")
     g.add_argument("--timeout", type=float, default=300.0,
                    help="wall-clock seconds per submission")
     g.set_defaults(func=cmd_grade)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import csv
 import functools
+import multiprocessing
+import os
 import shutil
 import statistics
 import sys
 import tempfile
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -137,8 +140,15 @@ def grade_folder(submissions_dir: Path, hws: list[str] | None = None, *,
                  gradebook: Path | None = None, template_db: Path | None = None,
                  source_dir: Path = SOURCE_DIR, executor: Executor | None = None,
                  limits: sandbox.Limits | None = None,
-                 rejected: list[str] | None = None) -> BatchReport:
-    """Grade every submission found, one at a time, each in its own throwaway course copy.
+                 rejected: list[str] | None = None, workers: int = 1,
+                 progress: bool | None = None) -> BatchReport:
+    """Grade every submission found, each in its own throwaway course copy.
+
+    ``workers`` submissions are graded at once (``workers > 1``: in a pool of worker
+    processes, each still running every kernel in its own sandbox). Results are imported
+    into the real gradebook by this process alone, in the order the submissions were found,
+    so scores, flags and CSVs are those of a serial run. ``progress`` shows a bar on the
+    terminal (default: when stderr is a terminal).
 
     Scores are imported into ``gradebook`` (default ``course_dir/gradebook.db``, created and
     told about the homework if needed); autograded notebooks and feedback land in
@@ -178,20 +188,32 @@ def grade_folder(submissions_dir: Path, hws: list[str] | None = None, *,
             gradebook.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(template, gradebook)
         tripwire = Tripwire(_watched(found, course_dir, source_dir), gradebook)
-        for sub in found:
-            workdir = Path(tmp) / "work"
-            tripwire.arm(Path(tmp) / "backup")
-            result = grade_submission(sub.hw, sub.student, sub.notebook, template_db=template,
-                                      workdir=workdir, extra=extra, timeout=timeout,
-                                      source_dir=source_dir, executor=executor,
-                                      released=_released(template, sub.hw),
-                                      inside=Path(submissions_dir))
-            result.flags.extend(tripwire.check())
+        backup = Path(tmp) / "backup"
+
+        def workdir(i: int) -> Path:
+            return Path(tmp) / f"work-{i}"
+
+        def job(i: int, sub: Submission) -> dict:
+            return dict(hw=sub.hw, student=sub.student, notebook=sub.notebook,
+                        template_db=template, workdir=workdir(i), extra=extra,
+                        timeout=timeout, source_dir=source_dir, executor=executor,
+                        released=_released(template, sub.hw), inside=Path(submissions_dir))
+
+        bar = _progress_bar(len(found), progress)
+        for i, sub, result, parallel in _graded(found, job, workers, tripwire, backup):
+            flags = tripwire.check()
+            if parallel and flags:  # several submissions ran while the change happened
+                flags = [f + " (graded in parallel: any submission running then)" for f in flags]
+            result.flags.extend(flags)
             if sub.note:
                 result.flags.append(sub.note)
             report.regrade_notes += import_result(result, gradebook, Path(course_dir))
             report.results.append(result)
-            shutil.rmtree(workdir, ignore_errors=True)  # nothing of this student stays around
+            tripwire.arm(backup)  # our own import changed the gradebook: the new baseline
+            shutil.rmtree(workdir(i), ignore_errors=True)  # nothing of this student stays around
+            bar.update(1)
+            bar.set_postfix(failed=len(report.failed), refresh=False)
+        bar.close()
     report.problems = check_gradebook(gradebook, report.results)
     report.grades_csv, report.parts_csv = export_csv(gradebook, graded_hws, Path(out_dir),
                                                      failed={(r.student, r.hw) for r in report.failed})
@@ -199,6 +221,41 @@ def grade_folder(submissions_dir: Path, hws: list[str] | None = None, *,
                                     isolation=report.isolation, skipped=report.skipped,
                                     problems=report.problems, notes=report.regrade_notes)
     return report
+
+
+def default_workers() -> int:
+    """One grading worker per core."""
+    return max(1, os.cpu_count() or 1)
+
+
+def _graded(found: list[Submission], job, workers: int, tripwire: Tripwire, backup: Path):
+    """Yield (index, submission, result, parallel) in the order found.
+
+    Serially, the tripwire is armed right before each submission's code runs. With several
+    workers it is armed once before the pool starts (and again by the caller after each
+    import), and results are taken in order while later submissions keep running.
+    """
+    if workers <= 1 or len(found) <= 1:
+        for i, sub in enumerate(found):
+            tripwire.arm(backup)
+            yield i, sub, grade_submission(**job(i, sub)), False
+        return
+    tripwire.arm(backup)
+    # spawn: a clean interpreter per worker (no inherited threads, locks or open gradebooks)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(workers, len(found)), mp_context=context) as pool:
+        futures = [pool.submit(grade_submission, **job(i, sub)) for i, sub in enumerate(found)]
+        for i, (sub, future) in enumerate(zip(found, futures, strict=True)):
+            yield i, sub, future.result(), True
+
+
+def _progress_bar(total: int, show: bool | None):
+    """A terminal progress bar: submissions done, failures, time left."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="grading", unit="submission", file=sys.stderr,
+                disable=(not sys.stderr.isatty()) if show is None else not show,
+                dynamic_ncols=True)
 
 
 def _released(template_db: Path, hw: str) -> Path:
