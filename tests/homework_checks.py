@@ -59,7 +59,8 @@ class HomeworkChecks:
         testing.write(self.mixed(released, source), subs, "mallory", self.HW)
         course_dir = tmp / "course"
         report = batch.grade_folder(subs, [self.HW], course_dir=course_dir, out_dir=tmp / "grades",
-                                    template_db=template, gradebook=course_dir / "gradebook.db")
+                                    template_db=template, gradebook=course_dir / "gradebook.db",
+                                    workers=2)
         return report, course_dir, tmp, template
 
     @staticmethod
