@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from grading import batch, cluster, testing  # noqa: E402
 from test_grading_pipeline import SCENARIOS, TINY, _submission, course, sources  # noqa: E402,F401
 
-CLASS = ("correct", "warns", "deleter", "wrong_deleter", "patcher", "stderr")
+CLASS = ("correct", "warns", "wrong_deleter", "patcher")
 
 
 # ---------------------------------------------------------------- packing (fast)
