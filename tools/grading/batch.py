@@ -176,7 +176,10 @@ def grade_folder(submissions_dir: Path, hws: list[str] | None = None, *,
     if dask and executor is not None:
         raise ValueError("a custom executor cannot be sent to Dask workers; expected "
                          "executor=None with dask")
-    if executor is None:
+    if dask:
+        report.isolation = ("kernels sandboxed on the Dask workers at " + dask + " (a worker "
+                            "without bubblewrap flags each submission it grades)")
+    elif executor is None:
         executor = functools.partial(autograde_sandboxed, limits=limits)
         isolated, detail = sandbox.isolation()
         report.isolation = (f"kernel sandboxed with {detail} and OS limits" if isolated else

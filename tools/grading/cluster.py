@@ -96,6 +96,7 @@ def grade_remote(job: dict) -> dict:
     """Run on a Dask worker: grade one submission sent as bytes, return result and files."""
     import functools
 
+    from . import sandbox
     from .submission import autograde_sandboxed, grade_submission
 
     hw, student = _safe_component(job["hw"]), _safe_component(job["student"])
@@ -120,6 +121,10 @@ def grade_remote(job: dict) -> dict:
             inside=Path(tmp) / "in", **kwargs)
         packed = pack({"autograded": result.autograded_dir, "feedback": result.feedback_dir})
     result.autograded_dir = result.feedback_dir = result.staged_dir = None
+    isolated, detail = sandbox.isolation()
+    if not isolated:  # the client cannot see the worker's machine: say it per submission
+        result.flags.append(f"graded on Dask worker {os.uname().nodename} WITHOUT bubblewrap "
+                            f"({detail}): less protected")
     return {"result": result, "files": packed, "worker": os.getpid()}
 
 
