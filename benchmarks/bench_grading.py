@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -112,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--skip", nargs="*", default=[], choices=["serial", "pool", "dask"])
     args = p.parse_args(argv)
     ensure_venv_on_path()
+    warnings.filterwarnings("ignore", message=".*not in session.*")  # nbgrader's own noise
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     from test_grading_pipeline import _tiny_notebook
 
