@@ -107,7 +107,7 @@ def grade(folder: Path, out: Path, template: Path, sources: Path, **kw):
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--students", type=int, default=40)
+    p.add_argument("--students", type=int, default=12)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--dask", default="local", help="scheduler address, or 'local'")
     p.add_argument("--skip", nargs="*", default=[], choices=["serial", "pool", "dask"])
