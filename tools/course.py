@@ -68,7 +68,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
             return 2
         report = batch.grade_folder(folder, hws, out_dir=Path(args.out),
                                     timeout=args.timeout, rejected=rejected,
-                                    workers=args.workers)
+                                    workers=args.workers, dask=args.dask)
     print(report.summary())
     if not report.results:
         print("no submissions found (expected DIR/<student>/<hw>/<hw>.ipynb)", file=sys.stderr)
@@ -111,6 +111,9 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--out", default=str(paths.ARTIFACTS / "grades"), help="where the CSVs go")
     g.add_argument("--workers", type=int, default=batch.default_workers(),
                    help="submissions graded at once (default: one per core)")
+    g.add_argument("--dask", metavar="ADDRESS",
+                   help="grade on a Dask cluster: a scheduler address (tcp://host:8786), or "
+                        "'local' for an embedded LocalCluster of --workers processes")
     g.add_argument("--timeout", type=float, default=300.0,
                    help="wall-clock seconds per submission")
     g.set_defaults(func=cmd_grade)

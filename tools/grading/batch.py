@@ -16,7 +16,7 @@ from pathlib import Path
 
 from traitlets.config import Config
 
-from . import lms, sandbox
+from . import cluster, lms, sandbox
 from .paths import (
     ARTIFACTS,
     CONFIG_FILE,
@@ -141,14 +141,17 @@ def grade_folder(submissions_dir: Path, hws: list[str] | None = None, *,
                  source_dir: Path = SOURCE_DIR, executor: Executor | None = None,
                  limits: sandbox.Limits | None = None,
                  rejected: list[str] | None = None, workers: int = 1,
-                 progress: bool | None = None) -> BatchReport:
+                 progress: bool | None = None, dask: str | None = None) -> BatchReport:
     """Grade every submission found, each in its own throwaway course copy.
 
     ``workers`` submissions are graded at once (``workers > 1``: in a pool of worker
     processes, each still running every kernel in its own sandbox). Results are imported
     into the real gradebook by this process alone, in the order the submissions were found,
     so scores, flags and CSVs are those of a serial run. ``progress`` shows a bar on the
-    terminal (default: when stderr is a terminal).
+    terminal (default: when stderr is a terminal). ``dask`` (a scheduler address, or
+    ``"local"`` for an embedded LocalCluster of ``workers`` processes) grades on a Dask
+    cluster instead (:mod:`cluster`): notebooks go to the workers as bytes and results come
+    back as bytes; the gradebook is still written here only.
 
     Scores are imported into ``gradebook`` (default ``course_dir/gradebook.db``, created and
     told about the homework if needed); autograded notebooks and feedback land in
@@ -170,7 +173,13 @@ def grade_folder(submissions_dir: Path, hws: list[str] | None = None, *,
     graded_hws = sorted({s.hw for s in found})
     if not graded_hws:
         return report
-    if executor is None:
+    if dask and executor is not None:
+        raise ValueError("a custom executor cannot be sent to Dask workers; expected "
+                         "executor=None with dask")
+    if dask:
+        report.isolation = ("kernels sandboxed on the Dask workers at " + dask + " (a worker "
+                            "without bubblewrap flags each submission it grades)")
+    elif executor is None:
         executor = functools.partial(autograde_sandboxed, limits=limits)
         isolated, detail = sandbox.isolation()
         report.isolation = (f"kernel sandboxed with {detail} and OS limits" if isolated else
@@ -200,7 +209,15 @@ def grade_folder(submissions_dir: Path, hws: list[str] | None = None, *,
                         released=_released(template, sub.hw), inside=Path(submissions_dir))
 
         bar = _progress_bar(len(found), progress)
-        for i, sub, result, parallel in _graded(found, job, workers, tripwire, backup):
+        if dask:
+            tripwire.arm(backup)
+            graded = ((i, sub, result, True) for i, sub, result in cluster.graded_on_dask(
+                found, dask, workers=workers, inside=Path(submissions_dir),
+                source_dir=None if Path(source_dir) == SOURCE_DIR else Path(source_dir),
+                extra=extra, timeout=timeout, limits=limits, tmp=Path(tmp)))
+        else:
+            graded = _graded(found, job, workers, tripwire, backup)
+        for i, sub, result, parallel in graded:
             flags = tripwire.check()
             if parallel and flags:  # several submissions ran while the change happened
                 flags = [f + " (graded in parallel: any submission running then)" for f in flags]
