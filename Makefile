@@ -18,7 +18,7 @@ ONE_THREAD := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 STRICT := DLHELPERS_STRICT_CLAIMS=1
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lab test test-fast lint notebooks bench release validate grade kit clean
+.PHONY: help venv lab test test-fast lint notebooks bench site release validate grade kit clean
 
 help: ## list the commands
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -47,11 +47,14 @@ lint: $(STAMP) ## ruff over the code
 notebooks: $(STAMP) ## re-execute every lesson in place (fresh kernel each) and report time and memory
 	$(ONE_THREAD) $(STRICT) $(PY) tools/run_lessons.py notebooks/*.ipynb
 
+site: $(STAMP) ## build the course website into site/ from the committed notebooks (offline)
+	$(PY) tools/build_site.py --out site
+
 bench: $(STAMP) ## speed ratios against sklearn and torch, measured side by side
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 clean: ## remove generated grading folders and caches (keeps .venv)
-	rm -rf .pytest_cache .ruff_cache artifacts dist
+	rm -rf .pytest_cache .ruff_cache artifacts dist site
 
 # --- homework (instructor) --------------------------------------------------------------
 release: $(STAMP) ## build the student versions of all homework (assignments/release)

@@ -38,3 +38,36 @@ def test_show_attaches_the_alt_text(monkeypatch):
     assert shown["data"]["image/png"][:4] == b"\x89PNG"
     assert "falling line" in shown["data"]["text/plain"]
     assert shown["metadata"]["image/png"]["alt"].startswith("A falling line")
+
+
+def test_palette_check_accepts_palette_greys_and_allowed_maps():
+    import numpy as np
+    plots.use_course_style()
+    fig, axes = plt.subplots(1, 2)
+    axes[0].plot([0, 1], [0, 1])                      # first palette colour from the cycle
+    axes[0].plot([0, 1], [1, 0], color="0.5")         # grey
+    axes[0].fill_between([0, 1], 0, 1, color=plots.PALETTE[2], alpha=0.2)
+    axes[1].imshow(np.eye(3), cmap="viridis")
+    axes[1].contourf(np.eye(3), cmap="course_diverging")
+    assert plots.palette_violations(fig) == []
+    plt.close(fig)
+
+
+def test_palette_check_names_a_colour_outside_the_palette():
+    import numpy as np
+    fig, axes = plt.subplots(1, 2)
+    axes[0].plot([0, 1], [0, 1], color="red", label="bad line")
+    axes[1].imshow(np.eye(3), cmap="jet")
+    problems = plots.palette_violations(fig)
+    assert any("bad line" in p and "#ff0000" in p for p in problems)
+    assert any("'jet'" in p for p in problems)
+    plt.close(fig)
+
+
+def test_show_refuses_off_palette_figures_in_test_runs(monkeypatch):
+    from dlhelpers.claims import STRICT_ENV
+    monkeypatch.setenv(STRICT_ENV, "1")
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1], color="#ff00ff")
+    with pytest.raises(ValueError, match="outside dlhelpers.plots.PALETTE"):
+        plots.show(fig, alt="A magenta line that breaks the palette rule.")

@@ -17,11 +17,79 @@ PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F
 COLORS = list(PALETTE)  # older name, kept for the plotting modules that index it
 # Greys (black to white) are allowed besides the palette: axes, grids, reference lines.
 STYLE_FILE = Path(__file__).with_name("course.mplstyle")
+# Colour maps allowed for data mapped to colour: perceptually uniform, colour-blind safe, or
+# grey, plus the course's diverging map built from two palette colours.
+ALLOWED_CMAPS = frozenset({"viridis", "cividis", "magma", "inferno", "plasma", "gray", "Greys",
+                           "binary", "gist_yarg", "course_diverging"})
+COURSE_DIVERGING = mpl.colors.LinearSegmentedColormap.from_list(
+    "course_diverging", [PALETTE[0], "#FFFFFF", PALETTE[3]])
+if "course_diverging" not in mpl.colormaps:
+    mpl.colormaps.register(COURSE_DIVERGING)
 
 
 def use_course_style() -> None:
     """Load the course style sheet (fonts, grid, palette, figure size) into matplotlib."""
     mpl.style.use(STYLE_FILE)
+
+
+def _is_allowed_colour(rgba, tol: float = 0.02) -> bool:
+    r, g, b = rgba[:3]
+    if max(r, g, b) - min(r, g, b) <= tol:  # black, white and greys
+        return True
+    return any(max(abs(r - p[0]), abs(g - p[1]), abs(b - p[2])) <= tol for p in _PALETTE_RGB)
+
+
+_PALETTE_RGB = [mpl.colors.to_rgb(c) for c in PALETTE]
+
+
+def _artist_colours(artist):
+    """The fixed colours an artist draws with (not those it maps from data)."""
+    from matplotlib.cm import ScalarMappable
+
+    if isinstance(artist, ScalarMappable) and artist.get_array() is not None:
+        return []  # colours come from the colour map, checked separately
+    colours = []
+    for getter in ("get_color", "get_facecolor", "get_edgecolor", "get_markerfacecolor",
+                   "get_markeredgecolor"):
+        fn = getattr(artist, getter, None)
+        if fn is None:
+            continue
+        try:
+            value = fn()
+        except Exception:  # some artists raise for unset colours
+            continue
+        if value is None or (isinstance(value, str) and value in {"none", "auto", "face"}):
+            continue
+        try:
+            arr = mpl.colors.to_rgba_array(value)
+        except (ValueError, TypeError):
+            continue
+        colours.extend(tuple(c) for c in arr if c[3] > 0)
+    return colours
+
+
+def palette_violations(fig) -> list[str]:
+    """Colours in ``fig`` outside the course palette (and greys), and disallowed colour maps.
+
+    Returns one readable line per offending artist; an empty list means the figure keeps to
+    the palette. Colour maps must be in ``ALLOWED_CMAPS``.
+    """
+    from matplotlib.cm import ScalarMappable
+
+    problems = []
+    for artist in fig.findobj():
+        if artist is fig or artist is getattr(fig, "patch", None):
+            continue
+        if isinstance(artist, ScalarMappable) and artist.get_array() is not None:
+            name = artist.get_cmap().name.removesuffix("_r")
+            if name not in ALLOWED_CMAPS:
+                problems.append(f"{type(artist).__name__} uses colour map {name!r}")
+            continue
+        bad = {mpl.colors.to_hex(c) for c in _artist_colours(artist) if not _is_allowed_colour(c)}
+        if bad:
+            label = getattr(artist, "get_label", lambda: "")() or ""
+            problems.append(f"{type(artist).__name__} {label!r} uses {sorted(bad)}")
+    return problems
 
 
 def show(fig, alt: str) -> None:
@@ -45,6 +113,13 @@ def show(fig, alt: str) -> None:
 
     if not isinstance(alt, str) or len(alt.strip()) < 10:
         raise ValueError(f"alt must describe the figure in a sentence, got {alt!r}")
+    from dlhelpers.claims import strict
+
+    if strict():  # test runs: a lesson figure must keep to the palette
+        problems = palette_violations(fig)
+        if problems:
+            raise ValueError("figure uses colours outside dlhelpers.plots.PALETTE: "
+                             + "; ".join(problems))
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     plt.close(fig)
