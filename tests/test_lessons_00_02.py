@@ -1,6 +1,7 @@
-"""Plots and widgets behind lessons 00-02: what they draw, what they report, how they refuse
-bad input. Expected values are computed here independently (numpy by hand), not read back
-from the implementation."""
+"""Lessons 00-02 and the plots and widgets behind them: what they draw, what they report, how
+they refuse bad input; and that the committed lessons meet the lesson standard (alt text on
+every figure, exercise kinds, a lesson map that agrees with the README). Expected values are
+computed here independently (numpy by hand), not read back from the implementation."""
 
 from __future__ import annotations
 
