@@ -8,10 +8,27 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.colors import LinearSegmentedColormap
 
 from dlhelpers._checks import as_float_array, check_int
+from dlhelpers.plots import PALETTE
+
+# Colour maps built from the course palette (Okabe-Ito), registered by name so any
+# ``cmap="course_..."`` argument works: white to one palette colour for values that only
+# grow, and blue-white-vermillion for values with a sign (white is zero with ``centered``).
+PALETTE_CMAPS = {
+    "course_blue": ("white", PALETTE[0]),
+    "course_orange": ("white", PALETTE[1]),
+    "course_green": ("white", PALETTE[2]),
+    "course_vermillion": ("white", PALETTE[3]),
+    "course_diverging": (PALETTE[0], "white", PALETTE[3]),
+}
+for _name, _colours in PALETTE_CMAPS.items():
+    if _name not in mpl.colormaps:
+        mpl.colormaps.register(LinearSegmentedColormap.from_list(_name, _colours), name=_name)
 
 
 def _as_image_stack(images, image_shape: tuple[int, int] | None) -> np.ndarray:
@@ -79,7 +96,7 @@ def show_images(images, titles: Sequence[str] | None = None, *, ncols: int = 8,
 
 
 def show_array(values, *, ax=None, title: str | None = None, fmt: str = "{:g}",
-               cmap: str = "Blues", fontsize: float | None = None, centered: bool = False):
+               cmap: str = "course_blue", fontsize: float | None = None, centered: bool = False):
     """Draw a 1-D or 2-D array as coloured cells with each value written inside.
 
     Parameters
@@ -92,8 +109,11 @@ def show_array(values, *, ax=None, title: str | None = None, fmt: str = "{:g}",
         Axes title; defaults to the array's shape.
     fmt : str
         Format for the numbers written in the cells.
+    cmap : str
+        A colour map name: one of ``PALETTE_CMAPS`` (default ``"course_blue"``), viridis, or
+        grey.
     centered : bool
-        Put zero at the middle of the colour map (for a diverging map such as ``"RdBu_r"``),
+        Put zero at the middle of the colour map (for ``"course_diverging"``),
         so that the colour alone tells the sign of a value.
 
     Returns
