@@ -71,3 +71,19 @@ def test_show_refuses_off_palette_figures_in_test_runs(monkeypatch):
     ax.plot([0, 1], [0, 1], color="#ff00ff")
     with pytest.raises(ValueError, match="outside dlhelpers.plots.PALETTE"):
         plots.show(fig, alt="A magenta line that breaks the palette rule.")
+
+
+def test_palette_tints_and_palette_listed_maps_are_allowed_but_other_hues_are_not():
+    import numpy as np
+    from matplotlib.colors import ListedColormap, to_rgb
+    blue = np.array(to_rgb(plots.PALETTE[0]))
+    tint = 1 - 0.3 * (1 - blue)                      # 30% blue on white
+    fig, axes = plt.subplots(1, 2)
+    axes[0].fill_between([0, 1], 0, 1, color=tint)
+    axes[1].pcolormesh(np.eye(3), cmap=ListedColormap([plots.PALETTE[1], tint, "0.8"]))
+    assert plots.palette_violations(fig) == []
+    axes[0].plot([0, 1], [0, 1], color=(0.2, 0.9, 0.2), label="green not in palette")
+    axes[1].pcolormesh(np.eye(3), cmap=ListedColormap(["#ff0000", "#00ff00"]))
+    problems = plots.palette_violations(fig)
+    assert len(problems) == 2 and any("green not in palette" in p for p in problems)
+    plt.close(fig)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import matplotlib as mpl
 import matplotlib.style
+import numpy as np
 
 # Okabe-Ito palette: distinguishable with the common forms of colour blindness. The same
 # colours, in this order, are the cycle of the packaged style sheet course.mplstyle.
@@ -17,14 +18,24 @@ PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F
 COLORS = list(PALETTE)  # older name, kept for the plotting modules that index it
 # Greys (black to white) are allowed besides the palette: axes, grids, reference lines.
 STYLE_FILE = Path(__file__).with_name("course.mplstyle")
+# Colour maps built from the palette, registered by name so any ``cmap="course_..."`` works:
+# white to one palette colour for values that only grow, and blue-white-vermillion for values
+# with a sign.
+PALETTE_CMAPS = {
+    "course_blue": ("white", PALETTE[0]),
+    "course_orange": ("white", PALETTE[1]),
+    "course_green": ("white", PALETTE[2]),
+    "course_vermillion": ("white", PALETTE[3]),
+    "course_diverging": (PALETTE[0], "white", PALETTE[3]),
+}
+for _name, _colours in PALETTE_CMAPS.items():
+    if _name not in mpl.colormaps:
+        mpl.colormaps.register(mpl.colors.LinearSegmentedColormap.from_list(_name, _colours),
+                               name=_name)
 # Colour maps allowed for data mapped to colour: perceptually uniform, colour-blind safe, or
-# grey, plus the course's diverging map built from two palette colours.
+# grey, and the palette's own maps.
 ALLOWED_CMAPS = frozenset({"viridis", "cividis", "magma", "inferno", "plasma", "gray", "Greys",
-                           "binary", "gist_yarg", "course_diverging"})
-COURSE_DIVERGING = mpl.colors.LinearSegmentedColormap.from_list(
-    "course_diverging", [PALETTE[0], "#FFFFFF", PALETTE[3]])
-if "course_diverging" not in mpl.colormaps:
-    mpl.colormaps.register(COURSE_DIVERGING)
+                           "binary", "gist_yarg", *PALETTE_CMAPS})
 
 
 def use_course_style() -> None:
@@ -33,10 +44,25 @@ def use_course_style() -> None:
 
 
 def _is_allowed_colour(rgba, tol: float = 0.02) -> bool:
+    """A grey, a palette colour, or a tint of one (the colour blended with white)."""
     r, g, b = rgba[:3]
     if max(r, g, b) - min(r, g, b) <= tol:  # black, white and greys
         return True
-    return any(max(abs(r - p[0]), abs(g - p[1]), abs(b - p[2])) <= tol for p in _PALETTE_RGB)
+    for p in _PALETTE_RGB:
+        # a tint c = 1 - w * (1 - p) for one weight w in (0, 1] on every channel
+        weights = [(1 - c) / (1 - q) for c, q in zip((r, g, b), p, strict=True) if 1 - q > 0.05]
+        matches = all(abs((1 - c) - (1 - q) * weights[0]) <= tol
+                      for c, q in zip((r, g, b), p, strict=True))
+        if weights and 0 < weights[0] <= 1 + tol and matches:
+            return True
+    return False
+
+
+def _cmap_keeps_to_palette(cmap) -> bool:
+    colours = getattr(cmap, "colors", None)
+    samples = mpl.colors.to_rgba_array(colours) if colours is not None else \
+        cmap(np.linspace(0, 1, 17))
+    return all(_is_allowed_colour(c) for c in samples)
 
 
 _PALETTE_RGB = [mpl.colors.to_rgb(c) for c in PALETTE]
@@ -81,8 +107,9 @@ def palette_violations(fig) -> list[str]:
         if artist is fig or artist is getattr(fig, "patch", None):
             continue
         if isinstance(artist, ScalarMappable) and artist.get_array() is not None:
-            name = artist.get_cmap().name.removesuffix("_r")
-            if name not in ALLOWED_CMAPS:
+            cmap = artist.get_cmap()
+            name = cmap.name.removesuffix("_r")
+            if name not in ALLOWED_CMAPS and not _cmap_keeps_to_palette(cmap):
                 problems.append(f"{type(artist).__name__} uses colour map {name!r}")
             continue
         bad = {mpl.colors.to_hex(c) for c in _artist_colours(artist) if not _is_allowed_colour(c)}

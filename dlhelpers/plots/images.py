@@ -8,27 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.colors import LinearSegmentedColormap
 
 from dlhelpers._checks import as_float_array, check_int
-from dlhelpers.plots import PALETTE
-
-# Colour maps built from the course palette (Okabe-Ito), registered by name so any
-# ``cmap="course_..."`` argument works: white to one palette colour for values that only
-# grow, and blue-white-vermillion for values with a sign (white is zero with ``centered``).
-PALETTE_CMAPS = {
-    "course_blue": ("white", PALETTE[0]),
-    "course_orange": ("white", PALETTE[1]),
-    "course_green": ("white", PALETTE[2]),
-    "course_vermillion": ("white", PALETTE[3]),
-    "course_diverging": (PALETTE[0], "white", PALETTE[3]),
-}
-for _name, _colours in PALETTE_CMAPS.items():
-    if _name not in mpl.colormaps:
-        mpl.colormaps.register(LinearSegmentedColormap.from_list(_name, _colours), name=_name)
+from dlhelpers.plots import PALETTE, PALETTE_CMAPS  # noqa: F401  (the course_* maps)
 
 
 def _as_image_stack(images, image_shape: tuple[int, int] | None) -> np.ndarray:
