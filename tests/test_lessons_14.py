@@ -180,8 +180,10 @@ def test_transfer_figure_readout_is_computed_from_the_table():
     np.testing.assert_allclose(readout["mean"], 0.85)
     np.testing.assert_allclose(readout["sd"], np.std([0.8, 0.9, 0.85], ddof=1))
     np.testing.assert_allclose(readout["gain_over_best_other"], 0.85 - np.mean([0.6, 0.7, 0.6]))
+    assert readout["clear_winner"]            # freeze - fine-tune = 0.2, 0.2, 0.25 seed by seed
     _, readout = transfer_figure(COUNTS, CURVES, 10, "freeze")
     assert readout["best_option"] == "scratch" and readout["gain_over_best_other"] < 0
+    assert not readout["clear_winner"]        # scratch - fine-tune = -0.01, 0.01, 0: no lead
 
 
 def test_transfer_figure_panels_share_one_accuracy_scale():

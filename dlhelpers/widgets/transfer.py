@@ -31,6 +31,15 @@ def _index(counts: np.ndarray, n) -> int:
     return int(matches[0])
 
 
+def _clear_lead(best: np.ndarray, second: np.ndarray) -> bool:
+    """Whether ``best`` beats ``second`` by more than twice the standard error of their
+    difference, seed by seed (the same seed means the same labelled draw in both)."""
+    diff = best - second
+    if diff.size < 2:
+        return bool(diff.mean() > 0)
+    return bool(diff.mean() > 2 * diff.std(ddof=1) / np.sqrt(diff.size))
+
+
 def transfer_figure(counts, results: Mapping, n, option: str, *, chance: float | None = None):
     """Draw the explorer's picture for ``n`` labelled examples per class and one option.
 
@@ -48,8 +57,9 @@ def transfer_figure(counts, results: Mapping, n, option: str, *, chance: float |
     -------
     fig : matplotlib Figure
     readout : dict with "labels_per_class", "option", "mean", "sd" (over seeds), "best_option"
-        (highest mean at n) and "gain_over_best_other" (the option's mean minus the best
-        other option's mean at n)
+        (highest mean at n), "clear_winner" (True when the best option beats the runner-up
+        by more than twice the standard error of their seed-by-seed difference) and "gain_over_best_other" (the option's
+        mean minus the best other option's mean at n)
     """
     counts, results = check_results(counts, results)
     if option not in results:
@@ -58,9 +68,11 @@ def transfer_figure(counts, results: Mapping, n, option: str, *, chance: float |
     at_n = {name: acc[:, j] for name, acc in results.items()}
     means = {name: float(a.mean()) for name, a in at_n.items()}
     others = [m for name, m in means.items() if name != option]
+    ranked = sorted(means, key=means.get, reverse=True)
     readout = {"labels_per_class": float(counts[j]), "option": option, "mean": means[option],
                "sd": float(at_n[option].std(ddof=1)) if at_n[option].size > 1 else 0.0,
                "best_option": max(means, key=means.get),
+               "clear_winner": len(ranked) < 2 or _clear_lead(at_n[ranked[0]], at_n[ranked[1]]),
                "gain_over_best_other": means[option] - max(others) if others else 0.0}
     fig = standalone_figure((11.5, 4.0))
     ax_curve, ax_seeds = fig.subplots(1, 2, width_ratios=[1.6, 1.0])
@@ -79,7 +91,8 @@ def transfer_figure(counts, results: Mapping, n, option: str, *, chance: float |
     ax_seeds.set_xlim(-0.5, len(at_n) - 0.3)
     ax_seeds.set_ylim(ax_curve.get_ylim())   # same scale as the curves: no zoomed-in gaps
     ax_seeds.set_ylabel("test accuracy")
-    ax_seeds.set_title(f"{counts[j]:g} per class: each seed, mean +- sd\nbest: {readout['best_option']}",
+    verdict = " (clear)" if readout["clear_winner"] else " (within the noise)"
+    ax_seeds.set_title(f"{counts[j]:g} per class: each seed, mean +- sd\nbest: {readout['best_option']}{verdict}",
                        fontsize=11)
     return fig, readout
 
