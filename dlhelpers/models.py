@@ -354,3 +354,30 @@ class MLP:
         """
         X = _check_features(X, self.layer_sizes[0])
         return self._forward(X, bool(train), update_state=False, dropout=False)[2]
+
+    def features(self, X, layer: int | None = None) -> np.ndarray:
+        """Output of hidden layer ``layer``'s activation in test mode: what that layer has learned
+        to compute from ``X``, e.g. as the input of a new classifier (transfer learning, a
+        linear probe).
+
+        Parameters
+        ----------
+        X : array, shape (N, D)
+        layer : int or None
+            1 for the first hidden layer, up to ``num_layers - 1`` for the last one (the
+            default, None). Batch norm uses its running statistics; no dropout.
+
+        Returns
+        -------
+        ndarray, shape (N, H_layer)
+        """
+        hidden = self.num_layers - 1
+        if hidden == 0:
+            raise ValueError(f"this network {self.layer_sizes} has no hidden layer, so no features "
+                             "to extract; the input X is its only representation")
+        if layer is None:
+            layer = hidden
+        if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)) or not 1 <= layer <= hidden:
+            raise ValueError(f"layer must be an int from 1 to {hidden} (the hidden layers of "
+                             f"{self.layer_sizes}); got {layer!r}")
+        return self.forward_activations(X)[int(layer) - 1]
