@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+from dlhelpers import nn  # noqa: E402
 from dlhelpers.plots.dropout import (  # noqa: E402
     plot_ensemble_accuracy,
     plot_keep_prob_sweep,
@@ -85,46 +86,88 @@ def test_ensemble_plot_draws_the_given_accuracies_and_rejects_mismatched_lengths
         plot_ensemble_accuracy([1, 10], [0.8, 0.9, 0.95], 0.95)
 
 
-def test_keep_prob_sweep_gap_bars_are_train_minus_val():
-    axes = plot_keep_prob_sweep([0.5, 1.0], [1.0, 0.99], [0.9, 0.8])
-    heights = [patch.get_height() for patch in axes[1].patches]
-    np.testing.assert_allclose(heights, [0.1, 0.19])
+def test_keep_prob_sweep_gains_are_paired_with_the_no_dropout_run_of_the_same_seed():
+    keep_probs = [0.5, 1.0]
+    train = np.ones((2, 3))
+    val = np.array([[0.92, 0.93, 0.90], [0.90, 0.92, 0.91]])
+    axes = plot_keep_prob_sweep(keep_probs, train, val)
+    seed_dots = [c for c in axes[1].collections if c.get_label() == "one seed" or c.get_offsets().shape[0] == 2]
+    gains = np.sort(np.concatenate([c.get_offsets()[:, 1] for c in seed_dots]))
+    np.testing.assert_allclose(gains, np.sort([2.0, 1.0, -1.0, 0.0, 0.0, 0.0]), atol=1e-9)
     assert all(_labelled(ax) for ax in axes)
+    lo, hi = axes[1].get_ylim()
+    assert lo < 0 < hi, "the gain axis must show zero, so a gain is read against no gain"
+    with pytest.raises(ValueError, match="must contain 1.0"):
+        plot_keep_prob_sweep([0.5, 0.8], train, val)
+    with pytest.raises(ValueError, match="one row per keep probability"):
+        plot_keep_prob_sweep([0.5, 0.8, 1.0], train, val)
     with pytest.raises(ValueError, match="must be finite"):
-        plot_keep_prob_sweep([0.5, 1.0], [1.0, np.nan], [0.9, 0.8])
+        plot_keep_prob_sweep(keep_probs, train, np.where(val > 0.92, np.nan, val))
 
 
 # --- lesson 12: keep-probability explorer ------------------------------------------------
 
-def test_dropout_figure_keeps_about_p_of_a_large_image_and_preserves_the_mean():
-    image = np.ones((100, 100))
-    for p in (0.2, 0.5, 0.9):
-        _, readout = dropout_figure(p, 3, image=image)
-        # 10000 Bernoulli(p) draws: 5 standard deviations is at most 0.025
-        assert abs(readout["kept_fraction"] - p) < 0.025
-        # inverted scaling: mean after = kept_fraction / p * mean before
-        np.testing.assert_allclose(readout["mean_ratio"], readout["kept_fraction"] / p)
+def _tiny_model():
+    from dlhelpers.models import MLP
+
+    model = MLP([4, 6, 3], seed=0)
+    model.params["b1"][:] = 5.0          # every hidden unit active, so dropping one matters
+    x = np.array([1.0, -0.5, 2.0, 0.3])
+    assert np.all(model.forward_activations(x[None, :])[0] > 0)
+    return model, x
 
 
-def test_dropout_figure_with_keep_prob_one_keeps_everything():
-    _, readout = dropout_figure(1.0, 0, image=np.arange(1.0, 17.0).reshape(4, 4))
-    assert readout["kept_fraction"] == 1.0 and readout["mean_ratio"] == 1.0
+def test_dropout_figure_drops_hidden_units_not_pixels():
+    model, x = _tiny_model()
+    hidden = model.forward_activations(x[None, :])[-1][0]
+    fig, readout = dropout_figure(0.5, 3, model=model, x=x, label=1)
+    # the same mask, drawn directly: the readout counts hidden units (6), not inputs (4)
+    _, cache = nn.dropout_forward(hidden[None, :], 0.5, rng=np.random.default_rng(3))
+    assert readout["kept_fraction"] == pytest.approx(np.mean(cache > 0))
+    assert readout["kept_fraction"] * 6 == pytest.approx(round(readout["kept_fraction"] * 6))
+    assert len(fig.axes) == 3
+    # the full network's probabilities are the model's own test-time prediction
+    assert readout["pred_full"] == int(model.predict(x[None, :])[0])
+
+
+def test_dropout_figure_with_keep_prob_one_is_the_full_network():
+    model, x = _tiny_model()
+    _, readout = dropout_figure(1.0, 0, model=model, x=x, label=2)
+    assert readout["kept_fraction"] == 1.0
+    assert readout["pred_thinned"] == readout["pred_full"]
+    assert readout["p_true_thinned"] == pytest.approx(readout["p_true_full"])
+    assert readout["p_true_average"] == pytest.approx(readout["p_true_full"])
+
+
+def test_sweep_panel_axis_is_fixed_whatever_the_data():
+    model, x = _tiny_model()
+    for val in (0.95, 0.999):
+        sweep = {"keep_probs": [0.5, 1.0], "train_acc": np.ones((2, 2)),
+                 "val_acc": np.array([[val, val], [val - 0.001, val - 0.001]])}
+        fig, _ = dropout_figure(0.5, 0, model=model, x=x, sweep=sweep)
+        assert fig.axes[-1].get_ylim() == (0.8, 1.01)
 
 
 @pytest.mark.slow
 def test_explorer_controls_redraw_and_change_the_readout():
-    sweep = {"keep_probs": [0.5, 1.0], "train_acc": [1.0, 1.0], "val_acc": [0.9, 0.85]}
-    image = np.arange(1.0, 37.0).reshape(6, 6)
-    w = keep_prob_explorer(keep_prob=0.5, seed=0, image=image, sweep=sweep)
+    model, x = _tiny_model()
+    sweep = {"keep_probs": [0.5, 1.0], "train_acc": [[1.0, 1.0], [1.0, 1.0]],
+             "val_acc": [[0.9, 0.92], [0.85, 0.88]]}
+    w = keep_prob_explorer(keep_prob=0.5, seed=0, model=model, x=x, label=1, sweep=sweep)
     first = w.figure
-    assert len(first.axes) >= 3 and w.output.outputs[0]["data"]["image/png"]
+    assert len(first.axes) == 4 and w.output.outputs[0]["data"]["image/png"]
     w.controls["keep_prob"].value = 0.2
     assert w.figure is not first and w.readout["keep_prob"] == pytest.approx(0.2)
-    before = w.readout["kept_fraction"]
     w.controls["seed"].value = 5
-    _, direct = dropout_figure(0.2, 5, image=image)
-    assert w.readout["kept_fraction"] == direct["kept_fraction"]
-    assert isinstance(before, float)
+    _, direct = dropout_figure(0.2, 5, model=model, x=x, label=1)
+    assert w.readout == direct
+
+
+@pytest.mark.slow
+def test_explorer_default_model_is_trained_on_digits():
+    w = keep_prob_explorer()
+    assert w.model.layer_sizes == [64, 128, 10]
+    assert w.readout["pred_full"] == w.label        # the default digit is classified right
 
 
 @pytest.mark.parametrize("kwargs, error", [
@@ -132,11 +175,22 @@ def test_explorer_controls_redraw_and_change_the_readout():
     ({"keep_prob": "half"}, TypeError),
     ({"seed": 99}, ValueError),
     ({"sweep": {"keep_probs": [0.5]}}, ValueError),
-    ({"image": np.ones(5)}, ValueError),
+    ({"sweep": {"keep_probs": [0.5, 1.0], "train_acc": np.ones((3, 2)), "val_acc": np.ones((3, 2))}},
+     ValueError),
 ])
 def test_explorer_rejects_bad_arguments(kwargs, error):
     with pytest.raises(error):
         keep_prob_explorer(**kwargs)
+
+
+def test_explorer_rejects_a_model_without_a_matching_input():
+    model, x = _tiny_model()
+    with pytest.raises(ValueError, match=r"x must have shape \(4,\)"):
+        dropout_figure(0.5, 0, model=model, x=np.ones(5))
+    with pytest.raises(ValueError, match="give the digit x"):
+        dropout_figure(0.5, 0, model=model)
+    with pytest.raises(TypeError, match="MLP with at least one hidden layer"):
+        dropout_figure(0.5, 0, model=object(), x=x)
 
 
 # --- lesson 13: tuning plots ---------------------------------------------------------------
