@@ -9,6 +9,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from dlhelpers import nn  # noqa: E402
+from dlhelpers.monitor import input_independent_baseline, train_monitored  # noqa: E402
 from dlhelpers.plots.dropout import (  # noqa: E402
     plot_ensemble_accuracy,
     plot_keep_prob_sweep,
@@ -16,13 +17,19 @@ from dlhelpers.plots.dropout import (  # noqa: E402
     plot_thinned_network,
 )
 from dlhelpers.plots.tuning import (  # noqa: E402
+    plot_best_over_peaks,
+    plot_capacity,
     plot_curve_gallery,
+    plot_horizons,
+    plot_layer_stats,
     plot_learning_curves,
     plot_log_sampling,
     plot_search_results,
+    plot_update_ratios,
 )
 from dlhelpers.widgets.dropout import dropout_figure, keep_prob_explorer  # noqa: E402
 from dlhelpers.widgets.tuning import (  # noqa: E402
+    best_over_peaks,
     search_explorer,
     search_figure,
     search_points,
@@ -279,3 +286,179 @@ def test_search_explorer_switching_strategy_changes_the_readout():
 def test_search_explorer_rejects_bad_arguments(kwargs):
     with pytest.raises(ValueError):
         search_explorer(**kwargs)
+
+
+# --- lesson 13: the grid against random search over every peak position --------------------
+
+def test_toy_score_moves_its_peak():
+    xs = np.linspace(0, 1, 1001)
+    for peak in (0.0, 0.31, 0.5, 1.0):
+        assert abs(xs[np.argmax(toy_score(xs, 0.5, peak))] - peak) < 1e-9
+    with pytest.raises(ValueError, match=r"peak must lie in \[0.0, 1.0\]"):
+        toy_score(0.5, 0.5, 1.5)
+
+
+def test_best_over_peaks_matches_a_direct_search_and_the_grid_wins_on_its_own_lines():
+    peaks = np.array([0.5, 0.68])
+    grid_best, random_best = best_over_peaks(9, peaks, seeds=[0, 3])
+    assert grid_best.shape == (2,) and random_best.shape == (2, 2)
+    for k, peak in enumerate(peaks):
+        pts = search_points("grid", 9)
+        assert grid_best[k] == pytest.approx(toy_score(pts[:, 0], pts[:, 1], peak).max())
+        for j, seed in enumerate((0, 3)):
+            pts = search_points("random", 9, seed)
+            assert random_best[k, j] == pytest.approx(toy_score(pts[:, 0], pts[:, 1], peak).max())
+    # a peak on a grid line (x = 1/2) is hit exactly: 0.9 plus the best y's 0.05 * 5/6
+    assert grid_best[0] == pytest.approx(0.9 + 0.05 * 5 / 6)
+    with pytest.raises(ValueError, match=r"peaks must lie in \[0, 1\]"):
+        best_over_peaks(9, [1.2], seeds=[0])
+
+
+def test_random_search_wins_on_average_over_peaks_but_not_everywhere():
+    peaks = np.linspace(0, 1, 41)
+    grid_best, random_best = best_over_peaks(9, peaks, seeds=range(30))
+    assert random_best.mean() > grid_best.mean()
+    assert np.any(grid_best > random_best.mean(axis=1))     # the grid wins on its own lines
+
+
+def test_search_figure_draws_the_peak_it_is_given_with_equal_aspect():
+    fig, readout = search_figure("grid", 9, peak=0.5)
+    assert readout["best_x"] == pytest.approx(0.5)
+    assert fig.axes[0].get_aspect() == 1.0
+
+
+def test_plot_best_over_peaks_draws_mean_and_checks_shapes():
+    peaks = np.array([0.0, 0.5, 1.0])
+    random_best = np.array([[0.2, 0.4], [0.6, 0.8], [0.1, 0.3]])
+    ax = plot_best_over_peaks(peaks, [0.1, 0.9, 0.1], random_best, grid_x=[0.5])
+    mean_line = next(line for line in ax.lines if line.get_label().startswith("random: mean"))
+    np.testing.assert_allclose(mean_line.get_ydata(), [0.3, 0.7, 0.2])
+    assert ax.get_ylim() == (0, 1) and _labelled(ax)
+    with pytest.raises(ValueError, match=r"random_best must have shape \(3, S\)"):
+        plot_best_over_peaks(peaks, [0.1, 0.9, 0.1], random_best[:2])
+
+
+def test_plot_horizons_and_capacity_draw_what_they_are_given():
+    ax = plot_horizons([1e-3, 1e-2], {"5 epochs": [0.3, 0.8], "50 epochs": [0.8, 0.9]})
+    np.testing.assert_allclose(ax.lines[1].get_ydata(), [0.8, 0.9])
+    assert ax.get_xscale() == "log" and _labelled(ax)
+    with pytest.raises(ValueError, match="same shape"):
+        plot_horizons([1e-3, 1e-2], {"5 epochs": [0.3]})
+    train = np.array([[0.9, 0.95], [1.0, 1.0]])
+    val = np.array([[0.8, 0.82], [0.9, 0.94]])
+    ax = plot_capacity(["4", "64"], train, val)
+    means = [c for c in ax.containers]
+    np.testing.assert_allclose(means[1].lines[0].get_ydata(), [0.81, 0.92])
+    assert _labelled(ax)
+    with pytest.raises(ValueError, match="labels must name each"):
+        plot_capacity(["4"], train, val)
+
+
+def test_search_results_colour_scale_spans_the_accuracies_shown():
+    ax = plot_search_results([1e-3, 1e-2, 1e-1], [1e-4, 1e-3, 1e-2], [0.91, 0.93, 0.94])
+    assert ax.collections[0].get_clim() == pytest.approx((0.91, 0.94))
+
+
+def test_curve_gallery_log_panel():
+    axes = plot_curve_gallery({"boom": {"train": [1.0, 1e3, 1e9], "log": True},
+                               "fine": {"train": [1.0, 0.5, 0.2]}}, ncols=2)
+    assert axes[0, 0].get_yscale() == "log" and axes[0, 1].get_yscale() == "linear"
+    assert "log" in axes[0, 0].get_ylabel()
+
+
+# --- lesson 13: watching a run from the inside ----------------------------------------------
+
+def _digits_small():
+    from dlhelpers.data import Standardizer, load_digits
+
+    X, y = load_digits()
+    X = Standardizer().fit_transform(X[:300])
+    return X, y[:300]
+
+
+def test_update_ratio_is_the_relative_size_of_the_step_taken():
+    from dlhelpers.models import MLP
+
+    X, y = _digits_small()
+    model = MLP([64, 16, 10], seed=0)
+    start = {k: v.copy() for k, v in model.params.items()}
+    mon = train_monitored(model, X[:50], y[:50], lr=0.1, epochs=1, batch_size=50, optimizer="sgd")
+    assert mon.update_ratio.shape == (1, 2) and mon.act_std.shape == (1, 1)
+    for layer in (1, 2):
+        W0, W1 = start[f"W{layer}"], model.params[f"W{layer}"]
+        expected = np.linalg.norm(W1 - W0) / np.linalg.norm(W0)
+        assert mon.update_ratio[0, layer - 1] == pytest.approx(expected)
+    # one SGD step moves W by lr * grad, so the gradient's spread is recorded as it was
+    grad_w2 = (model.params["W2"] - start["W2"]) / -0.1
+    assert mon.grad_std[0, 1] == pytest.approx(grad_w2.std())
+
+
+def test_update_ratio_scales_with_the_learning_rate():
+    from dlhelpers.models import MLP
+
+    X, y = _digits_small()
+    small = train_monitored(MLP([64, 16, 10], seed=0), X, y, lr=1e-4, epochs=1, optimizer="sgd")
+    large = train_monitored(MLP([64, 16, 10], seed=0), X, y, lr=1e-2, epochs=1, optimizer="sgd")
+    # the first step starts from the same weights and gradient: exactly 100 times larger
+    np.testing.assert_allclose(large.update_ratio[0], 100 * small.update_ratio[0], rtol=1e-9)
+    assert small.loss.shape == (6,) and small.steps.tolist() == list(range(6))
+
+
+def test_monitor_records_every_kth_step_and_stops_on_divergence():
+    from dlhelpers.models import MLP
+
+    X, y = _digits_small()
+    mon = train_monitored(MLP([64, 16, 10], seed=0), X, y, lr=0.01, epochs=2, every=4)
+    assert mon.steps.tolist() == [0, 4, 8] and mon.loss.size == 12 and not mon.diverged
+    with np.errstate(all="ignore"):
+        boom = train_monitored(MLP([64, 16, 10], seed=0), X * 1e3, y, lr=1e3, epochs=20,
+                               optimizer="sgd")
+    assert boom.diverged and boom.loss.size < 120 and np.all(np.isfinite(boom.loss))
+
+
+def test_monitor_rejects_bad_arguments():
+    from dlhelpers.models import MLP, LinearClassifier
+
+    X, y = _digits_small()
+    with pytest.raises(TypeError, match="must be a dlhelpers.models.MLP"):
+        train_monitored(LinearClassifier(64, 10), X, y, lr=0.1, epochs=1)
+    with pytest.raises(ValueError, match="optimizer must be one of"):
+        train_monitored(MLP([64, 10]), X, y, lr=0.1, epochs=1, optimizer="lbfgs")
+    with pytest.raises(ValueError, match="lr must be"):
+        train_monitored(MLP([64, 10]), X, y, lr=-1.0, epochs=1)
+
+
+def test_input_independent_baseline_reaches_the_label_entropy():
+    from dlhelpers.models import MLP
+
+    X, y = _digits_small()
+    loss = input_independent_baseline(lambda: MLP([64, 16, 10], seed=0), X[:200], y[:200],
+                                      X[200:], y[200:], optimizer="adam", lr=1e-2, epochs=40,
+                                      batch_size=50)
+    freq = np.bincount(y[:200], minlength=10) / 200
+    entropy_train = -(freq[freq > 0] * np.log(freq[freq > 0])).sum()
+    # on held-out labels the loss is the cross-entropy of their frequencies under the
+    # training frequencies: close to the entropy for these balanced digits
+    held = np.bincount(y[200:], minlength=10) / 100
+    cross = -(held * np.log(freq)).sum()
+    assert loss == pytest.approx(cross, abs=0.02)
+    assert abs(loss - entropy_train) < 0.1
+
+
+def test_monitor_plots_draw_the_recorded_numbers():
+    from dlhelpers.models import MLP
+
+    X, y = _digits_small()
+    mons = {"a": train_monitored(MLP([64, 16, 16, 10], seed=0), X, y, lr=0.01, epochs=1),
+            "b": train_monitored(MLP([64, 16, 16, 10], seed=1), X, y, lr=0.1, epochs=1)}
+    ax = plot_update_ratios(mons, layer=1)
+    np.testing.assert_allclose(ax.lines[1].get_ydata(), mons["b"].update_ratio[:, 1])
+    assert ax.get_yscale() == "log" and _labelled(ax)
+    axes = plot_layer_stats(mons, over_time="a", loss_drop_step=3)
+    assert len(axes) == 3
+    np.testing.assert_allclose(axes[0].lines[0].get_ydata(), mons["a"].act_std[0])
+    np.testing.assert_allclose(axes[1].lines[1].get_ydata(), mons["b"].grad_std[0])
+    np.testing.assert_allclose(axes[2].lines[0].get_ydata(), mons["a"].act_std[:, 0])
+    assert len(plot_layer_stats(mons)) == 2
+    with pytest.raises(ValueError, match="over_time must be one of"):
+        plot_layer_stats(mons, over_time="c")
