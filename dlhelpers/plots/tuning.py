@@ -134,9 +134,10 @@ def plot_learning_curves(sizes, curves: Mapping[str, tuple], *, ax: Axes | None 
         check_same_shape(sizes, train_err, "sizes", f"curves[{label!r}] train error")
         check_same_shape(sizes, val_err, "sizes", f"curves[{label!r}] validation error")
         color = plt.rcParams["axes.prop_cycle"].by_key()["color"][k % 8]
-        ax.plot(sizes, train_err, linestyle="--", marker="o", color=color,
+        marker = "osD^v"[k % 5]  # each model its own marker, not only its own colour
+        ax.plot(sizes, train_err, linestyle="--", marker=marker, color=color,
                 label=f"{label}: training")
-        ax.plot(sizes, val_err, linestyle="-", marker="o", color=color,
+        ax.plot(sizes, val_err, linestyle="-", marker=marker, color=color,
                 label=f"{label}: validation")
     ax.set_xscale("log")
     ax.set_xlabel("number of training examples")
