@@ -12,6 +12,7 @@ from dlhelpers import nn  # noqa: E402
 from dlhelpers.monitor import input_independent_baseline, train_monitored  # noqa: E402
 from dlhelpers.plots.dropout import (  # noqa: E402
     plot_ensemble_accuracy,
+    plot_heldout_by_epoch,
     plot_keep_prob_sweep,
     plot_running_mean,
     plot_thinned_network,
@@ -462,3 +463,13 @@ def test_monitor_plots_draw_the_recorded_numbers():
     assert len(plot_layer_stats(mons)) == 2
     with pytest.raises(ValueError, match="over_time must be one of"):
         plot_layer_stats(mons, over_time="c")
+
+
+def test_heldout_by_epoch_draws_the_mean_over_seeds_and_checks_shapes():
+    curve = np.array([[0.5, 1.0, 1.5], [1.5, 1.0, 0.5]])
+    ax = plot_heldout_by_epoch([10, 20, 30], {"gain": curve}, zero_line=True, ylabel="gain (points)")
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [1.0, 1.0, 1.0])
+    assert any(np.allclose(line.get_ydata(), 0.0) for line in ax.lines[1:])
+    assert ax.get_ylabel() == "gain (points)" and _labelled(ax)
+    with pytest.raises(ValueError, match=r"must have shape \(seeds, 3\)"):
+        plot_heldout_by_epoch([10, 20, 30], {"gain": curve[:, :2]})

@@ -1,5 +1,5 @@
 """Pictures for lesson 12 (dropout): thinned networks, sampled expectations, the ensemble
-view and the keep-probability sweep.
+view, the keep-probability sweep and held-out accuracy during training.
 
 Each function draws on the ``ax`` it is given (or on a new one) and returns it.
 """
@@ -15,7 +15,7 @@ from matplotlib.axes import Axes
 from dlhelpers._checks import as_float_array, check_int, check_same_shape
 
 __all__ = ["plot_thinned_network", "plot_running_mean", "plot_ensemble_accuracy",
-           "plot_keep_prob_sweep"]
+           "plot_keep_prob_sweep", "plot_heldout_by_epoch"]
 
 _KEPT, _DROPPED, _EDGE = "#0072B2", "0.85", "0.45"
 
@@ -210,3 +210,40 @@ def plot_keep_prob_sweep(keep_probs, train_acc, val_acc, *, axes=None,
     ax_gain.set_title("Gain over the same seed without dropout")
     ax_gain.legend(loc="lower left", fontsize=8)
     return np.asarray(axes)
+
+
+def plot_heldout_by_epoch(epochs, curves, *, ax: Axes | None = None,
+                          title: str = "Held-out accuracy during training",
+                          ylabel: str = "held-out accuracy", zero_line: bool = False) -> Axes:
+    """A quantity measured during training (held-out accuracy, or a gain in points) against the
+    epoch: mean over seeds with a band of one standard deviation.
+
+    Parameters
+    ----------
+    epochs : array of shape (E,)
+        The epochs at which it was measured.
+    curves : dict of label -> array of shape (R, E)
+        One row per seed.
+    zero_line : bool
+        Draw y = 0 (for a gain, so it is read against no gain).
+    """
+    epochs = as_float_array(epochs, "epochs", ndim=1)
+    if not isinstance(curves, dict) or not curves:
+        raise TypeError("curves must be a non-empty dict of label -> (seeds, epochs) array")
+    ax = _new_ax(ax)
+    styles = (("o", "-", "#E69F00"), ("s", "--", "0.3"), ("^", ":", _KEPT))
+    for (label, curve), (marker, dash, color) in zip(curves.items(), styles, strict=False):
+        curve = as_float_array(curve, f"curves[{label!r}]", ndim=2)
+        if curve.shape[1] != epochs.size:
+            raise ValueError(f"curves[{label!r}] must have shape (seeds, {epochs.size}); got {curve.shape}")
+        mean, sd = curve.mean(axis=0), curve.std(axis=0, ddof=1) if curve.shape[0] > 1 else 0.0
+        ax.fill_between(epochs, mean - sd, mean + sd, color=color, alpha=0.2)
+        ax.plot(epochs, mean, marker=marker, linestyle=dash, color=color,
+                label=f"{label} (mean +/- sd over {curve.shape[0]} seeds)")
+    if zero_line:
+        ax.axhline(0.0, color="black", linewidth=1)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(loc="lower right", fontsize=8)
+    return ax
