@@ -123,7 +123,8 @@ def search_figure(strategy: str = "grid", n_trials: int = 9, seed: int = 0, peak
     ax_map.set_xlabel("important hyperparameter x")
     ax_map.set_ylabel("unimportant hyperparameter y")
     ax_map.set_title(f"{strategy} search, {n_trials} trials")
-    ax_map.legend(loc="lower left", fontsize=8, frameon=True, framealpha=0.9)
+    # below the map, so it never hides a trial
+    ax_map.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2, fontsize=8)
     ax_line.plot(grid, toy_score(grid, 0.5, peak), color="black", label="score along x (y = 0.5)")
     ax_line.scatter(pts[:, 0], scores, color="#0072B2", zorder=3, label="trials")
     ax_line.set_xlabel("important hyperparameter x")
