@@ -296,3 +296,12 @@ def test_preprocessing_plot_names_principal_axes():
     rng = np.random.default_rng(0)
     axes = plot_preprocessing({"pca": rng.normal(size=(20, 2))}, axis_names={"pca": ("PC1", "PC2")})
     assert (axes[0].get_xlabel(), axes[0].get_ylabel()) == ("PC1", "PC2")
+
+
+@pytest.mark.slow
+def test_explorers_redraw_on_release_not_on_every_tick():
+    # Each redraw takes a few tenths of a second; a continuous slider would queue redraws.
+    boxes = [activation_explorer(n=200), init_scale_explorer(width=64, depth=3), running_stats_explorer(steps=40)]
+    for box in boxes:
+        sliders = [c for c in box.controls.values() if hasattr(c, "continuous_update")]
+        assert sliders and not any(c.continuous_update for c in sliders)
