@@ -3,8 +3,8 @@
 Names, as the papers and the frameworks use them:
 
 - **LeCun** (LeCun et al. 1998, "Efficient BackProp"): ``Var(w) = 1 / d_in``, which keeps the
-  variance of ``x @ w`` equal to that of ``x``. :func:`lecun_init`. The CS231n lecture calls
-  this rule "Xavier"; it is not what the frameworks call Xavier.
+  variance of ``x @ w`` equal to that of ``x``. :func:`lecun_init`. The course's initialization
+  lecture and CS231n call this rule "Xavier"; it is not what the frameworks call Xavier.
 - **Glorot**, also called **Xavier** (Xavier Glorot and Yoshua Bengio 2010): the fan average
   ``Var(w) = 2 / (d_in + d_out)``, a compromise between the forward (``d_in``) and the backward
   (``d_out``) pass. :func:`glorot_init`; ``torch.nn.init.xavier_normal_`` draws
@@ -54,7 +54,7 @@ def lecun_init(d_in: int, d_out: int, rng) -> np.ndarray:
 def xavier_init(d_in: int, d_out: int, rng) -> np.ndarray:
     """Old name of :func:`lecun_init` (``std = 1 / sqrt(d_in)``), kept for existing code.
 
-    This is the rule the CS231n lecture calls "Xavier". The frameworks' ``xavier_normal_`` and
+    This is the rule the course's initialization lecture and CS231n call "Xavier". The frameworks' ``xavier_normal_`` and
     ``xavier_uniform_`` are the fan average, :func:`glorot_init`; the two agree only when
     ``d_in == d_out``.
 
