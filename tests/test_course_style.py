@@ -87,3 +87,14 @@ def test_palette_tints_and_palette_listed_maps_are_allowed_but_other_hues_are_no
     problems = plots.palette_violations(fig)
     assert len(problems) == 2 and any("green not in palette" in p for p in problems)
     plt.close(fig)
+
+
+def test_colours_sampled_from_viridis_are_allowed_for_ordered_categories():
+    import numpy as np
+    fig, ax = plt.subplots()
+    for k, colour in enumerate(plt.get_cmap("viridis")(np.linspace(0.1, 0.9, 6))):
+        ax.plot([0, 1], [k, k], color=colour, label=f"layer {k + 1}")
+    assert plots.palette_violations(fig) == []
+    ax.plot([0, 1], [0, 1], color=plt.get_cmap("jet")(0.3), label="jet sample")
+    assert len(plots.palette_violations(fig)) == 1
+    plt.close(fig)

@@ -44,9 +44,12 @@ def use_course_style() -> None:
 
 
 def _is_allowed_colour(rgba, tol: float = 0.02) -> bool:
-    """A grey, a palette colour, or a tint of one (the colour blended with white)."""
+    """A grey, a palette colour, a tint of one (blended with white), or a colour of an
+    allowed sequential map (viridis, cividis: for ordered categories such as layers)."""
     r, g, b = rgba[:3]
     if max(r, g, b) - min(r, g, b) <= tol:  # black, white and greys
+        return True
+    if np.min(np.max(np.abs(_SEQUENTIAL_RGB - (r, g, b)), axis=1)) <= tol:
         return True
     for p in _PALETTE_RGB:
         # a tint c = 1 - w * (1 - p) for one weight w in (0, 1] on every channel
@@ -66,6 +69,8 @@ def _cmap_keeps_to_palette(cmap) -> bool:
 
 
 _PALETTE_RGB = [mpl.colors.to_rgb(c) for c in PALETTE]
+_SEQUENTIAL_RGB = np.vstack([mpl.colormaps[name](np.linspace(0, 1, 256))[:, :3]
+                             for name in ("viridis", "cividis")])
 
 
 def _artist_colours(artist):
