@@ -40,7 +40,12 @@ def test_playground_exposes_stable_structure():
         assert name in pg.controls, name
     assert pg.output is pg.children[-1]
     assert set(pg.paths) == {"sgd", "momentum", "adam"}
-    assert len(pg.figure.axes) == 2
+    assert len(pg.figure.axes) == 4                        # one path panel per optimizer + the loss
+    assert [ax.get_title().split(",")[0] for ax in pg.figure.axes[:3]] == ["sgd", "momentum", "adam"]
+    for ax in pg.figure.axes[:3]:                          # contours at equal aspect
+        assert ax.get_aspect() == 1.0
+    slow = [n for n, c in pg.controls.items() if hasattr(c, "continuous_update") and c.continuous_update]
+    assert slow == [], f"sliders that redraw while dragging: {slow}"
     assert pg.figure._repr_png_().startswith(b"\x89PNG")   # shows itself in a notebook
 
 
@@ -64,9 +69,9 @@ def test_moving_a_learning_rate_changes_the_plotted_path():
 def test_kappa_and_landscape_controls_redraw():
     pg = optwidgets.optimizer_playground()
     pg.controls["kappa"].value = 100.0
-    assert "kappa=100" in pg.figure.axes[0].get_title()
+    assert "kappa=100" in pg.figure._suptitle.get_text()
     pg.controls["landscape"].value = "rosenbrock"
-    assert "Rosenbrock" in pg.figure.axes[0].get_title()
+    assert "Rosenbrock" in pg.figure._suptitle.get_text()
     assert pg.controls["lr_sgd"].value == pytest.approx(optwidgets.DEFAULT_LR["rosenbrock"]["sgd"])
     assert pg.paths["sgd"].steps == optwidgets.DEFAULT_STEPS["rosenbrock"]
 
@@ -75,8 +80,9 @@ def test_choosing_optimizers_changes_the_legend():
     pg = optwidgets.optimizer_playground()
     pg.controls["optimizers"].value = ("rmsprop", "nesterov")
     assert set(pg.paths) == {"rmsprop", "nesterov"}
-    labels = [t.get_text() for t in pg.figure.axes[1].get_legend().get_texts()]
+    labels = [t.get_text() for t in pg.figure.axes[-1].get_legend().get_texts()]
     assert any(lab.startswith("rmsprop") for lab in labels)
+    assert len(pg.figure.axes) == 3
     pg.controls["optimizers"].value = ()
     assert pg.figure is None and pg.paths == {}
 
@@ -96,6 +102,21 @@ def test_playground_rejects_bad_choices():
         optwidgets.optimizer_playground(optimizers=("lbfgs",))
     with pytest.raises(ValueError, match="at least one optimizer"):
         optwidgets.playground_figure("quadratic", ())
+
+
+def test_a_diverged_run_is_named_and_its_curve_clipped():
+    fig, paths = optwidgets.playground_figure("quadratic", ("sgd", "momentum"), lrs={"sgd": 0.2})
+    assert paths["sgd"].diverged and "diverged" in fig.axes[0].get_title()
+    start = paths["momentum"].losses[0]
+    assert fig.axes[-1].get_ylim()[1] == pytest.approx(10 * start)
+
+
+def test_tune_lr_picks_the_best_rate_of_the_grid():
+    land = landscapes.ill_conditioned_quadratic(20.0)
+    best = optwidgets.tune_lr(land, "sgd", steps=100, grid=(0.001, 0.01, 0.09, 0.2))
+    assert best == 0.09                                    # 0.2 diverges (> 2/20), smaller crawl
+    with pytest.raises(ValueError, match="rule must be one of"):
+        optwidgets.tune_lr(land, "lbfgs", steps=10)
 
 
 def test_default_quadratic_momentum_beats_sgd():
