@@ -104,7 +104,8 @@ def test_warmup_then_cosine_matches_sequentiallr(torch, start_factor):
 @pytest.mark.parametrize("d_model, warm", [(512, 400), (64, 30)])
 def test_noam_matches_the_papers_formula_in_lambdalr(torch, d_model, warm):
     # Vaswani et al. (2017), eq. 3, stepped once per update with the paper's 1-based counter
-    formula = lambda t: d_model ** -0.5 * min((t + 1) ** -0.5, (t + 1) * warm ** -1.5)
+    def formula(t):
+        return d_model ** -0.5 * min((t + 1) ** -0.5, (t + 1) * warm ** -1.5)
     n = 3 * warm
     expected = torch_lrs(torch, 1.0, lambda o: torch.optim.lr_scheduler.LambdaLR(o, formula), n=n)
     np.testing.assert_allclose(ours(S.noam(d_model, warm), n=n), expected, rtol=1e-9)
@@ -114,7 +115,8 @@ def test_noam_matches_the_papers_formula_in_lambdalr(torch, d_model, warm):
 def test_global_step_warmup_rsqrt_matches_fairseq_formula_in_lambdalr(torch):
     # fairseq's inverse_sqrt: linear ramp to peak over w updates, then peak * sqrt(w / step)
     peak, w = 0.1, 30
-    formula = lambda t: peak * t / w if t < w else peak * math.sqrt(w / t)
+    def formula(t):
+        return peak * t / w if t < w else peak * math.sqrt(w / t)
     expected = torch_lrs(torch, 1.0, lambda o: torch.optim.lr_scheduler.LambdaLR(o, formula))
     np.testing.assert_allclose(ours(S.warmup(S.inverse_sqrt(peak, w), w, restart=False)), expected,
                                rtol=1e-9, atol=1e-15)
