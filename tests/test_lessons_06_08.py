@@ -287,3 +287,27 @@ def test_regularization_plots():
     assert axes[1].get_title() == "b"
     with pytest.raises(ValueError, match="one entry per image"):
         regplots.show_images(np.zeros((3, 4, 4)), ["a"])
+
+
+def test_weight_cdf_starts_at_the_share_of_exact_zeros():
+    sparse = np.array([0.0, 0.0, 0.5, 2.0])
+    dense = np.array([0.1, 0.2, 0.5, 2.0])
+    ax = regplots.plot_weight_cdf({"sparse": sparse, "dense": dense})
+    (x1, y1), (x2, y2) = (line.get_data() for line in ax.get_lines())
+    assert y1[0] == pytest.approx(0.5) and y2[0] == pytest.approx(0.25)   # |w| <= smallest nonzero
+    assert y1[-1] == pytest.approx(1.0) and y2[-1] == pytest.approx(1.0)
+    assert "50% exactly 0" in ax.get_legend().get_texts()[0].get_text()
+    with pytest.raises(ValueError, match="exactly zero"):
+        regplots.plot_weight_cdf({"z": np.zeros(3)})
+
+
+def test_explorer_sliders_redraw_on_release_only():
+    for widget in (regwidgets.regularization_explorer(), schedwidgets.schedule_explorer()):
+        slow = [n for n, c in widget.controls.items() if getattr(c, "continuous_update", False)]
+        assert slow == [], slow
+
+
+def test_schedule_explorer_inverse_sqrt_warmup_keeps_the_global_step():
+    sched = schedwidgets.make_schedule("inverse sqrt", 1.0, 300, warmup_steps=30)
+    assert sched(30) == pytest.approx(1.0)
+    assert sched(120) == pytest.approx(0.5)          # 1.0 * sqrt(30 / 120)
