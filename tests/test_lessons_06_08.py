@@ -311,3 +311,13 @@ def test_schedule_explorer_inverse_sqrt_warmup_keeps_the_global_step():
     sched = schedwidgets.make_schedule("inverse sqrt", 1.0, 300, warmup_steps=30)
     assert sched(30) == pytest.approx(1.0)
     assert sched(120) == pytest.approx(0.5)          # 1.0 * sqrt(30 / 120)
+
+
+def test_diverging_cmap_runs_from_palette_red_through_white_to_palette_blue():
+    from matplotlib.colors import to_hex
+
+    from dlhelpers.plots import PALETTE
+
+    cmap = regplots.diverging_cmap()
+    assert to_hex(cmap(0.0)) == PALETTE[3].lower() and to_hex(cmap(1.0)) == PALETTE[0].lower()
+    np.testing.assert_allclose(cmap(0.5)[:3], 1.0, atol=1 / 128)     # white in the middle (256 bins)

@@ -14,7 +14,17 @@ from matplotlib.axes import Axes
 
 from dlhelpers._checks import as_float_array, check_same_shape
 
-__all__ = ["plot_polynomial_fits", "plot_train_val", "plot_weight_cdf", "plot_weight_histograms", "show_images"]
+__all__ = ["diverging_cmap", "plot_polynomial_fits", "plot_train_val", "plot_weight_cdf", "plot_weight_histograms", "show_images"]
+
+
+def diverging_cmap():
+    """A diverging colormap built from the course palette: vermillion (negative), white (0),
+    blue (positive), for signed images such as weight templates."""
+    from matplotlib.colors import LinearSegmentedColormap
+
+    from dlhelpers.plots import PALETTE
+
+    return LinearSegmentedColormap.from_list("course_diverging", [PALETTE[3], "#FFFFFF", PALETTE[0]])
 
 
 def _new_ax(ax: Axes | None) -> Axes:
