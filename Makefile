@@ -72,3 +72,6 @@ export: $(STAMP) ## final grades for the platform, late policy applied: FORMAT=c
 
 grades-csv: $(STAMP) ## refresh artifacts/grades/*.csv from the gradebook (no grading)
 	PATH="$(abspath $(BIN)):$$PATH" $(PY) tools/course.py csv
+
+formgrader: $(STAMP) ## grade written answers by hand: JupyterLab in assignments/, formgrader open
+	cd assignments && PYTHONPATH="$(abspath tools)" PATH="$(abspath $(BIN)):$$PATH" $(abspath $(BIN))/jupyter lab --port=$(LAB_PORT) $(if $(filter 0,$(shell id -u)),--allow-root) --ServerApp.jpserver_extensions grading.formgrader_guard=True --LabApp.default_url=/formgrader
