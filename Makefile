@@ -74,4 +74,5 @@ grades-csv: $(STAMP) ## refresh artifacts/grades/*.csv from the gradebook (no gr
 	PATH="$(abspath $(BIN)):$$PATH" $(PY) tools/course.py csv
 
 formgrader: $(STAMP) ## grade written answers by hand: JupyterLab in assignments/, formgrader open
+	PATH="$(abspath $(BIN)):$$PATH" $(PY) tools/course.py markscheme
 	cd assignments && PYTHONPATH="$(abspath tools)" PATH="$(abspath $(BIN)):$$PATH" $(abspath $(BIN))/jupyter lab --port=$(LAB_PORT) $(if $(filter 0,$(shell id -u)),--allow-root) --ServerApp.jpserver_extensions grading.formgrader_guard=True --LabApp.default_url=/formgrader

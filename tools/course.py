@@ -115,6 +115,15 @@ def cmd_csv(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_markscheme(args: argparse.Namespace) -> int:
+    from grading import markscheme
+
+    added = markscheme.annotate_course()
+    print(f"mark scheme shown after {added} written answer(s) in assignments/autograded/ "
+          "(formgrader only; feedback strips it)")
+    return 0
+
+
 def _warn_pending(pending: list[str]) -> None:
     if pending:
         print(f"{len(pending)} submission(s) still wait for a manual grade (exported with the "
@@ -151,6 +160,9 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--gradebook", default=gradebook)
     c.add_argument("--out", default=str(paths.ARTIFACTS / "grades"), help="where the CSVs go")
     c.set_defaults(func=cmd_csv)
+    m = sub.add_parser("markscheme", help="show the mark scheme after each written answer "
+                       "of the graded notebooks (formgrader)")
+    m.set_defaults(func=cmd_markscheme)
     return p
 
 
