@@ -52,8 +52,15 @@ def cmd_grade(args: argparse.Namespace) -> int:
         folder = Path(args.submissions) if args.submissions else None
         if args.zip:
             if not args.assignment:
-                print("--zip needs --assignment (which homework the zip holds)", file=sys.stderr)
-                return 2
+                from grading.lms_zip import HomeworkUnknown, infer_homework
+
+                try:
+                    args.assignment = infer_homework(Path(args.zip), paths.homework_names())
+                except HomeworkUnknown as exc:
+                    print(exc, file=sys.stderr)
+                    return 2
+                hws = [args.assignment]
+                print(f"{args.zip}: homework {args.assignment} (from the notebook names)")
             folder = batch.collect_zip(Path(args.zip), args.assignment, Path(tmp) / "lms",
                                        regexp=args.zip_regexp)
         if not folder.is_dir():
