@@ -28,8 +28,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.grading]
 
 def guard_args() -> tuple[str, ...]:
     """The guard part of the Makefile's formgrader command (so the test follows the Makefile)."""
-    recipe = re.search(r"^formgrader:.*\n\t(.*)$", (ROOT / "Makefile").read_text(), re.M)
+    recipe = re.search(r"^formgrader:.*\n((?:\t.*\n)+)", (ROOT / "Makefile").read_text(), re.M)
     assert recipe, "Makefile has no formgrader target"
+    assert "course.py markscheme" in recipe[1]  # graders see the mark scheme
     args = re.findall(r"--ServerApp\.jpserver_extensions \S+|--LabApp\.default_url=\S+",
                       recipe[1])
     assert any("grading.formgrader_guard=True" in a for a in args), recipe[1]
@@ -67,6 +68,9 @@ def test_formgrader_autograde_is_refused(tmp_path):
         assert status == 403, body
         assert json.loads(body) == {"success": False, "error": formgrader_guard.MESSAGE,
                                     "log": formgrader_guard.MESSAGE}
+        # MathJax for formgrader's grading page comes from this server, not a CDN
+        status, body = request(lab, f"/{formgrader_guard.MATHJAX_URL}/tex-svg-full.js")
+        assert status == 200 and len(body) > 1_000_000 and "MathJax" in body
         # the landing page of `make formgrader` is formgrader itself
         status, _ = request(lab, "/")
         assert status == 200

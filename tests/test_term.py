@@ -198,11 +198,13 @@ def grade_by_hand(term: Term) -> None:
                     page.goto(f"{lab.url}/formgrader/submissions/{ids[student]}",
                               wait_until="domcontentloaded")
                     page.wait_for_selector("input.score#q1_answer", timeout=60_000)
+                    page.wait_for_selector("mjx-container svg", timeout=60_000)
                     text = page.inner_text("body")
                     term.browser[student] = {
                         "mark_scheme": "Instructor only: model answer and mark scheme for "
                                        "q1_answer" in text.replace("`", ""),
-                        "images": page.locator("div.output_png img, .output_area img").count()}
+                        "images": page.locator("div.output_png img, .output_area img").count(),
+                        "formulas": page.locator("mjx-container").count()}
                     for cell, (score, comment) in marks.items():
                         page.fill(f"textarea#{cell}-comment", comment)
                         page.press(f"textarea#{cell}-comment", "Tab")
@@ -338,6 +340,11 @@ def test_manual_grades_entered_in_formgrader_are_saved(term):
 
 def test_graders_see_the_mark_scheme_next_to_the_answer(term):
     assert all(seen["mark_scheme"] for seen in term.browser.values()), term.browser
+
+
+def test_formgrader_renders_formulas_without_a_network(term):
+    # the machine is offline: MathJax comes from the course's formgrader extension
+    assert all(seen["formulas"] >= 10 for seen in term.browser.values()), term.browser
 
 
 @pytest.mark.xfail(strict=True, reason="figures need matplotlib's inline backend and /etc/fonts "

@@ -93,6 +93,9 @@ def configure_feedback(c: Config) -> Config:
     c.FeedbackExporter.extra_template_paths = [str(bootstrap), str(nbgrader_templates())]
     from nbgrader.converters import GenerateFeedback
 
+    # formgrader's grading page: our formgrade/mathjax.html.j2 first (MathJax 3 from this
+    # server, see formgrader_guard), nbgrader's formgrade template for everything else
+    c.HTMLExporter.extra_template_basedirs = [str(TEMPLATES), str(nbgrader_templates())]
     current = list(c.GenerateFeedback.get("preprocessors",
                                           GenerateFeedback.preprocessors.default_value))
     extra = [StripMarkScheme, OfflineMathJax]
