@@ -114,9 +114,13 @@ def cmd_csv(args: argparse.Namespace) -> int:
     if not gradebook.is_file():
         print(f"no gradebook at {gradebook} (grade something first)", file=sys.stderr)
         return 2
-    _, hws, _ = export.collect(gradebook)
-    grades, parts = batch.export_csv(gradebook, hws, out)
-    rows = export.export(gradebook, "csv", out / "final_grades.csv")
+    try:
+        _, hws, _ = export.collect(gradebook)
+        grades, parts = batch.export_csv(gradebook, hws, out)
+        rows = export.export(gradebook, "csv", out / "final_grades.csv")
+    except ValueError as exc:  # e.g. a bad assignments/course_policy.toml
+        print(exc, file=sys.stderr)
+        return 2
     print(f"refreshed {grades}, {parts} and {out / 'final_grades.csv'} from {gradebook}")
     _warn_pending(export.pending_manual(rows))
     return 0
