@@ -19,6 +19,7 @@ STRICT := DLHELPERS_STRICT_CLAIMS=1
 
 .DEFAULT_GOAL := help
 .PHONY: help venv lab test test-fast lint notebooks bench site release validate grade kit clean
+.PHONY: export grades-csv formgrader
 
 help: ## list the commands
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -68,3 +69,13 @@ grade: $(STAMP) ## autograde SUBMISSIONS=dir (or ZIP=lms.zip), feedback, grades 
 
 kit: $(STAMP) ## build the student kit (dist/student-kit): lessons, dlhelpers, released homework
 	PATH="$(abspath $(BIN)):$$PATH" $(PY) tools/course.py kit
+
+export: $(STAMP) ## final grades for the platform, late policy applied: FORMAT=canvas|moodle|csv
+	PATH="$(abspath $(BIN)):$$PATH" $(PY) tools/course.py export --format $(or $(FORMAT),csv) $(if $(ROSTER),--roster $(ROSTER)) $(if $(OUT),--out $(OUT))
+
+grades-csv: $(STAMP) ## refresh artifacts/grades/*.csv from the gradebook (no grading)
+	PATH="$(abspath $(BIN)):$$PATH" $(PY) tools/course.py csv
+
+formgrader: $(STAMP) ## grade written answers by hand: JupyterLab in assignments/, formgrader open
+	PATH="$(abspath $(BIN)):$$PATH" $(PY) tools/course.py markscheme
+	cd assignments && PYTHONPATH="$(abspath tools)" PATH="$(abspath $(BIN)):$$PATH" $(abspath $(BIN))/jupyter lab --port=$(LAB_PORT) $(if $(filter 0,$(shell id -u)),--allow-root) --ServerApp.jpserver_extensions grading.formgrader_guard=True --LabApp.default_url=/formgrader
