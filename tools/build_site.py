@@ -3,7 +3,7 @@
 Nothing is executed and nothing is fetched: the lessons' stored outputs are the content, the
 homework pages are the released student notebooks (no solutions, no hidden tests), the
 learner's and instructor's paths come from the README, and MathJax is copied from the
-sphinx-mathjax-offline package. Output: site/index.html.
+django-static-mathjax package. Output: site/index.html.
 
 Usage: python tools/build_site.py [--out site] [--keep-source]
 """
@@ -63,15 +63,15 @@ def static_copy(path: Path, dest: Path) -> None:
     nbformat.write(nb, dest)
 
 
-def mathjax_dir() -> Path:
-    from importlib import metadata
-
-    try:  # the package's folder has a hyphenated name, so it is found through its metadata
-        dist = metadata.distribution("sphinx-mathjax-offline")
-    except metadata.PackageNotFoundError:
-        raise SystemExit("sphinx-mathjax-offline is missing: run `make venv` (the site's MathJax "
+def mathjax_script() -> Path:
+    """MathJax 3's single-file TeX-to-SVG bundle from django-static-mathjax, the same copy the
+    homework feedback inlines (tools/grading/offline_feedback.py)."""
+    try:
+        import mathjax
+    except ImportError:
+        raise SystemExit("django-static-mathjax is missing: run `make venv` (the site's MathJax "
                          "ships inside it; nothing is downloaded)") from None
-    return Path(dist.locate_file("sphinx-mathjax-offline/static/mathjax"))
+    return Path(mathjax.__file__).parent / "static" / "mathjax" / "es5" / "tex-svg-full.js"
 
 
 def assemble(src: Path) -> None:
@@ -121,7 +121,7 @@ instructor
 ```
 """, encoding="utf-8")
     (src / "_static" / "mathjax").mkdir(parents=True)
-    shutil.copy2(mathjax_dir() / "tex-svg-full.js", src / "_static" / "mathjax" / "tex-svg-full.js")
+    shutil.copy2(mathjax_script(), src / "_static" / "mathjax" / "tex-svg-full.js")
 
 
 # Fixes applied to every page Sphinx writes, each for an axe-core rule it would break:
