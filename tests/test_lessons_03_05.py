@@ -403,3 +403,11 @@ def test_experiment_outputs_are_checked_with_claims(name):
     nb = _lesson(name)
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     assert code.count("claim(") >= 5
+
+
+def test_seconds_per_step_is_a_positive_time_and_checks_its_input():
+    X, y = dwidgets.make_logistic_teacher(400, d=3, seed=0)
+    t = dwidgets.seconds_per_step(X, y, batch_size=32, steps=5, repeats=2)
+    assert np.isfinite(t) and 0 < t < 1
+    with pytest.raises(ValueError):
+        dwidgets.seconds_per_step(X, y, batch_size=0)
