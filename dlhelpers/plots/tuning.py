@@ -262,7 +262,7 @@ def plot_capacity(labels, train_acc, val_acc, *, ax: Axes | None = None,
     labels : sequence of str, length M
         One name per network ("8", "64", "64-64", ...), drawn on the x axis in order.
     train_acc, val_acc : arrays of shape (M, S)
-        One column per seed; drawn as mean with error bars of one standard deviation.
+        One column per seed; drawn as mean with error bars of one (sample) standard deviation.
     """
     train_acc = as_float_array(train_acc, "train_acc", ndim=2)
     val_acc = as_float_array(val_acc, "val_acc", ndim=2)
@@ -273,7 +273,8 @@ def plot_capacity(labels, train_acc, val_acc, *, ax: Axes | None = None,
     x = np.arange(len(labels))
     for acc, name, marker, color, dash in ((train_acc, "training", "s", _BLUE, "--"),
                                            (val_acc, "validation", "o", _ORANGE, "-")):
-        ax.errorbar(x, acc.mean(axis=1), yerr=acc.std(axis=1), marker=marker, color=color,
+        spread = acc.std(axis=1, ddof=1) if acc.shape[1] > 1 else None   # sample sd, as lesson 12
+        ax.errorbar(x, acc.mean(axis=1), yerr=spread, marker=marker, color=color,
                     linestyle=dash, capsize=3, label=f"{name} (mean +/- sd over seeds)")
     ax.set_xticks(x, list(labels))
     ax.set_xlabel("hidden units per layer")
