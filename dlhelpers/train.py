@@ -221,7 +221,14 @@ def _evaluate(model, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 def _checked_frozen(model, frozen) -> tuple[str, ...]:
     """The names in ``frozen`` as a tuple, each a key of ``model.params``, leaving one to train."""
-    names = (frozen,) if isinstance(frozen, str) else tuple(frozen)
+    if isinstance(frozen, str):
+        names = (frozen,)
+    else:
+        try:
+            names = tuple(frozen)
+        except TypeError:
+            raise TypeError(f"frozen must be a parameter name or a sequence of names such as "
+                            f"('W1', 'b1'); got {frozen!r}") from None
     valid = list(model.params)
     unknown = [name for name in names if name not in model.params]
     if unknown:

@@ -105,7 +105,9 @@ def test_feature_grid_rejects_mismatched_weights(weights, shape, units, match):
 # --- the 2 x 2 table ------------------------------------------------------------------------------
 
 def _cells():
-    return {(r, c): {"scratch": np.array([0.5, 0.7]) + i / 10, "freeze": np.array([0.8, 0.9]) - i / 5}
+    # the same lead in both seeds: always beyond the noise
+    return {(r, c): {"scratch": np.array([0.5, 0.7]) + i / 10,
+                     "freeze": np.array([0.5, 0.7]) + i / 10 + (0.2, -0.1, -0.2, -0.1)[i]}
             for i, (r, c) in enumerate([("similar", "little"), ("similar", "much"),
                                         ("different", "little"), ("different", "much")])}
 
@@ -122,6 +124,16 @@ def test_table_bars_are_the_means_and_the_best_option_is_named():
         labels = [t.get_text() for t in ax.get_xticklabels()]
         assert [lab for lab in labels if "(best)" in lab][0].startswith(best)
     assert axes[0].get_title() == "similar data, little data"
+
+
+def test_table_names_a_best_option_only_beyond_the_noise():
+    # scratch leads by 0.05 on average, but its seed-by-seed lead (0.10, 0.00) has a standard
+    # error of 0.05: not more than twice it, so no option is called best
+    level = {"scratch": np.array([0.7, 0.8]), "freeze": np.array([0.6, 0.8])}
+    cells = {(r, c): level for r in ("similar", "different") for c in ("little", "much")}
+    for ax in plot_transfer_table(cells).axes:
+        assert not any("(best)" in t.get_text() for t in ax.get_xticklabels())
+        assert ax.get_title().endswith(": no clear best")
 
 
 def test_table_must_be_two_by_two():

@@ -99,6 +99,14 @@ def test_unknown_frozen_name_is_named_with_the_valid_ones():
         train(model, X, y, epochs=1, progress=False, frozen=("W1", "b1", "W2", "b2"))
 
 
+@pytest.mark.parametrize("frozen", [None, 5])
+def test_frozen_that_is_not_a_name_or_a_sequence_says_what_is_expected(frozen):
+    X, y = _blobs()
+    model = models.MLP([2, 4, 3], seed=0)
+    with pytest.raises(TypeError, match=r"frozen must be a parameter name or a sequence of names.*got"):
+        train(model, X, y, epochs=1, progress=False, frozen=frozen)
+
+
 # --- MLP.features --------------------------------------------------------------------------
 
 def test_features_are_the_hidden_activations_computed_by_hand():

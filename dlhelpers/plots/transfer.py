@@ -90,7 +90,7 @@ def plot_transfer_curves(counts, results: Mapping, *, ax: Axes | None = None,
         style = option_style(name, i)
         faint = highlight is not None and name != highlight
         mean, sd = acc.mean(axis=0), _spread(acc)
-        ax.plot(counts, mean, label=f"{name} (mean of {acc.shape[0]} seeds)", alpha=0.35 if faint else 1.0,
+        ax.plot(counts, mean, label=f"{name} (mean of {acc.shape[0]} seeds, band ± sd)", alpha=0.35 if faint else 1.0,
                 linewidth=1.2 if faint else 2.2, markersize=5 if faint else 7, **style)
         ax.fill_between(counts, mean - sd, mean + sd, color=style["color"], alpha=0.06 if faint else 0.18,
                         linewidth=0)
@@ -152,6 +152,15 @@ def plot_first_layer_features(weights: Mapping, image_shape: tuple[int, int], *,
     return fig
 
 
+def _clear_lead(best: np.ndarray, second: np.ndarray) -> bool:
+    """Whether ``best`` beats ``second`` by more than twice the standard error of their
+    difference, seed by seed (the same seed means the same labelled draw in both)."""
+    diff = best - second
+    if diff.size < 2:
+        return bool(diff.mean() > 0)
+    return bool(diff.mean() > 2 * diff.std(ddof=1) / np.sqrt(diff.size))
+
+
 def plot_transfer_table(cells: Mapping, *, fig: Figure | None = None, chance: float | None = None) -> Figure:
     """The 2 x 2 table (data similar / different x little / much data) as four bar charts.
 
@@ -160,7 +169,9 @@ def plot_transfer_table(cells: Mapping, *, fig: Figure | None = None, chance: fl
     cells : dict {(row, column): {option: array of shape (S,)}}
         Exactly two distinct rows and two distinct columns, e.g. ``("similar", "little")``;
         each option's test accuracies over S seeds. Bars show the mean, error bars one
-        standard deviation, dots the single seeds; the best mean is marked "best".
+        standard deviation, dots the single seeds. The best mean is marked "best" (and
+        hatched) only when it beats the runner-up by more than twice the standard error of
+        their seed-by-seed difference; otherwise the panel's title says "no clear best".
     """
     if not isinstance(cells, Mapping) or any(not isinstance(k, tuple) or len(k) != 2 for k in cells):
         raise ValueError("cells must be a dict {(row, column): {option: accuracies}}")
@@ -175,7 +186,9 @@ def plot_transfer_table(cells: Mapping, *, fig: Figure | None = None, chance: fl
         options = cells[r, c]
         accs = {name: as_float_array(v, f"cells[{(r, c)!r}][{name!r}]", ndim=1) for name, v in options.items()}
         means = {name: a.mean() for name, a in accs.items()}
-        best = max(means, key=means.get)
+        ranked = sorted(means, key=means.get, reverse=True)
+        clear = len(ranked) < 2 or _clear_lead(accs[ranked[0]], accs[ranked[1]])
+        best = ranked[0] if clear else None
         for i, (name, a) in enumerate(accs.items()):
             style = option_style(name, i)
             sd = a.std(ddof=1) if a.size > 1 else 0.0
@@ -185,7 +198,7 @@ def plot_transfer_table(cells: Mapping, *, fig: Figure | None = None, chance: fl
                     marker=style["marker"], color="black", markersize=4)
         ax.set_xticks(range(len(accs)), [f"{name}\n{means[name]:.3f}" + (" (best)" if name == best else "")
                                          for name in accs])
-        ax.set_title(f"{r} data, {c} data", fontsize=11)
+        ax.set_title(f"{r} data, {c} data" + ("" if clear else ": no clear best"), fontsize=11)
         if chance is not None:
             ax.axhline(chance, color="grey", linewidth=1)
         ax.set_ylim(0, 1.05)

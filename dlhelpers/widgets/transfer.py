@@ -18,7 +18,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from dlhelpers.plots.optimizers import standalone_figure
-from dlhelpers.plots.transfer import check_results, option_style, plot_transfer_curves
+from dlhelpers.plots.transfer import _clear_lead, check_results, option_style, plot_transfer_curves
 from dlhelpers.widgets._display import show_figure
 
 __all__ = ["transfer_figure", "transfer_explorer", "TransferExplorer"]
@@ -29,15 +29,6 @@ def _index(counts: np.ndarray, n) -> int:
     if matches.size == 0:
         raise ValueError(f"n must be one of the measured counts {[f'{c:g}' for c in counts]}; got {n!r}")
     return int(matches[0])
-
-
-def _clear_lead(best: np.ndarray, second: np.ndarray) -> bool:
-    """Whether ``best`` beats ``second`` by more than twice the standard error of their
-    difference, seed by seed (the same seed means the same labelled draw in both)."""
-    diff = best - second
-    if diff.size < 2:
-        return bool(diff.mean() > 0)
-    return bool(diff.mean() > 2 * diff.std(ddof=1) / np.sqrt(diff.size))
 
 
 def transfer_figure(counts, results: Mapping, n, option: str, *, chance: float | None = None):
@@ -92,7 +83,7 @@ def transfer_figure(counts, results: Mapping, n, option: str, *, chance: float |
     ax_seeds.set_ylim(ax_curve.get_ylim())   # same scale as the curves: no zoomed-in gaps
     ax_seeds.set_ylabel("test accuracy")
     verdict = " (clear)" if readout["clear_winner"] else " (within the noise)"
-    ax_seeds.set_title(f"{counts[j]:g} per class: each seed, mean +- sd\nbest: {readout['best_option']}{verdict}",
+    ax_seeds.set_title(f"{counts[j]:g} per class: each seed, mean ± sd\nbest: {readout['best_option']}{verdict}",
                        fontsize=11)
     return fig, readout
 
