@@ -32,7 +32,7 @@ def propagate(x: np.ndarray, weights: list[np.ndarray], gain: float,
         Unscaled standard-normal draws, one per layer; layer ``l`` uses
         ``gain / sqrt(D_in) * weights[l]``.
     gain : float
-        Multiplier of the Xavier scale: 1 is Xavier, sqrt(2) is He.
+        Multiplier of LeCun's scale 1/sqrt(D_in): 1 is LeCun (CS231n's "Xavier"), sqrt(2) is He.
     activation : {"tanh", "relu"}
 
     Returns
