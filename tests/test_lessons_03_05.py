@@ -411,3 +411,10 @@ def test_seconds_per_step_is_a_positive_time_and_checks_its_input():
     assert np.isfinite(t) and 0 < t < 1
     with pytest.raises(ValueError):
         dwidgets.seconds_per_step(X, y, batch_size=0)
+
+
+def test_five_loss_curves_have_five_dash_patterns():
+    # lesson 04's converging runs: five curves on one axis, never told apart by colour alone
+    ax = dplots.plot_loss_curves({f"run {i}": np.linspace(1.0, 0.1, 4) * (i + 1) for i in range(5)})
+    patterns = {str(line._unscaled_dash_pattern) for line in ax.get_lines()}   # matplotlib has no public getter
+    assert len(patterns) == 5

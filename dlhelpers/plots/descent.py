@@ -16,7 +16,7 @@ from dlhelpers.plots import COLORS
 # Path colours: the palette without its pale yellow, which vanishes on a white background.
 _PATH_COLORS = [COLORS[i] for i in (0, 1, 2, 3, 4, 5, 7)]
 # Meaning never by colour alone: each curve or path also gets its own dash and marker.
-_DASHES = ["-", "--", "-.", ":"]
+_DASHES = ["-", "--", "-.", ":", (0, (8, 2, 1, 2, 1, 2)), (0, (12, 4))]   # six distinct patterns
 _MARKERS = ["o", "^", "s", "D", "v", "P", "X"]
 
 

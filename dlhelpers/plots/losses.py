@@ -117,6 +117,9 @@ def plot_scores_and_probabilities(scores, true_class: int, class_names: Sequence
     return np.asarray(axes)
 
 
+HATCHES = ("", "//", "..", "xx")
+
+
 def plot_penalties(weights: Mapping[str, np.ndarray], beta: float = 1.0, ax=None):
     """Grouped bars: L2, L1 and elastic-net penalty of each named weight vector.
 
@@ -144,7 +147,8 @@ def plot_penalties(weights: Mapping[str, np.ndarray], beta: float = 1.0, ax=None
         arr = as_float_array(w, f"weights[{name!r}]")
         values = [np.sum(arr ** 2), np.sum(np.abs(arr)), np.sum(beta * arr ** 2 + np.abs(arr))]
         xs = np.arange(len(kinds)) + (i - (len(weights) - 1) / 2) * width
-        bars = ax.bar(xs, values, width=width, label=name, color=COLORS[i % len(COLORS)])
+        bars = ax.bar(xs, values, width=width, label=name, color=COLORS[i % len(COLORS)],
+                      hatch=HATCHES[i % len(HATCHES)], edgecolor="black", lw=0.5)   # not colour alone
         ax.bar_label(bars, fmt="%.2f", fontsize=9)
     ax.margins(y=0.2)  # room for the value labels and the legend
     ax.set_xticks(np.arange(len(kinds)), kinds)
