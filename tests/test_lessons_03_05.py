@@ -240,3 +240,181 @@ def test_grid_values_vectorized_and_pointwise_agree():
 def test_descent_plots_reject_bad_input(call):
     with pytest.raises(ValueError):
         call()
+
+
+# ------------------------------------------------ figures of the revised lessons 03-05
+def test_contour_paths_have_equal_aspect_and_distinct_dashes():
+    ax = dplots.plot_contour_paths(lambda p: p[..., 0] ** 2 + 4 * p[..., 1] ** 2,
+                                   {"a": [[1.0, 1.0], [0.5, 0.5]], "b": [[-1.0, 1.0], [0.0, 0.2]]},
+                                   xlim=(-2, 2), ylim=(-1, 1))
+    assert ax.get_aspect() == 1.0
+    paths = [line for line in ax.get_lines() if line.get_label() in ("a", "b")]
+    assert len({line.get_linestyle() for line in paths}) == 2       # not told apart by colour alone
+    assert len({line.get_marker() for line in paths}) == 2
+
+
+def test_gradient_arrows_point_along_minus_the_gradient():
+    def f(p):
+        return 0.5 * (p[..., 0] ** 2 + 9 * p[..., 1] ** 2)
+
+    def grad(p):
+        return np.array([p[0], 9 * p[1]])
+
+    feet = np.array([[1.0, 0.5], [-2.0, 0.2]])
+    ax = dplots.plot_gradient_arrows(f, grad, feet, xlim=(-3, 3), ylim=(-1, 1), length=0.5)
+    assert ax.get_aspect() == 1.0
+    arrows = [t for t in ax.texts if hasattr(t, "xy")]
+    assert len(arrows) == 2
+    for arrow, p in zip(arrows, feet, strict=True):
+        d = np.subtract(arrow.xy, arrow.xyann)
+        np.testing.assert_allclose(np.linalg.norm(d), 0.5)
+        g = grad(p)
+        np.testing.assert_allclose(d / np.linalg.norm(d), -g / np.linalg.norm(g))
+        # perpendicular to the level set: the tangent (-g2, g1) is orthogonal to the arrow
+        assert abs(d @ np.array([-g[1], g[0]])) < 1e-9
+
+
+@pytest.mark.parametrize("call", [
+    lambda: dplots.plot_gradient_arrows(lambda p: 0.0, lambda p: np.ones(2), [1.0, 2.0]),
+    lambda: dplots.plot_gradient_arrows(lambda p: 0.0, lambda p: np.ones(2), [[1.0, 2.0]], length=0),
+    lambda: dplots.plot_mean_band([1.0, 2.0, 3.0], [[1.0, 2.0]]),
+])
+def test_new_descent_plots_reject_bad_input(call):
+    with pytest.raises(ValueError):
+        call()
+
+
+def test_mean_band_draws_the_mean_and_spans_min_to_max():
+    runs = np.array([[1.0, 2.0, 4.0], [3.0, 2.0, 0.5]])
+    ax = dplots.plot_mean_band([1, 2, 3], runs, label="m", logy=False)
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), [2.0, 2.0, 2.25])
+    band = ax.collections[0].get_paths()[0].vertices
+    assert band[:, 1].min() == pytest.approx(0.5) and band[:, 1].max() == pytest.approx(4.0)
+
+
+def test_scores_panel_titles_give_both_losses():
+    s_ax, p_ax = lplots.plot_scores_and_probabilities([3.2, 5.1, -1.7], 0, ["cat", "car", "frog"])
+    assert "2.900" in s_ax.get_title()
+    assert "2.040" in p_ax.get_title()
+    assert "(true)" in s_ax.get_xticklabels()[0].get_text()     # not by colour alone
+
+
+def test_msle_curve_is_drawn_only_for_non_negative_predictions():
+    ax = lplots.plot_regression_losses(target=1.0, lo=-0.5, hi=3.0)
+    msle = ax.get_lines()[2]
+    assert msle.get_xdata().min() >= 0.0 and ax.get_lines()[0].get_xdata().min() < 0
+
+
+# ------------------------------------------------ lesson 05: the fair SGD vs GD race
+def test_teacher_data_is_deterministic_binary_and_shares_its_teacher():
+    X1, y1 = dwidgets.make_logistic_teacher(500, d=5, seed=3)
+    X2, y2 = dwidgets.make_logistic_teacher(500, d=5, seed=3)
+    np.testing.assert_array_equal(X1, X2)
+    np.testing.assert_array_equal(y1, y2)
+    assert X1.shape == (500, 5) and set(np.unique(y1)) == {0, 1}
+    # a larger sample of the same teacher has nearly the same best weights (redundancy)
+    w_a, _ = dwidgets.logistic_minimum(*dwidgets.make_logistic_teacher(20_000, d=5, seed=3))
+    w_b, _ = dwidgets.logistic_minimum(*dwidgets.make_logistic_teacher(40_000, d=5, seed=3))
+    assert np.linalg.norm(w_a - w_b) < 0.15 * np.linalg.norm(w_b)
+
+
+def test_logistic_minimum_has_zero_gradient_and_beats_nearby_points():
+    X, y = dwidgets.make_logistic_teacher(2000, d=4, seed=1)
+    w, best = dwidgets.logistic_minimum(X, y)
+    p = 1 / (1 + np.exp(-X @ w))
+    np.testing.assert_allclose(X.T @ (p - y) / len(y), 0.0, atol=1e-10)
+    z = X @ (w + 0.01)
+    nearby = np.mean(np.logaddexp(0, np.where(y == 1, -z, z)))
+    assert best < nearby
+
+
+def test_logistic_race_full_batch_is_plain_gradient_descent_on_a_budget():
+    X, y = dwidgets.make_logistic_teacher(200, d=3, seed=2)
+    rows = dwidgets.logistic_race(X, y, lr=0.5, batch_size=10_000, examples=2000, records=100)
+    assert rows.shape == (10, 3)                              # 2000 examples = 10 full steps
+    np.testing.assert_array_equal(rows[:, 0], 200 * np.arange(1, 11))
+    w = np.zeros(3)
+    for _ in range(10):
+        w -= 0.5 * X.T @ (1 / (1 + np.exp(-X @ w)) - y) / 200
+    z = X @ w
+    np.testing.assert_allclose(rows[-1, 2], np.mean(np.logaddexp(0, np.where(y == 1, -z, z))))
+    assert np.all(np.diff(rows[:, 1]) >= 0)                   # the clock only moves forward
+
+
+def test_logistic_race_sgd_counts_examples_and_is_reproducible():
+    X, y = dwidgets.make_logistic_teacher(300, d=3, seed=2)
+    a = dwidgets.logistic_race(X, y, lr=0.1, batch_size=32, examples=3000, seed=4)
+    b = dwidgets.logistic_race(X, y, lr=0.1, batch_size=32, examples=3000, seed=4)
+    np.testing.assert_array_equal(a[:, [0, 2]], b[:, [0, 2]])
+    assert a[-1, 0] == 32 * 94                                 # ceil(3000 / 32) steps of 32
+    with pytest.raises(ValueError):
+        dwidgets.logistic_race(X, y, lr=-0.1, batch_size=32, examples=100)
+
+
+def test_sgd_beats_tuned_full_batch_per_example_only_on_redundant_data():
+    # the lesson's claim at its step sizes: more of the same data hurts full-batch GD, not SGD
+    def excess(n, lr, batch, examples):
+        X, y = dwidgets.make_logistic_teacher(n, d=20, seed=0)
+        best = dwidgets.logistic_minimum(X, y)[1]
+        return dwidgets.logistic_race(X, y, lr=lr, batch_size=batch, examples=examples)[-1, 2] - best
+
+    assert excess(20_000, 0.1, 32, 150_000) < excess(20_000, 10.0, 20_000, 150_000) / 5
+    assert excess(1_000, 10.0, 1_000, 300_000) < excess(1_000, 0.3, 32, 300_000) / 5
+
+
+# ------------------------------------------------ the lessons themselves
+LESSONS_03_05 = ["03_loss_functions", "04_gradient_descent", "05_stochastic_gradient_descent"]
+
+
+def _lesson(name):
+    from pathlib import Path
+
+    import nbformat
+    return nbformat.read(Path(__file__).resolve().parents[1] / "notebooks" / f"{name}.ipynb", as_version=4)
+
+
+@pytest.mark.parametrize("name", LESSONS_03_05)
+def test_every_figure_has_a_text_alternative(name):
+    nb = _lesson(name)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert "plt.show()" not in code, "display figures with dlhelpers.plots.show(fig, alt=...)"
+    images = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+              if "image/png" in o.get("data", {})]
+    assert images
+    for out in images:
+        alt = out.get("metadata", {}).get("image/png", {}).get("alt", "")
+        assert len(alt) > 20, f"a figure without a text alternative in {name}"
+
+
+@pytest.mark.parametrize("name", LESSONS_03_05)
+def test_lectures_are_named_not_numbered_and_exercises_make_you_think(name):
+    import re
+    nb = _lesson(name)
+    text = "\n".join(c.source for c in nb.cells)
+    assert not re.search(r"[Ll]ectures? 00\d", text), "name lectures by title, not by file number"
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    exercises = markdown.split("## Check yourself")[1]
+    assert len(re.findall(r"\*\*Exercise \d", exercises)) >= 3
+    assert "predict, then run" in exercises and "change the experiment" in exercises
+
+
+@pytest.mark.parametrize("name", ["04_gradient_descent", "05_stochastic_gradient_descent"])
+def test_experiment_outputs_are_checked_with_claims(name):
+    nb = _lesson(name)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert code.count("claim(") >= 5
+
+
+def test_seconds_per_step_is_a_positive_time_and_checks_its_input():
+    X, y = dwidgets.make_logistic_teacher(400, d=3, seed=0)
+    t = dwidgets.seconds_per_step(X, y, batch_size=32, steps=5, repeats=2)
+    assert np.isfinite(t) and 0 < t < 1
+    with pytest.raises(ValueError):
+        dwidgets.seconds_per_step(X, y, batch_size=0)
+
+
+def test_five_loss_curves_have_five_dash_patterns():
+    # lesson 04's converging runs: five curves on one axis, never told apart by colour alone
+    ax = dplots.plot_loss_curves({f"run {i}": np.linspace(1.0, 0.1, 4) * (i + 1) for i in range(5)})
+    patterns = {str(line._unscaled_dash_pattern) for line in ax.get_lines()}   # matplotlib has no public getter
+    assert len(patterns) == 5

@@ -15,6 +15,9 @@ from dlhelpers.plots import COLORS
 
 # Path colours: the palette without its pale yellow, which vanishes on a white background.
 _PATH_COLORS = [COLORS[i] for i in (0, 1, 2, 3, 4, 5, 7)]
+# Meaning never by colour alone: each curve or path also gets its own dash and marker.
+_DASHES = ["-", "--", "-.", ":", (0, (8, 2, 1, 2, 1, 2)), (0, (12, 4))]   # six distinct patterns
+_MARKERS = ["o", "^", "s", "D", "v", "P", "X"]
 
 
 def _new_axes(ax):
@@ -51,7 +54,8 @@ def plot_loss_curves(curves: Mapping[str, np.ndarray], ax=None, logy: bool = Tru
     ax = _new_axes(ax)
     for i, (label, values) in enumerate(curves.items()):
         v = as_float_array(values, f"curves[{label!r}]", ndim=1, allow_nan=True)
-        ax.plot(np.arange(1, v.shape[0] + 1), v, label=label, color=COLORS[i % len(COLORS)])
+        ax.plot(np.arange(1, v.shape[0] + 1), v, label=label, color=_PATH_COLORS[i % len(_PATH_COLORS)],
+                ls=_DASHES[i % len(_DASHES)])
     if logy:
         ax.set_yscale("log")
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
@@ -122,8 +126,13 @@ def grid_values(f: Callable[[np.ndarray], float], xlim, ylim, n: int = 80):
 def plot_contour_paths(f: Callable[[np.ndarray], float], paths: Mapping[str, np.ndarray],
                        xlim=(-3.0, 3.0), ylim=(-3.0, 3.0), ax=None, levels: int = 25,
                        log_levels: bool = True, title: str = "Paths on the loss surface",
-                       mark: Mapping[str, tuple[float, float]] | None = None):
-    """Contours of a 2-D function with one or more optimizer paths on top.
+                       mark: Mapping[str, tuple[float, float]] | None = None,
+                       legend_loc: str | None = "upper right"):
+    """Contours of a 2-D function with one or more optimizer paths on top, at equal aspect.
+
+    Equal aspect keeps circles round, so the picture shows the true shape of the level sets
+    (and a gradient looks perpendicular to them, as it is). Each path has its own colour,
+    marker and dash; its start is a square.
 
     Parameters
     ----------
@@ -135,6 +144,8 @@ def plot_contour_paths(f: Callable[[np.ndarray], float], paths: Mapping[str, np.
         Space contour levels geometrically (good when the function spans decades).
     mark : mapping label -> (x, y), optional
         Special points (a minimum, a saddle) drawn as stars.
+    legend_loc : str or None
+        Where the legend goes; None draws no legend.
 
     Returns
     -------
@@ -154,14 +165,98 @@ def plot_contour_paths(f: Callable[[np.ndarray], float], paths: Mapping[str, np.
         if p.shape[1] != 2:
             raise ValueError(f"paths[{label!r}] must have shape (T, 2); got {p.shape}")
         color = _PATH_COLORS[i % len(_PATH_COLORS)]
-        ax.plot(p[:, 0], p[:, 1], "o-", ms=2.5, lw=1.2, color=color, label=label)
-        ax.plot(p[0, 0], p[0, 1], "s", ms=6, color=color, mec="black")
+        ax.plot(p[:, 0], p[:, 1], marker=_MARKERS[i % len(_MARKERS)], ms=3, lw=1.2,
+                ls=_DASHES[i % len(_DASHES)], color=color, label=label)
+        ax.plot(p[0, 0], p[0, 1], "s", ms=7, color=color, mec="black")
     for label, (mx, my) in (mark or {}).items():
-        ax.plot(mx, my, "*", ms=14, color="black", label=label)
+        ax.plot(mx, my, "*", ms=14, color="black", mec="white", label=label)
     ax.set_xlim(xs[0], xs[-1])
     ax.set_ylim(ys[0], ys[-1])
+    ax.set_aspect("equal")
+    ax.set(title=title, xlabel=r"$w_1$", ylabel=r"$w_2$")
+    if legend_loc is not None:
+        ax.legend(loc=legend_loc, fontsize=9)
+    return ax
+
+
+def plot_gradient_arrows(f: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.ndarray],
+                         points, xlim=(-3.0, 3.0), ylim=(-3.0, 3.0), ax=None, levels: int = 12,
+                         length: float = 0.6,
+                         title: str = "Minus the gradient: steepest descent, across the level sets"):
+    """Level sets of a 2-D function with an arrow of minus the gradient at each given point.
+
+    The axes have equal aspect, so an arrow that crosses its level set at a right angle
+    also looks perpendicular. Arrows all have the same length (only the direction is shown).
+
+    Parameters
+    ----------
+    f : callable, point (2,) -> float (vectorized over (..., 2) if possible)
+    grad : callable, point (2,) -> gradient (2,)
+    points : array-like, shape (M, 2)
+        Where to draw the arrows.
+    length : float > 0
+        Drawn length of every arrow, in axis units.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    pts = as_float_array(points, "points", ndim=2)
+    if pts.shape[1] != 2:
+        raise ValueError(f"points must have shape (M, 2); got {pts.shape}")
+    if length <= 0:
+        raise ValueError(f"length must be > 0; got {length}")
+    xs, ys, z = grid_values(f, xlim, ylim)
+    ax = _new_axes(ax)
+    through = [float(f(p)) for p in pts]  # draw the level set through every arrow's foot
+    lv = np.unique(np.concatenate([np.linspace(z.min(), z.max(), levels), through]))
+    ax.contour(xs, ys, z, levels=lv, colors="gray", linewidths=0.7, linestyles="solid")
+    for p in pts:
+        g = as_float_array(grad(p), "grad(point)", ndim=1)
+        norm = np.linalg.norm(g)
+        if norm == 0:
+            continue
+        d = -g / norm * length
+        ax.annotate("", xy=p + d, xytext=p,
+                    arrowprops={"arrowstyle": "-|>", "color": COLORS[3], "lw": 1.8})
+        ax.plot(*p, "o", ms=4, color="black")
+    ax.plot([], [], color=COLORS[3], lw=1.8, label=r"$-\nabla f$ (direction only)")
+    ax.set_xlim(xs[0], xs[-1])
+    ax.set_ylim(ys[0], ys[-1])
+    ax.set_aspect("equal")
     ax.set(title=title, xlabel=r"$w_1$", ylabel=r"$w_2$")
     ax.legend(loc="upper right", fontsize=9)
+    return ax
+
+
+def plot_mean_band(x, runs, ax=None, label: str = "", color: str | None = None,
+                   ls: str = "-", logx: bool = True, logy: bool = True):
+    """Mean over seeds of several runs, with a band from the smallest to the largest run.
+
+    Parameters
+    ----------
+    x : array-like, shape (T,)
+        Shared horizontal positions (e.g. examples processed).
+    runs : array-like, shape (S, T)
+        One row per seed.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    xv = as_float_array(x, "x", ndim=1)
+    r = as_float_array(runs, "runs", ndim=2)
+    if r.shape[1] != xv.shape[0]:
+        raise ValueError(f"runs must have shape (S, {xv.shape[0]}) to match x; got {r.shape}")
+    ax = _new_axes(ax)
+    color = COLORS[0] if color is None else color
+    ax.plot(xv, r.mean(axis=0), ls=ls, color=color, label=label)
+    if r.shape[0] > 1:
+        ax.fill_between(xv, r.min(axis=0), r.max(axis=0), color=color, alpha=0.25, lw=0)
+    if logx:
+        ax.set_xscale("log")
+    if logy:
+        ax.set_yscale("log")
     return ax
 
 

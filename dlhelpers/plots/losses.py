@@ -48,8 +48,11 @@ def plot_regression_losses(target: float = 1.0, lo: float = -0.5, hi: float = 3.
     ax = _new_axes(ax)
     y = np.linspace(lo, hi, 400)
     ax.plot(y, (y - t) ** 2, label=r"squared $(y-t)^2$")
-    ax.plot(y, np.abs(y - t), label=r"absolute $|y-t|$")
-    ax.plot(y, (np.log1p(y) - np.log1p(t)) ** 2, label=r"squared log $(\ln(1+y)-\ln(1+t))^2$")
+    ax.plot(y, np.abs(y - t), ls="--", label=r"absolute $|y-t|$")
+    # MSLE is meant for predictions >= 0 (counts, prices): not drawn for negative ones
+    pos = y >= 0
+    ax.plot(y[pos], (np.log1p(y[pos]) - np.log1p(t)) ** 2, ls="-.",
+            label=r"squared log $(\ln(1+y)-\ln(1+t))^2$, $y \geq 0$")
     ax.axvline(t, color="gray", lw=1, ls=":")
     ax.set_ylim(0, max(2.0, abs(hi - t)))
     ax.set(title=f"Per-example regression losses (target t = {t:g})",
@@ -92,20 +95,29 @@ def plot_scores_and_probabilities(scores, true_class: int, class_names: Sequence
         _, axes = plt.subplots(1, 2, figsize=(9, 3.6))
     ax_s, ax_p = axes
     colors = [COLORS[2] if j == y else COLORS[0] for j in range(k)]
-    ax_s.bar(names, s, color=colors)
+    hatches = ["//" if j == y else "" for j in range(k)]   # the true class: colour AND hatching
+    labels = [f"{n}\n(true)" if j == y else n for j, n in enumerate(names)]
+    ax_s.bar(labels, s, color=colors, hatch=hatches, edgecolor="black", lw=0.5)
     ax_s.axhline(s[y] - margin, color=COLORS[3], ls="--", lw=1.5,
                  label=f"true score - margin ({s[y] - margin:.2f})")
     ax_s.axhline(0, color="black", lw=0.8)
-    ax_s.set(title="Class scores (green = true class)", xlabel="class", ylabel="score")
+    gaps = np.maximum(0.0, s - s[y] + margin)
+    gaps[y] = 0.0
+    ax_s.set(title=f"Class scores: hinge loss = {gaps.sum():.3f}", xlabel="class", ylabel="score")
     ax_s.legend(loc="best", fontsize=9)
     shifted = s - s.max()
     probs = np.exp(shifted) / np.exp(shifted).sum()
-    ax_p.bar(names, probs, color=colors)
+    cross_entropy = np.log(np.exp(shifted).sum()) - shifted[y]
+    ax_p.bar(labels, probs, color=colors, hatch=hatches, edgecolor="black", lw=0.5)
     ax_p.set_ylim(0, 1.05)
-    ax_p.set(title="Softmax probabilities", xlabel="class", ylabel="probability")
+    ax_p.set(title=f"Softmax: cross-entropy = {cross_entropy:.3f}", xlabel="class",
+             ylabel="probability")
     for j, p in enumerate(probs):
         ax_p.text(j, p + 0.02, f"{p:.3f}", ha="center", fontsize=9)
     return np.asarray(axes)
+
+
+HATCHES = ("", "//", "..", "xx")
 
 
 def plot_penalties(weights: Mapping[str, np.ndarray], beta: float = 1.0, ax=None):
@@ -135,7 +147,8 @@ def plot_penalties(weights: Mapping[str, np.ndarray], beta: float = 1.0, ax=None
         arr = as_float_array(w, f"weights[{name!r}]")
         values = [np.sum(arr ** 2), np.sum(np.abs(arr)), np.sum(beta * arr ** 2 + np.abs(arr))]
         xs = np.arange(len(kinds)) + (i - (len(weights) - 1) / 2) * width
-        bars = ax.bar(xs, values, width=width, label=name, color=COLORS[i % len(COLORS)])
+        bars = ax.bar(xs, values, width=width, label=name, color=COLORS[i % len(COLORS)],
+                      hatch=HATCHES[i % len(HATCHES)], edgecolor="black", lw=0.5)   # not colour alone
         ax.bar_label(bars, fmt="%.2f", fontsize=9)
     ax.margins(y=0.2)  # room for the value labels and the legend
     ax.set_xticks(np.arange(len(kinds)), kinds)
@@ -162,8 +175,8 @@ def plot_hinge_vs_cross_entropy(lo: float = -4.0, hi: float = 4.0, ax=None):
     m = np.linspace(lo, hi, 400)
     hinge = np.maximum(0.0, 1.0 - m)
     ax.plot(m, hinge, label="hinge")
-    ax.plot(m, hinge ** 2, label="squared hinge")
-    ax.plot(m, np.logaddexp(0.0, -m), label="cross-entropy")
+    ax.plot(m, hinge ** 2, ls="--", label="squared hinge")
+    ax.plot(m, np.logaddexp(0.0, -m), ls="-.", label="cross-entropy")
     ax.set_ylim(0, max(4.0, 1.0 - lo))
     ax.set(title="Two classes: loss against the margin",
            xlabel=r"margin $s_{true} - s_{other}$", ylabel="loss")
@@ -192,7 +205,7 @@ def plot_outlier_effect(residuals, outlier_values, ax=None):
     mae = (np.sum(np.abs(r)) + np.abs(out)) / n
     ax = _new_axes(ax)
     ax.plot(out, mse, label="MSE")
-    ax.plot(out, mae, label="MAE")
+    ax.plot(out, mae, ls="--", label="MAE")
     ax.set(title="One outlier: MSE grows quadratically, MAE linearly",
            xlabel="residual of the outlier", ylabel="loss over all examples")
     ax.legend()

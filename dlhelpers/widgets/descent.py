@@ -275,3 +275,134 @@ def batch_size_explorer(X, y, batch_sizes: Sequence[int] = (1, 8, 32, 128),
 
     widgets.interactive_output(redraw, {"batch_size": pick, "lr": lr_slider, "epochs": ep_slider})
     return box
+
+
+# ------------------------------------------------- lesson 05: a fair SGD vs full-batch race
+def make_logistic_teacher(n: int, d: int = 20, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Samples from a fixed logistic "teacher": a large, redundant, not separable data set.
+
+    Features are Gaussian with scales from 1 down to 0.1 (so the loss is a ravine with a
+    condition number near 100, like unscaled real features); labels are drawn with
+    probability ``sigmoid(x @ w_teacher)``, so the best model still errs and the loss has a
+    finite minimum. Calls with the same ``d`` and ``seed`` share the teacher, so a larger
+    ``n`` is more of the same kind of examples: redundancy.
+
+    Parameters
+    ----------
+    n : int >= 1;  d : int >= 1;  seed : int
+
+    Returns
+    -------
+    X : ndarray, shape (n, d);  y : ndarray of int, shape (n,), values 0/1
+    """
+    n = check_int(n, "n", minimum=1)
+    d = check_int(d, "d", minimum=1)
+    scales = np.geomspace(1.0, 0.1, d)
+    teacher = np.random.default_rng(seed).normal(size=d) * 1.5 / (scales * np.sqrt(d))
+    rng = np.random.default_rng([seed, n])
+    X = rng.normal(size=(n, d)) * scales
+    y = (rng.random(n) < _sigmoid(X @ teacher)).astype(np.int64)
+    return X, y
+
+
+def _mean_logistic_loss(w: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:
+    z = X @ w
+    return float(np.mean(np.logaddexp(0.0, np.where(y == 1, -z, z))))
+
+
+def logistic_minimum(X, y, iterations: int = 30) -> tuple[np.ndarray, float]:
+    """The best weights of logistic regression without bias, by Newton's method.
+
+    Parameters
+    ----------
+    X : array-like, shape (N, D);  y : array-like, shape (N,), values 0/1
+    iterations : Newton steps (30 reach machine precision on non-separable data)
+
+    Returns
+    -------
+    w : ndarray, shape (D,);  loss : float, the minimum mean cross-entropy
+    """
+    X = as_float_array(X, "X", ndim=2)
+    y = as_labels(y, "y", n=X.shape[0], num_classes=2).astype(np.float64)
+    w = np.zeros(X.shape[1])
+    for _ in range(check_int(iterations, "iterations", minimum=1)):
+        p = _sigmoid(X @ w)
+        hess = (X * (p * (1 - p))[:, None]).T @ X / len(y)
+        w -= np.linalg.solve(hess + 1e-12 * np.eye(len(w)), X.T @ (p - y) / len(y))
+    return w, _mean_logistic_loss(w, X, y)
+
+
+def logistic_race(X, y, lr: float, batch_size: int, examples: int, seed: int = 0,
+                  records: int = 25) -> np.ndarray:
+    """Mini-batch (or full-batch) gradient descent on logistic regression, on a budget of work.
+
+    Runs until ``examples`` examples have been processed (a full-batch step processes N),
+    reshuffling every epoch, and records the mean training loss at about ``records`` points
+    spaced evenly on a log scale of work. The clock counts only the update steps, not the
+    recording.
+
+    Parameters
+    ----------
+    X : array-like, shape (N, D);  y : array-like, shape (N,), values 0/1
+    lr : float > 0
+    batch_size : int >= 1 (>= N means full batch)
+    examples : int >= 1, the budget of examples processed
+    seed : int, seeds the shuffling
+
+    Returns
+    -------
+    ndarray, shape (R, 3)
+        Columns: examples processed so far, seconds spent stepping so far, training loss.
+    """
+    import time
+
+    X = as_float_array(X, "X", ndim=2).astype(np.float64)
+    n = X.shape[0]
+    y = as_labels(y, "y", n=n, num_classes=2).astype(np.float64)
+    lr = check_positive(lr, "lr")
+    b = min(check_int(batch_size, "batch_size", minimum=1), n)
+    steps = -(-check_int(examples, "examples", minimum=1) // b)
+    at = set(np.unique(np.geomspace(1, steps, check_int(records, "records", minimum=1)).astype(int)))
+    rng, w, rows, clock, step = np.random.default_rng(seed), np.zeros(X.shape[1]), [], 0.0, 0
+    while step < steps:
+        order = rng.permutation(n) if b < n else None
+        for start in range(0, n, b):
+            tic = time.perf_counter()
+            Xb, yb = (X, y) if order is None else (X[order[start:start + b]], y[order[start:start + b]])
+            w -= lr * Xb.T @ (_sigmoid(Xb @ w) - yb) / len(yb)
+            clock += time.perf_counter() - tic
+            step += 1
+            if step in at:
+                rows.append((step * b, clock, _mean_logistic_loss(w, X, y)))
+            if step == steps:
+                break
+    return np.array(rows)
+
+
+def seconds_per_step(X, y, batch_size: int, steps: int = 20, repeats: int = 7, seed: int = 0) -> float:
+    """Time of one logistic-regression update on ``batch_size`` examples, robust to a busy machine.
+
+    Runs ``repeats`` short bursts of ``steps`` updates (the same work as in
+    :func:`logistic_race`) and returns the fastest burst's time per step: other programs on a
+    shared machine can only slow a burst down, so the minimum is the least disturbed estimate.
+
+    Returns
+    -------
+    float, seconds per update step
+    """
+    import time
+
+    X = as_float_array(X, "X", ndim=2).astype(np.float64)
+    n = X.shape[0]
+    y = as_labels(y, "y", n=n, num_classes=2).astype(np.float64)
+    b = min(check_int(batch_size, "batch_size", minimum=1), n)
+    steps = check_int(steps, "steps", minimum=1)
+    rng, w, best = np.random.default_rng(seed), np.zeros(X.shape[1]), np.inf
+    for _ in range(check_int(repeats, "repeats", minimum=1)):
+        picks = [rng.choice(n, b, replace=False) for _ in range(steps)] if b < n else [None] * steps
+        tic = time.perf_counter()
+        for idx in picks:
+            Xb, yb = (X, y) if idx is None else (X[idx], y[idx])   # a gather, as in a shuffled epoch
+            w = w - 1e-3 * Xb.T @ (_sigmoid(Xb @ w) - yb) / b
+        best = min(best, (time.perf_counter() - tic) / steps)
+    return best
