@@ -18,7 +18,8 @@ ONE_THREAD := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 STRICT := DLHELPERS_STRICT_CLAIMS=1
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lab test test-fast lint notebooks bench release validate grade kit clean
+.PHONY: help venv lab test test-fast lint notebooks bench site release validate grade kit clean
+.PHONY: export grades-csv formgrader
 
 help: ## list the commands
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -47,11 +48,14 @@ lint: $(STAMP) ## ruff over the code
 notebooks: $(STAMP) ## re-execute every lesson in place (fresh kernel each) and report time and memory
 	$(ONE_THREAD) $(STRICT) $(PY) tools/run_lessons.py notebooks/*.ipynb
 
+site: $(STAMP) ## build the course website into site/ from the committed notebooks (offline)
+	$(PY) tools/build_site.py --out site
+
 bench: $(STAMP) ## speed ratios against sklearn and torch, measured side by side
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 clean: ## remove generated grading folders and caches (keeps .venv)
-	rm -rf .pytest_cache .ruff_cache artifacts dist
+	rm -rf .pytest_cache .ruff_cache artifacts dist site
 
 # --- homework (instructor) --------------------------------------------------------------
 release: $(STAMP) ## build the student versions of all homework (assignments/release)
@@ -65,3 +69,13 @@ grade: $(STAMP) ## autograde SUBMISSIONS=dir (or ZIP=lms.zip), feedback, grades 
 
 kit: $(STAMP) ## build the student kit (dist/student-kit): lessons, dlhelpers, released homework
 	PATH="$(abspath $(BIN)):$$PATH" $(PY) tools/course.py kit
+
+export: $(STAMP) ## final grades for the platform, late policy applied: FORMAT=canvas|moodle|csv
+	PATH="$(abspath $(BIN)):$$PATH" $(PY) tools/course.py export --format $(or $(FORMAT),csv) $(if $(ROSTER),--roster $(ROSTER)) $(if $(OUT),--out $(OUT))
+
+grades-csv: $(STAMP) ## refresh artifacts/grades/*.csv from the gradebook (no grading)
+	PATH="$(abspath $(BIN)):$$PATH" $(PY) tools/course.py csv
+
+formgrader: $(STAMP) ## grade written answers by hand: JupyterLab in assignments/, formgrader open
+	PATH="$(abspath $(BIN)):$$PATH" $(PY) tools/course.py markscheme
+	cd assignments && PYTHONPATH="$(abspath tools)" PATH="$(abspath $(BIN)):$$PATH" $(abspath $(BIN))/jupyter lab --port=$(LAB_PORT) $(if $(filter 0,$(shell id -u)),--allow-root) --ServerApp.jpserver_extensions grading.formgrader_guard=True --LabApp.default_url=/formgrader

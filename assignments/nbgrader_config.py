@@ -68,3 +68,24 @@ c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, ShortenTestTrac
 # The exchange (release_assignment / fetch / submit / collect) lives where the instructor says.
 c.Exchange.root = os.environ.get("DL_COURSE_EXCHANGE", "/srv/nbgrader/exchange")
 c.Exchange.path_includes_course = True
+
+# Feedback readable offline (MathJax inlined, long lines wrapped) and without the
+# instructor-only mark-scheme cells that `make formgrader` shows graders
+# (tools/grading/offline_feedback.py). Found next to this file, or next to dlhelpers when this
+# config was copied elsewhere (test course copies).
+import sys  # noqa: E402
+
+_here = os.path.dirname(os.path.abspath(__file__))
+_tools = [os.path.join(os.path.dirname(_here), "tools")]
+try:
+    import dlhelpers
+
+    _tools.append(os.path.join(os.path.dirname(os.path.dirname(dlhelpers.__file__)), "tools"))
+except ImportError:
+    pass
+_tools = [t for t in _tools if os.path.isfile(os.path.join(t, "grading", "offline_feedback.py"))]
+if _tools and _tools[0] not in sys.path:
+    sys.path.insert(0, _tools[0])
+from grading.offline_feedback import configure_feedback  # noqa: E402
+
+configure_feedback(c)

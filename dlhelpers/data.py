@@ -42,6 +42,7 @@ __all__ = [
     "train_val_test_split",
     "Standardizer",
     "minibatches",
+    "rotate_images",
 ]
 
 # Parsed data sets kept for the life of the Python process (lessons load them repeatedly).
@@ -592,3 +593,71 @@ def minibatches(X, y, batch_size: int, *, rng=None, shuffle: bool = True,
     stop = n - n % batch_size if drop_last else n
     return ((X[order[i:i + batch_size]], y[order[i:i + batch_size]])
             for i in range(0, stop, batch_size))
+
+
+# --------------------------------------------------------------------------------------
+# Rotations (the self-supervised pretext task of lesson 14)
+# --------------------------------------------------------------------------------------
+
+def _quarter_turns(degrees, n: int) -> np.ndarray:
+    """``degrees`` (a number or one per image) as quarter turns 0..3, shape (n,)."""
+    raw = np.asarray(degrees)
+    if raw.dtype.kind not in "iuf" or raw.ndim > 1:
+        raise ValueError(f"degrees must be a number or a 1-D array of numbers; got {degrees!r}")
+    if raw.ndim == 1 and raw.shape[0] != n:
+        raise ValueError(f"degrees must be one number or one per image, shape ({n},); got shape {raw.shape}")
+    turns = raw / 90.0
+    bad = ~np.isfinite(turns) | (turns != np.round(turns)) if turns.size else np.zeros(0, bool)
+    if np.any(bad):
+        example = raw.ravel()[np.argmax(np.ravel(bad))]
+        raise ValueError(f"rotations must be multiples of 90 degrees (0, 90, 180, 270, ...); got {example}")
+    return np.broadcast_to(np.round(turns).astype(np.int64) % 4, (n,))
+
+
+def rotate_images(X, degrees, image_shape: tuple[int, int] | None = None) -> np.ndarray:
+    """Rotate each image of a batch counter-clockwise by a multiple of 90 degrees.
+
+    Quarter turns only move pixels (``np.rot90``), so no pixel is interpolated and
+    rotating by 90 four times gives back the batch exactly.
+
+    Parameters
+    ----------
+    X : array, shape (N, H, W), or (N, H * W) with ``image_shape=(H, W)``
+    degrees : int or int array of shape (N,)
+        One angle for the whole batch, or one per image; each a multiple of 90 (negative
+        angles turn clockwise).
+    image_shape : (H, W), optional
+        Needed for flat rows; the result is then flat too. Non-square images can be
+        rotated, but a mix of odd and even quarter turns needs square images.
+
+    Returns
+    -------
+    ndarray of float64, the shape of ``X`` (``(N, W, H)`` for an odd number of quarter
+        turns of non-square images)
+    """
+    X = as_float_array(X, "X", ndim=(2, 3))
+    flat = X.ndim == 2
+    if flat:
+        if image_shape is None:
+            raise ValueError(f"X has flat rows {X.shape}: pass image_shape=(H, W) with H * W = {X.shape[1]}")
+        if (len(tuple(image_shape)) != 2
+                or int(np.prod(image_shape)) != X.shape[1] or min(image_shape) < 1):
+            raise ValueError(f"image_shape must be (H, W) with H * W = {X.shape[1]} (the row length "
+                             f"of X); got {image_shape}")
+        images = X.reshape(X.shape[0], *map(int, image_shape))
+    else:
+        if image_shape is not None and tuple(image_shape) != X.shape[1:]:
+            raise ValueError(f"image_shape {tuple(image_shape)} does not match the images of X, "
+                             f"shape {X.shape[1:]}")
+        images = X
+    turns = _quarter_turns(degrees, X.shape[0])
+    h, w = images.shape[1:]
+    if h != w and len(np.unique(turns % 2)) > 1:
+        raise ValueError(f"non-square images ({h}x{w}) change shape under a quarter turn: rotate "
+                         "them all by odd or all by even multiples of 90, not a mix")
+    out = np.empty((X.shape[0], w, h) if turns.size and turns[0] % 2 else images.shape)
+    for k in range(4):
+        chosen = turns == k
+        if np.any(chosen):
+            out[chosen] = np.rot90(images[chosen], k, axes=(1, 2))
+    return out.reshape(X.shape[0], -1) if flat else out

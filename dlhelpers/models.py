@@ -174,6 +174,8 @@ class MLP:
         A key of :data:`dlhelpers.nn.ACTIVATIONS` ("relu", "tanh", "sigmoid", ...).
     batchnorm : bool
         Insert batch normalization before each hidden activation.
+    layernorm : bool
+        Insert layer normalization there instead (per example, no running statistics).
     keep_prob : float in (0, 1]
         Inverted dropout after each hidden activation; 1 means no dropout.
     init : str
@@ -191,7 +193,7 @@ class MLP:
     ----------
     params : dict
         ``"W1"`` (D, H1), ``"b1"`` (H1,), ..., ``"W{L+1}"`` (HL, K), ``"b{L+1}"`` (K,); with
-        batch norm also ``"gamma{l}"`` and ``"beta{l}"`` of shape (H_l,) for each hidden layer.
+        batch norm or layer norm also ``"gamma{l}"`` and ``"beta{l}"`` of shape (H_l,) for each hidden layer.
     bn_state : list of dict
         Running mean and variance of each batch-norm layer (updated by ``loss`` in train mode).
     rng : numpy.random.Generator
@@ -199,7 +201,8 @@ class MLP:
     """
 
     def __init__(self, layer_sizes: Sequence[int], *, activation: str = "relu",
-                 batchnorm: bool = False, keep_prob: float = 1.0, init: str = "he",
+                 batchnorm: bool = False, layernorm: bool = False, keep_prob: float = 1.0,
+                 init: str = "he",
                  weight_scale: float | None = None, reg: float = 0.0, seed: int = 0) -> None:
         sizes = [check_int(s, "each layer size", minimum=1) for s in layer_sizes]
         if len(sizes) < 2:
@@ -211,6 +214,9 @@ class MLP:
         self.layer_sizes = sizes
         self.activation = activation
         self.batchnorm = bool(batchnorm)
+        self.layernorm = bool(layernorm)
+        if self.batchnorm and self.layernorm:
+            raise ValueError("choose one normalization: batchnorm=True or layernorm=True, not both")
         self.keep_prob = check_in_range(keep_prob, "keep_prob", 0.0, 1.0, lo_open=True)
         self.reg = check_positive(reg, "reg", allow_zero=True)
         seed = check_int(seed, "seed", minimum=0)
@@ -223,7 +229,7 @@ class MLP:
         for layer, (d_in, d_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True), start=1):
             self.params[f"W{layer}"] = nn.init_weights(init, d_in, d_out, weight_rng, weight_scale)
             self.params[f"b{layer}"] = np.zeros(d_out)
-            if self.batchnorm and layer < self.num_layers:
+            if (self.batchnorm or self.layernorm) and layer < self.num_layers:
                 self.params[f"gamma{layer}"] = np.ones(d_out)
                 self.params[f"beta{layer}"] = np.zeros(d_out)
         self.bn_state: list[dict | None] = [None] * (self.num_layers - 1)
@@ -252,6 +258,8 @@ class MLP:
                     z, p[f"gamma{layer}"], p[f"beta{layer}"], self.bn_state[layer - 1], train=train)
                 if update_state and train:
                     self.bn_state[layer - 1] = new_state
+            elif self.layernorm:
+                z, bn_cache = nn.layernorm_forward(z, p[f"gamma{layer}"], p[f"beta{layer}"])
             h, act_cache = act_forward(z)
             hidden.append(h)
             drop_cache = None
@@ -277,7 +285,8 @@ class MLP:
                 dh = nn.dropout_backward(dh, drop_cache)
             dz = act_backward(dh, act_cache)
             if bn_cache is not None:
-                dz, grads[f"gamma{layer}"], grads[f"beta{layer}"] = nn.batchnorm_backward(dz, bn_cache)
+                norm_backward = nn.layernorm_backward if self.layernorm else nn.batchnorm_backward
+                dz, grads[f"gamma{layer}"], grads[f"beta{layer}"] = norm_backward(dz, bn_cache)
             grads[f"W{layer}"] = layer_input.T @ dz
             grads[f"b{layer}"] = np.add.reduce(dz, axis=0)
             if layer > 1:  # nobody needs the gradient with respect to the data
@@ -354,3 +363,30 @@ class MLP:
         """
         X = _check_features(X, self.layer_sizes[0])
         return self._forward(X, bool(train), update_state=False, dropout=False)[2]
+
+    def features(self, X, layer: int | None = None) -> np.ndarray:
+        """Output of hidden layer ``layer``'s activation in test mode: what that layer has learned
+        to compute from ``X``, e.g. as the input of a new classifier (transfer learning, a
+        linear probe).
+
+        Parameters
+        ----------
+        X : array, shape (N, D)
+        layer : int or None
+            1 for the first hidden layer, up to ``num_layers - 1`` for the last one (the
+            default, None). Batch norm uses its running statistics; no dropout.
+
+        Returns
+        -------
+        ndarray, shape (N, H_layer)
+        """
+        hidden = self.num_layers - 1
+        if hidden == 0:
+            raise ValueError(f"this network {self.layer_sizes} has no hidden layer, so no features "
+                             "to extract; the input X is its only representation")
+        if layer is None:
+            layer = hidden
+        if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)) or not 1 <= layer <= hidden:
+            raise ValueError(f"layer must be an int from 1 to {hidden} (the hidden layers of "
+                             f"{self.layer_sizes}); got {layer!r}")
+        return self.forward_activations(X)[int(layer) - 1]

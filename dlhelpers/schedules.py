@@ -11,6 +11,13 @@ Where torch has the same schedule the values agree with ``torch.optim.lr_schedul
 once per update: ``step_decay`` with ``StepLR``, ``exponential`` with ``ExponentialLR``,
 ``cosine`` with ``CosineAnnealingLR`` (for ``step <= total_steps``), ``linear`` with
 ``LinearLR``, ``warmup(s, ...)`` with ``SequentialLR([LinearLR, s])``.
+
+Warm-up comes in two forms. ``warmup(s, w)`` restarts the wrapped schedule's clock after the
+ramp (what ``SequentialLR`` does; right for a cosine sized to the steps left). The
+inverse-square-root recipes of the Transformer paper, fairseq and T5 instead keep the *global*
+step: ``warmup(inverse_sqrt(peak, w), w, restart=False)`` ramps to ``peak`` and then follows
+``peak * sqrt(w / step)``, and :func:`noam` is the paper's own formula
+``d_model**-0.5 * min(step**-0.5, step * warmup**-1.5)``.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ __all__ = [
     "inverse_sqrt",
     "inverse_time",
     "linear",
+    "noam",
     "step_decay",
     "warmup",
 ]
@@ -182,17 +190,23 @@ def inverse_sqrt(lr0: float, warmup_steps: int) -> Schedule:
     return _named(schedule, f"inverse_sqrt({lr0}, warmup_steps={warmup_steps})")
 
 
-def warmup(schedule: Schedule, warmup_steps: int, start_factor: float = 0.0) -> Schedule:
-    """Linear warm-up for ``warmup_steps`` updates, then ``schedule`` shifted to start afresh.
+def warmup(schedule: Schedule, warmup_steps: int, start_factor: float = 0.0, *,
+           restart: bool = True) -> Schedule:
+    """Linear warm-up for ``warmup_steps`` updates, then ``schedule``.
 
-    During warm-up the rate climbs in a straight line from ``start_factor * schedule(0)`` at
-    step 0 towards ``schedule(0)``; at step ``warmup_steps`` the wrapped schedule takes over
-    *at its own step 0*, i.e. ``result(step) = schedule(step - warmup_steps)``. A cosine over
-    ``total_steps`` therefore finishes at ``warmup_steps + total_steps``: size the wrapped
-    schedule for the steps left after warm-up.
+    ``restart=True`` (the default): the ramp climbs in a straight line from
+    ``start_factor * schedule(0)`` at step 0 towards ``schedule(0)``; at step ``warmup_steps``
+    the wrapped schedule takes over *at its own step 0*, i.e.
+    ``result(step) = schedule(step - warmup_steps)``. A cosine over ``total_steps`` therefore
+    finishes at ``warmup_steps + total_steps``: size the wrapped schedule for the steps left
+    after warm-up. This is what torch's ``SequentialLR([LinearLR(start_factor, 1.0,
+    warmup_steps), wrapped], milestones=[warmup_steps])`` computes.
 
-    This is what torch's ``SequentialLR([LinearLR(start_factor, 1.0, warmup_steps),
-    wrapped], milestones=[warmup_steps])`` computes.
+    ``restart=False``: the wrapped schedule keeps the *global* step. The ramp climbs towards
+    ``schedule(warmup_steps)`` (so the curve is continuous) and from step ``warmup_steps`` on
+    ``result(step) = schedule(step)``. This is the warm-up of the inverse-square-root recipes
+    (Transformer, fairseq's ``inverse_sqrt``, T5): ``warmup(inverse_sqrt(peak, w), w,
+    restart=False)`` rises to ``peak`` at step ``w`` and then equals ``peak * sqrt(w / step)``.
     """
     if not callable(schedule):
         raise TypeError(f"schedule must be a callable step -> lr; got {type(schedule).__name__}")
@@ -200,13 +214,38 @@ def warmup(schedule: Schedule, warmup_steps: int, start_factor: float = 0.0) -> 
     start_factor = check_positive(start_factor, "start_factor", allow_zero=True)
     if start_factor > 1.0:
         raise ValueError(f"start_factor must lie in [0, 1]; got {start_factor}")
-    peak = float(schedule(0))
+    if not isinstance(restart, bool):
+        raise TypeError(f"restart must be True or False; got {restart!r}")
+    peak = float(schedule(0)) if restart else float(schedule(warmup_steps))
+    offset = warmup_steps if restart else 0
 
     def wrapped(step):
         steps = _steps(step)
         ramp = peak * (start_factor + (1.0 - start_factor) * np.minimum(steps, warmup_steps) / warmup_steps)
-        after = _evaluate(schedule, np.maximum(steps - warmup_steps, 0))
+        after = _evaluate(schedule, np.maximum(steps - offset, 0))
         return _out(np.where(steps < warmup_steps, ramp, after))
 
     inner = getattr(schedule, "__name__", "schedule")
-    return _named(wrapped, f"warmup({inner}, warmup_steps={warmup_steps}, start_factor={start_factor})")
+    clock = "" if restart else ", restart=False"
+    return _named(wrapped, f"warmup({inner}, warmup_steps={warmup_steps}, start_factor={start_factor}{clock})")
+
+
+def noam(d_model: int, warmup_steps: int, scale: float = 1.0) -> Schedule:
+    """The Transformer paper's warm-up + inverse-square-root schedule, on the global step.
+
+    ``scale * d_model**-0.5 * min(s**-0.5, s * warmup_steps**-1.5)`` with ``s = step + 1``
+    (the paper counts updates from 1; our steps count from 0). The rate climbs linearly for
+    ``warmup_steps`` updates to its peak ``scale * (d_model * warmup_steps)**-0.5`` and then
+    falls like ``1/sqrt(s)``. Up to that one-step shift it is
+    ``warmup(inverse_sqrt(peak, warmup_steps), warmup_steps, restart=False)``; OpenNMT and
+    ESPnet call it the "noam" schedule.
+    """
+    d_model = check_int(d_model, "d_model", minimum=1)
+    warmup_steps = check_int(warmup_steps, "warmup_steps", minimum=1)
+    scale = check_positive(scale, "scale")
+
+    def schedule(step):
+        s = (_steps(step) + 1).astype(np.float64)
+        return _out(scale * d_model ** -0.5 * np.minimum(s ** -0.5, s * warmup_steps ** -1.5))
+
+    return _named(schedule, f"noam(d_model={d_model}, warmup_steps={warmup_steps}, scale={scale})")

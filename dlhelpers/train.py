@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -139,9 +139,12 @@ class _Updater:
     per parameter array.
     """
 
-    def __init__(self, model, rule: Callable, fused: bool, lr, kwargs: dict) -> None:
+    def __init__(self, model, rule: Callable, fused: bool, lr, kwargs: dict,
+                 frozen: tuple[str, ...] = ()) -> None:
         self.model, self.rule, self.fused, self.lr, self.kwargs = model, rule, fused, lr, kwargs
-        self.keys = list(model.params)
+        # Frozen parameters are simply not handed to the rule, so no optimizer state, momentum
+        # or decoupled weight decay can move them.
+        self.keys = [k for k in model.params if k not in frozen]
         self.steps = 0
         if fused:
             arrays = [np.asarray(model.params[k], dtype=np.float64) for k in self.keys]
@@ -216,6 +219,19 @@ def _evaluate(model, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return float(np.mean(model.predict(X) == y)), float(model.loss(X, y)[0])
 
 
+def _checked_frozen(model, frozen) -> tuple[str, ...]:
+    """The names in ``frozen`` as a tuple, each a key of ``model.params``, leaving one to train."""
+    names = (frozen,) if isinstance(frozen, str) else tuple(frozen)
+    valid = list(model.params)
+    unknown = [name for name in names if name not in model.params]
+    if unknown:
+        raise ValueError(f"frozen names {unknown} are not parameters of this model; "
+                         f"its parameters are {valid}")
+    if set(valid) <= set(names):
+        raise ValueError(f"frozen lists every parameter {valid}: nothing would be trained")
+    return names
+
+
 def _progress(epochs: int, enabled: bool):
     if not enabled:
         return None
@@ -232,7 +248,7 @@ def train(model, X_train, y_train, X_val=None, y_val=None, *, optimizer="adam", 
           epochs: int = 10, batch_size: int = 64, seed: int = 0, patience: int | None = None,
           restore_best: bool = True, monitor: str = "val_acc", progress: bool = True,
           record_steps: bool = True, eval_train: bool = True, callback: Callable | None = None,
-          **optimizer_kwargs) -> History:
+          frozen: Sequence[str] = (), **optimizer_kwargs) -> History:
     """Train ``model`` with mini-batch updates, validating after every epoch.
 
     Each epoch shuffles the training set (seeded by ``seed``), takes one update step per
@@ -290,6 +306,12 @@ def train(model, X_train, y_train, X_val=None, y_val=None, *, optimizer="adam", 
         pass over it). False leaves ``History.train_acc`` empty.
     callback : callable, optional
         Called as ``callback(epoch, history)`` after each epoch; returning True stops.
+    frozen : sequence of str
+        Names of parameters to keep fixed (e.g. ``("W1", "b1")`` freezes the first layer
+        of an :class:`~dlhelpers.models.MLP`, as in transfer learning). They keep their
+        values bit for bit: the update rule, its state and any weight decay never see
+        them. Batch-norm running statistics still update. A name that is not a key of
+        ``model.params`` raises ValueError listing the valid ones.
     **optimizer_kwargs
         Passed to the update rule (``rho=0.9``, ``beta1=0.9``, ``weight_decay=...``).
 
@@ -307,6 +329,7 @@ def train(model, X_train, y_train, X_val=None, y_val=None, *, optimizer="adam", 
         raise ValueError(f"monitor must be one of {MONITORS}; got {monitor!r}")
     if callable(lr):
         lr(0)  # a broken schedule should fail here, not in the middle of an epoch
+    frozen = _checked_frozen(model, frozen)
     X_train, y_train = _checked_data(model, X_train, y_train, "train")
     has_val = X_val is not None or y_val is not None
     if has_val:
@@ -316,7 +339,7 @@ def train(model, X_train, y_train, X_val=None, y_val=None, *, optimizer="adam", 
     elif patience is not None:
         raise ValueError("patience (early stopping) needs validation data: pass X_val and y_val")
 
-    updater = _Updater(model, rule, fused, lr, optimizer_kwargs)
+    updater = _Updater(model, rule, fused, lr, optimizer_kwargs, frozen)
     step_loss = _step_loss(model)
     history = History()
     best_value, best_snapshot, waited = None, None, 0

@@ -78,3 +78,43 @@ def test_grade_exit_code_flags_failed_submissions(course, monkeypatch, tmp_path,
                             lambda *a, results=results, **k: batch.BatchReport(results=results))
         assert course.main(["grade", "--submissions", str(tmp_path)]) == code
     assert "FAILED: NotJSONError" in capsys.readouterr().out
+
+
+def test_zip_homework_is_inferred_or_the_choices_listed(course, tmp_path):
+    import zipfile
+
+    from grading.lms_zip import HomeworkUnknown, infer_homework
+
+    hws = ["hw1_linear_classifiers", "hw2_optimizers"]
+    one = tmp_path / "one.zip"
+    with zipfile.ZipFile(one, "w") as z:
+        z.writestr("alice_hw2_optimizers.ipynb", "{}")
+        z.writestr("bob_hw2_optimizers.ipynb", "{}")
+        z.writestr("readme.txt", "")
+    assert infer_homework(one, hws) == "hw2_optimizers"
+    two = tmp_path / "two.zip"
+    with zipfile.ZipFile(two, "w") as z:
+        z.writestr("alice_hw2_optimizers.ipynb", "{}")
+        z.writestr("bob_hw1_linear_classifiers.ipynb", "{}")
+    with pytest.raises(HomeworkUnknown, match=r"several homework .*HW=.*one of: "
+                       r"hw1_linear_classifiers, hw2_optimizers"):
+        infer_homework(two, hws)
+    none = tmp_path / "none.zip"
+    with zipfile.ZipFile(none, "w") as z:
+        z.writestr("alice_essay.ipynb", "{}")
+    with pytest.raises(HomeworkUnknown, match="no notebook named after a homework"):
+        infer_homework(none, hws)
+
+
+def test_report_is_labelled_as_one_run(tmp_path):
+    from types import SimpleNamespace
+
+    from grading.report import write_report
+
+    results = [SimpleNamespace(student="bob", hw="hw2", flags=[], ok=True, auto_score=1,
+                               auto_max=1),
+               SimpleNamespace(student="amy", hw="hw2", flags=["x"], ok=True, auto_score=0,
+                               auto_max=1)]
+    text = write_report(tmp_path / "r.md", results, isolation="test").read_text()
+    assert text.startswith("# Grading report of the run of 20")
+    assert "This run graded 2 submission(s): amy/hw2, bob/hw2." in text

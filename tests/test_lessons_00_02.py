@@ -1,14 +1,23 @@
-"""Plots and widgets behind lessons 00-02: what they draw, what they report, how they refuse
-bad input. Expected values are computed here independently (numpy by hand), not read back
-from the implementation."""
+"""Lessons 00-02 and the plots and widgets behind them: what they draw, what they report, how
+they refuse bad input; and that the committed lessons meet the lesson standard (alt text on
+every figure, exercise kinds, a lesson map that agrees with the README). Expected values are
+computed here independently (numpy by hand), not read back from the implementation."""
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
+import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from matplotlib.colors import to_rgba
 
+from dlhelpers.plots import PALETTE
 from dlhelpers.plots.images import (
+    PALETTE_CMAPS,
     challenge_variants,
     same_distance_variants,
     show_array,
@@ -26,6 +35,7 @@ from dlhelpers.plots.linear import (
     plot_class_lines,
     plot_model_size,
     plot_templates,
+    region_borders,
 )
 from dlhelpers.widgets.arrays import SHAPE_CHOICES, broadcast_explorer, broadcast_figure
 from dlhelpers.widgets.knn import knn_regions_explorer
@@ -156,11 +166,28 @@ def test_plot_cv_accuracy_marks_best_mean():
     results = {1: np.array([0.8, 0.9]), 3: np.array([0.95, 0.93]), 5: np.array([0.7, 0.75])}
     ax = plot_cv_accuracy(results)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert "best k = 3" in labels
+    assert "best k = 3 (94.0%)" in labels
+    assert ax.best_k == 3
     means_line = ax.containers[0].lines[0]
     np.testing.assert_allclose(means_line.get_ydata(), [0.85, 0.94, 0.725])
+    assert not [line for line in ax.lines if len(set(line.get_xdata())) == 1 and len(line.get_xdata()) > 1], \
+        "no vertical line through the fold dots"
     with pytest.raises(ValueError):
         plot_cv_accuracy({})
+
+
+def test_plot_cv_accuracy_overlays_two_settings_apart():
+    a = {1: np.array([0.6, 0.62]), 5: np.array([0.7, 0.72])}
+    b = {1: np.array([0.58, 0.6]), 5: np.array([0.66, 0.7])}
+    ax = plot_cv_accuracy(a, label="L2", shift=-0.25, best_label="L2 best: k = {k}")
+    plot_cv_accuracy(b, ax=ax, label="L1", color=PALETTE[3], marker="s", linestyle="--",
+                     shift=0.25, best_label="L1 best: k = {k}")
+    first, second = ax.containers[0].lines[0], ax.containers[1].lines[0]
+    np.testing.assert_allclose(first.get_xdata(), [0.75, 4.75])
+    np.testing.assert_allclose(second.get_xdata(), [1.25, 5.25])
+    assert first.get_marker() != second.get_marker() and first.get_linestyle() != second.get_linestyle()
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert {"L2 best: k = 5", "L1 best: k = 5"} <= set(labels)
 
 
 def test_plot_prediction_time_axes_and_validation():
@@ -192,13 +219,69 @@ def test_plot_class_lines_regions_follow_argmax():
     W = np.array([[1.0, -1.0], [0.5, 0.2]])
     b = np.array([0.1, -0.3])
     ax = plot_class_lines(W, b, X, y)
-    xx, yy, pts = grid_over(X, resolution=150)
+    xx, yy, pts = grid_over(X, resolution=300)
     expected = np.argmax(pts @ W + b, axis=1).reshape(xx.shape)
     np.testing.assert_array_equal(ax.region_labels, expected)
+    assert ax.get_aspect() == 1.0
     with pytest.raises(ValueError, match="b"):
         plot_class_lines(W, np.zeros(3), X, y)
     with pytest.raises(ValueError, match=r"\(2, K\)"):
         plot_class_lines(np.zeros((3, 2)), b, X, y)
+
+
+def _three_class_model():
+    # zero-score lines of these classes are far from the tie lines (the biases differ a lot)
+    W = np.array([[1.0, -1.0, 0.0], [0.3, 0.4, -1.2]])
+    b = np.array([2.0, -1.0, 0.5])
+    return W, b
+
+
+def test_region_borders_lie_where_two_top_scores_tie():
+    W, b = _three_class_model()
+    box = (-5.0, 5.0, -4.0, 4.0)
+    borders = region_borders(W, b, box)
+    assert {(i, j) for i, j, _ in borders} == {(0, 1), (0, 2), (1, 2)}
+    for i, j, ends in borders:
+        t = np.linspace(0, 1, 50)[:, None]
+        points = ends[0] + t * (ends[1] - ends[0])
+        scores = points @ W + b
+        np.testing.assert_allclose(scores[:, i], scores[:, j], atol=1e-9)   # a tie ...
+        others = np.delete(scores, [i, j], axis=1)
+        assert np.all(others <= scores[:, [i]] + 1e-9)                      # ... of the top two
+        assert np.all((points[:, 0] >= box[0] - 1e-9) & (points[:, 0] <= box[1] + 1e-9))
+        assert np.all((points[:, 1] >= box[2] - 1e-9) & (points[:, 1] <= box[3] + 1e-9))
+    # every grid cell where the argmax changes between neighbours is close to some border
+    xs = np.linspace(box[0], box[1], 120)
+    ys = np.linspace(box[2], box[3], 120)
+    gx, gy = np.meshgrid(xs, ys)
+    lab = np.argmax(np.stack([gx.ravel(), gy.ravel()], 1) @ W + b, axis=1).reshape(gx.shape)
+    change = np.argwhere(lab[:, 1:] != lab[:, :-1])
+    def dist_to_segment(p, a, c):
+        t = np.clip((p - a) @ (c - a) / ((c - a) @ (c - a)), 0, 1)
+        return np.linalg.norm(p - (a + t * (c - a)))
+    for r, col in change[::7]:
+        p = np.array([xs[col], ys[r]])
+        assert min(dist_to_segment(p, e[0], e[1]) for _, _, e in borders) < 0.2
+
+
+def test_plot_class_lines_draws_ties_not_zero_score_lines():
+    W, b = _three_class_model()
+    X, y = _two_blobs()
+    y = np.arange(len(y)) % 3
+    ax = plot_class_lines(W, b, X, y)
+    drawn = [line.get_xydata() for line in ax.lines if len(line.get_xdata()) == 2]
+    assert len(drawn) == len(ax.borders) >= 2
+    for xy in drawn:                       # on each drawn segment two scores tie ...
+        s = xy @ W + b
+        top2 = np.sort(s, axis=1)[:, -2:]
+        np.testing.assert_allclose(top2[:, 0], top2[:, 1], atol=1e-9)
+        assert not np.allclose(s.max(axis=1), 0.0)   # ... and no class's score is zero there
+    arrows = [a for a in ax.texts if getattr(a, "arrow_patch", None) is not None]
+    for c, arrow in enumerate(arrows):     # arrows start at the origin and point along w_c
+        tip = np.array(arrow.xy)
+        np.testing.assert_allclose(arrow.xyann, (0, 0))
+        np.testing.assert_allclose(tip / np.linalg.norm(tip), W[:, c] / np.linalg.norm(W[:, c]))
+    assert len(arrows) == 3
 
 
 def test_binary_boundary_score_and_accuracy():
@@ -208,10 +291,33 @@ def test_binary_boundary_score_and_accuracy():
     np.testing.assert_allclose(score, 0.7 * 1.0 - 0.2 * 2.0 + 0.4)
     np.testing.assert_allclose(acc, np.mean((X[:, 0] * 0.7 - 0.2 * X[:, 1] + 0.4 > 0) == (y == 1)))
     assert "accuracy" in ax.get_title()
+    assert ax.get_aspect() == 1.0          # so w looks perpendicular to the boundary
+    arrow = next(a for a in ax.texts if getattr(a, "arrow_patch", None) is not None)
+    step = np.array(arrow.xy) - np.array(arrow.xyann)
+    np.testing.assert_allclose(step, w / np.linalg.norm(w))
+    np.testing.assert_allclose(np.array(arrow.xyann) @ w + b, 0.0, atol=1e-12)  # starts on the line
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         binary_boundary(w, b, X, np.where(y == 1, 2, 0), p)
     with pytest.raises(ValueError, match="shape"):
         binary_boundary(np.ones(3), b, X, y, p)
+
+
+def test_palette_cmaps_are_built_from_the_course_palette():
+    for name, colours in PALETTE_CMAPS.items():
+        cmap = mpl.colormaps[name]
+        np.testing.assert_allclose(cmap(0.0), to_rgba(colours[0]), atol=0.01)
+        np.testing.assert_allclose(cmap(1.0), to_rgba(colours[-1]), atol=0.01)
+        assert set(colours) <= set(PALETTE) | {"white"}
+    ax = show_array(np.arange(4.0))
+    assert ax.images[0].get_cmap().name == "course_blue"
+
+
+def test_decision_regions_use_equal_aspect_and_a_marker_per_class():
+    X, y = _two_blobs()
+    ax = plot_decision_regions(lambda P: (P[:, 0] > 0).astype(int), X, y, resolution=20)
+    assert ax.get_aspect() == 1.0
+    paths = [c.get_paths()[0].vertices.tobytes() for c in ax.collections[1:]]
+    assert len(paths) == 2 and paths[0] != paths[1]   # class 0 and 1 differ by shape too
 
 
 def test_plot_model_size_counts():
@@ -288,3 +394,70 @@ def test_linear_explorer_rejects_out_of_range_start():
         linear_boundary_explorer(X, y, b=10.0)
     with pytest.raises(ValueError, match="w"):
         linear_boundary_explorer(X, y, w=(1.0, 2.0, 3.0))
+
+
+# --- the lessons themselves (committed, executed notebooks) ------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+LESSONS_00_02 = sorted((ROOT / "notebooks").glob("0[0-2]_*.ipynb"))
+
+
+def _cells(path):
+    return json.loads(path.read_text(encoding="utf-8"))["cells"]
+
+
+def _source(cell):
+    return "".join(cell["source"])
+
+
+@pytest.mark.parametrize("path", LESSONS_00_02, ids=[p.stem for p in LESSONS_00_02])
+def test_every_figure_carries_a_text_alternative(path):
+    images = 0
+    for cell in _cells(path):
+        if cell["cell_type"] != "code":
+            continue
+        assert "plt.show()" not in _source(cell), "show figures with dlhelpers.plots.show(fig, alt=...)"
+        for out in cell.get("outputs", []):
+            if "image/png" in out.get("data", {}):
+                images += 1
+                text = "".join(out["data"].get("text/plain", ""))
+                alt = out.get("metadata", {}).get("image/png", {}).get("alt", "")
+                assert text.startswith("[Figure: ") and len(alt) > 30, f"figure without alt text: {text[:60]}"
+    assert images >= 2
+
+
+@pytest.mark.parametrize("path", LESSONS_00_02, ids=[p.stem for p in LESSONS_00_02])
+def test_exercises_meet_the_lesson_standard(path):
+    cells = _cells(path)
+    markdown = "\n".join(_source(c) for c in cells if c["cell_type"] == "markdown")
+    code = "\n".join(_source(c) for c in cells if c["cell_type"] == "code")
+    exercises = markdown[markdown.index("Check yourself"):]
+    assert "(predict, then run)" in exercises
+    assert "(change the experiment)" in exercises
+    assert len(re.findall(r"\*\*Exercise \d", exercises)) >= 3
+    assert len(re.findall(r"\bcheck(_function)?\(", code)) >= 3
+    assert not re.search(r"[Ll]ecture 0\d\d", markdown + code), "name lectures by title, not file number"
+
+
+def _homework_by_lesson(text):
+    """Map lesson number -> homework cell text, from a markdown table whose first column
+    names one or more lessons ('01 Image ... · 02 Linear ...')."""
+    found = {}
+    for line in text.splitlines():
+        cols = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cols) < 2 or not re.match(r"\d\d ", cols[0]):
+            continue
+        for number in re.findall(r"(?:^|· )(\d\d) ", cols[0]):
+            found[int(number)] = cols[-1]
+    return found
+
+
+def test_lesson_00_map_agrees_with_the_readme():
+    readme = _homework_by_lesson((ROOT / "README.md").read_text(encoding="utf-8"))
+    start = next(p for p in LESSONS_00_02 if p.name.startswith("00"))
+    lesson = _homework_by_lesson("\n".join(_source(c) for c in _cells(start) if c["cell_type"] == "markdown"))
+    assert readme == lesson
+    assert set(readme) == set(range(15))
+    assert readme[14] == "none" and readme[0] == "none"
+    shipped = {int(p.name[:2]) for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")}
+    assert shipped <= set(readme), "every lesson file has a row in the map"

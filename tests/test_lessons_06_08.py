@@ -40,7 +40,12 @@ def test_playground_exposes_stable_structure():
         assert name in pg.controls, name
     assert pg.output is pg.children[-1]
     assert set(pg.paths) == {"sgd", "momentum", "adam"}
-    assert len(pg.figure.axes) == 2
+    assert len(pg.figure.axes) == 4                        # one path panel per optimizer + the loss
+    assert [ax.get_title().split(",")[0] for ax in pg.figure.axes[:3]] == ["sgd", "momentum", "adam"]
+    for ax in pg.figure.axes[:3]:                          # contours at equal aspect
+        assert ax.get_aspect() == 1.0
+    slow = [n for n, c in pg.controls.items() if hasattr(c, "continuous_update") and c.continuous_update]
+    assert slow == [], f"sliders that redraw while dragging: {slow}"
     assert pg.figure._repr_png_().startswith(b"\x89PNG")   # shows itself in a notebook
 
 
@@ -64,9 +69,9 @@ def test_moving_a_learning_rate_changes_the_plotted_path():
 def test_kappa_and_landscape_controls_redraw():
     pg = optwidgets.optimizer_playground()
     pg.controls["kappa"].value = 100.0
-    assert "kappa=100" in pg.figure.axes[0].get_title()
+    assert "kappa=100" in pg.figure._suptitle.get_text()
     pg.controls["landscape"].value = "rosenbrock"
-    assert "Rosenbrock" in pg.figure.axes[0].get_title()
+    assert "Rosenbrock" in pg.figure._suptitle.get_text()
     assert pg.controls["lr_sgd"].value == pytest.approx(optwidgets.DEFAULT_LR["rosenbrock"]["sgd"])
     assert pg.paths["sgd"].steps == optwidgets.DEFAULT_STEPS["rosenbrock"]
 
@@ -75,8 +80,9 @@ def test_choosing_optimizers_changes_the_legend():
     pg = optwidgets.optimizer_playground()
     pg.controls["optimizers"].value = ("rmsprop", "nesterov")
     assert set(pg.paths) == {"rmsprop", "nesterov"}
-    labels = [t.get_text() for t in pg.figure.axes[1].get_legend().get_texts()]
+    labels = [t.get_text() for t in pg.figure.axes[-1].get_legend().get_texts()]
     assert any(lab.startswith("rmsprop") for lab in labels)
+    assert len(pg.figure.axes) == 3
     pg.controls["optimizers"].value = ()
     assert pg.figure is None and pg.paths == {}
 
@@ -96,6 +102,21 @@ def test_playground_rejects_bad_choices():
         optwidgets.optimizer_playground(optimizers=("lbfgs",))
     with pytest.raises(ValueError, match="at least one optimizer"):
         optwidgets.playground_figure("quadratic", ())
+
+
+def test_a_diverged_run_is_named_and_its_curve_clipped():
+    fig, paths = optwidgets.playground_figure("quadratic", ("sgd", "momentum"), lrs={"sgd": 0.2})
+    assert paths["sgd"].diverged and "diverged" in fig.axes[0].get_title()
+    start = paths["momentum"].losses[0]
+    assert fig.axes[-1].get_ylim()[1] == pytest.approx(10 * start)
+
+
+def test_tune_lr_picks_the_best_rate_of_the_grid():
+    land = landscapes.ill_conditioned_quadratic(20.0)
+    best = optwidgets.tune_lr(land, "sgd", steps=100, grid=(0.001, 0.01, 0.09, 0.2))
+    assert best == 0.09                                    # 0.2 diverges (> 2/20), smaller crawl
+    with pytest.raises(ValueError, match="rule must be one of"):
+        optwidgets.tune_lr(land, "lbfgs", steps=10)
 
 
 def test_default_quadratic_momentum_beats_sgd():
@@ -266,3 +287,37 @@ def test_regularization_plots():
     assert axes[1].get_title() == "b"
     with pytest.raises(ValueError, match="one entry per image"):
         regplots.show_images(np.zeros((3, 4, 4)), ["a"])
+
+
+def test_weight_cdf_starts_at_the_share_of_exact_zeros():
+    sparse = np.array([0.0, 0.0, 0.5, 2.0])
+    dense = np.array([0.1, 0.2, 0.5, 2.0])
+    ax = regplots.plot_weight_cdf({"sparse": sparse, "dense": dense})
+    (x1, y1), (x2, y2) = (line.get_data() for line in ax.get_lines())
+    assert y1[0] == pytest.approx(0.5) and y2[0] == pytest.approx(0.25)   # |w| <= smallest nonzero
+    assert y1[-1] == pytest.approx(1.0) and y2[-1] == pytest.approx(1.0)
+    assert "50% exactly 0" in ax.get_legend().get_texts()[0].get_text()
+    with pytest.raises(ValueError, match="exactly zero"):
+        regplots.plot_weight_cdf({"z": np.zeros(3)})
+
+
+def test_explorer_sliders_redraw_on_release_only():
+    for widget in (regwidgets.regularization_explorer(), schedwidgets.schedule_explorer()):
+        slow = [n for n, c in widget.controls.items() if getattr(c, "continuous_update", False)]
+        assert slow == [], slow
+
+
+def test_schedule_explorer_inverse_sqrt_warmup_keeps_the_global_step():
+    sched = schedwidgets.make_schedule("inverse sqrt", 1.0, 300, warmup_steps=30)
+    assert sched(30) == pytest.approx(1.0)
+    assert sched(120) == pytest.approx(0.5)          # 1.0 * sqrt(30 / 120)
+
+
+def test_diverging_cmap_runs_from_palette_red_through_white_to_palette_blue():
+    from matplotlib.colors import to_hex
+
+    from dlhelpers.plots import PALETTE
+
+    cmap = regplots.diverging_cmap()
+    assert to_hex(cmap(0.0)) == PALETTE[3].lower() and to_hex(cmap(1.0)) == PALETTE[0].lower()
+    np.testing.assert_allclose(cmap(0.5)[:3], 1.0, atol=1 / 128)     # white in the middle (256 bins)

@@ -248,3 +248,60 @@ def test_running_stats_explorer_reacts_to_its_controls():
     np.testing.assert_allclose(box.result["running_mean"], box.result["batch_mean"])
     assert [ax.get_title() for ax in box.figure.axes] == ["running mean", "running variance"]
     assert box.children[-1].value[:4] == b"\x89PNG"
+
+
+# --- plots added for the revised lessons -------------------------------------------------
+
+from dlhelpers.plots import PALETTE  # noqa: E402
+from dlhelpers.plots.backprop import plot_least_squares_path  # noqa: E402
+from dlhelpers.plots.initialization import plot_mean_spread  # noqa: E402
+
+
+def test_least_squares_path_marks_the_minimum_and_keeps_equal_aspect():
+    X, t = np.array([[1.0, 1.0], [1.0, -1.0]]), np.array([2.0, 2.0])
+    path = np.array([[0.0, 0.0], [1.0, 0.0], [2.0, 0.0]])
+    ax = plot_least_squares_path(X, t, path, title="bowl")
+    assert ax.get_title() == "bowl" and ax.get_aspect() == 1.0
+    star = [line for line in ax.lines if line.get_label() == "minimum"][0]
+    np.testing.assert_allclose([star.get_xdata()[0], star.get_ydata()[0]], [2.0, 0.0], atol=1e-12)
+    np.testing.assert_allclose(ax.lines[0].get_xdata(), path[:, 0])
+    with pytest.raises(ValueError, match=r"\(N, 2\)"):
+        plot_least_squares_path(np.ones((2, 3)), t, path, title="x")
+
+
+def test_mean_spread_draws_the_mean_and_skips_diverged_points():
+    _, ax = plt.subplots()
+    runs = np.array([[1.0, 2.0, np.nan], [3.0, 4.0, np.nan]])    # the last setting diverged everywhere
+    plot_mean_spread(ax, [1, 2, 3], runs, label="demo", index=1)
+    line = ax.lines[0]
+    np.testing.assert_allclose(line.get_xdata(), [1, 2])
+    np.testing.assert_allclose(line.get_ydata(), [2.0, 3.0])
+    assert line.get_label() == "demo (2 seeds)" and line.get_color() == PALETTE[1]
+    band = ax.collections[0].get_paths()[0].vertices
+    assert band[:, 1].min() == 1.0 and band[:, 1].max() == 4.0     # min-max over seeds
+    with pytest.raises(ValueError, match=r"\(seeds, 3\)"):
+        plot_mean_spread(ax, [1, 2, 3], np.ones((2, 2)), label="x")
+
+
+def test_activation_plot_avoids_the_pale_yellow_and_varies_dashes():
+    funcs = {f"f{i}": (lambda z, i=i: z * i, lambda z: np.ones_like(z)) for i in range(9)}
+    axes = plot_activation_functions(funcs)
+    colours = [line.get_color() for line in axes[0].lines]
+    assert "#F0E442" not in colours
+    styles = [(line.get_color(), line.get_linestyle()) for line in axes[0].lines]
+    assert len(set(styles)) == 9                                   # no two lines look alike
+
+
+def test_preprocessing_plot_names_principal_axes():
+    rng = np.random.default_rng(0)
+    axes = plot_preprocessing({"pca": rng.normal(size=(20, 2))}, axis_names={"pca": ("PC1", "PC2")})
+    assert (axes[0].get_xlabel(), axes[0].get_ylabel()) == ("PC1", "PC2")
+
+
+@pytest.mark.slow
+def test_explorers_redraw_on_release_not_on_every_tick():
+    # Each redraw takes a few tenths of a second; a continuous slider would queue redraws.
+    boxes = [activation_explorer(n=200), init_scale_explorer(width=64, depth=3), running_stats_explorer(steps=40)]
+    for box in boxes:
+        sliders = [c for c in box.controls.values() if hasattr(c, "continuous_update")]
+        assert sliders and not any(c.continuous_update for c in sliders)

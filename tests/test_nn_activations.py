@@ -30,6 +30,7 @@ CASES = {
     "gelu_tanh": ({"approximate": "tanh"},
                   lambda t, x: t.nn.functional.gelu(x, approximate="tanh")),
     "swish": ({}, lambda t, x: t.nn.functional.silu(x)),
+    "selu": ({}, lambda t, x: t.nn.functional.selu(x)),
 }
 
 
@@ -150,7 +151,7 @@ def test_float32_input_stays_float32(name):
 
 
 def test_activation_registry_lists_the_course_names():
-    assert set(nn.ACTIVATIONS) == {"relu", "leaky_relu", "sigmoid", "tanh", "elu", "gelu", "swish"}
+    assert set(nn.ACTIVATIONS) == {"relu", "leaky_relu", "sigmoid", "tanh", "elu", "selu", "gelu", "swish"}
 
 
 # ------------------------------------------------------------------------------ bad input
@@ -177,3 +178,78 @@ def test_bad_input_is_named(name):
 def test_bad_hyperparameters_are_named(forward, kwargs, message):
     with pytest.raises((ValueError, TypeError), match=message):
         forward(np.ones(3), **kwargs)
+
+
+# ------------------------------------------------------------------------------ PReLU
+prelu_shapes = st.tuples(st.integers(1, 5), st.integers(1, 4))
+
+
+@FAST
+@given(shape=prelu_shapes, seed=seeds, per_feature=st.booleans())
+def test_prelu_gradients_match_numerical_gradients(shape, seed, per_feature):
+    x, dout = _sample(shape, seed)
+    rng = np.random.default_rng(seed + 1)
+    alpha = rng.uniform(-0.5, 0.8, shape[1]) if per_feature else float(rng.uniform(-0.5, 0.8))
+    _, cache = nn.prelu_forward(x, alpha)
+    dx, dalpha = nn.prelu_backward(dout, cache)
+    num_dx = numerical_gradient_array(lambda z: nn.prelu_forward(z, alpha)[0], x, dout)
+    a_arr = np.atleast_1d(np.array(alpha, dtype=float))
+    num_da = numerical_gradient_array(
+        lambda a: nn.prelu_forward(x, a if per_feature else a[0])[0], a_arr, dout)
+    assert dx.shape == x.shape and np.shape(dalpha) == np.shape(alpha)
+    assert relative_error(dx, num_dx) < 1e-7
+    assert relative_error(np.atleast_1d(dalpha), num_da) < 1e-7
+
+
+@pytest.mark.oracle
+@FAST
+@given(shape=prelu_shapes, seed=seeds)
+def test_prelu_matches_torch_with_one_slope_per_feature(torch, shape, seed):
+    x, dout = _sample(shape, seed)
+    alpha = np.random.default_rng(seed).uniform(0.0, 0.5, shape[1])
+    out, cache = nn.prelu_forward(x, alpha)
+    dx, dalpha = nn.prelu_backward(dout, cache)
+    xt = torch.tensor(x, requires_grad=True)
+    at = torch.tensor(alpha, requires_grad=True)
+    out_t = torch.nn.functional.prelu(xt, at)
+    out_t.backward(torch.tensor(dout))
+    np.testing.assert_allclose(out, out_t.detach().numpy(), rtol=1e-12, atol=1e-15)
+    assert relative_error(dx, xt.grad.numpy()) < 1e-10
+    assert relative_error(dalpha, at.grad.numpy()) < 1e-10
+
+
+def test_prelu_with_fixed_slope_is_leaky_relu_and_slope_zero_is_relu():
+    x = np.linspace(-3, 3, 13)
+    np.testing.assert_allclose(nn.prelu_forward(x, 0.1)[0], nn.leaky_relu_forward(x, 0.1)[0])
+    np.testing.assert_array_equal(nn.prelu_forward(x, 0.0)[0], nn.relu_forward(x)[0])
+    # The slope's gradient is the sum of dout * x over the negative entries only.
+    _, dalpha = nn.prelu_backward(np.ones(3), nn.prelu_forward([-2.0, -1.0, 4.0], 0.3)[1])
+    assert dalpha == pytest.approx(-3.0)
+
+
+def test_prelu_rejects_a_slope_of_the_wrong_shape():
+    with pytest.raises(ValueError, match=r"alpha must be a scalar or of shape \(3,\).*\(2,\)"):
+        nn.prelu_forward(np.ones((4, 3)), np.ones(2))
+    with pytest.raises(ValueError, match="alpha"):
+        nn.prelu_forward(np.ones((4, 3)), np.ones((1, 3)))
+    with pytest.raises(TypeError, match="alpha"):
+        nn.prelu_forward(np.ones((4, 3)), "small")
+    with pytest.raises(ValueError, match="dout"):
+        nn.prelu_backward(np.ones((2, 3)), nn.prelu_forward(np.ones((4, 3)), 0.1)[1])
+
+
+# ------------------------------------------------------------------------------ SELU
+def test_selu_keeps_mean_zero_and_variance_one_through_deep_layers():
+    # The self-normalizing property: N(0, 1) inputs and weights with Var = 1 / d_in keep the
+    # activations' mean near 0 and variance near 1 layer after layer.
+    rng = np.random.default_rng(0)
+    h = rng.standard_normal((2000, 256))
+    for _ in range(10):
+        h = nn.selu_forward(h @ (rng.standard_normal((256, 256)) / 16.0))[0]
+    assert abs(h.mean()) < 0.1 and abs(h.var() - 1.0) < 0.1
+
+
+def test_selu_values_and_limit():
+    out, cache = nn.selu_forward(np.array([-1000.0, 0.0, 2.0]))
+    np.testing.assert_allclose(out, [-1.0507009873554805 * 1.6732632423543772, 0.0, 2.1014019747109610])
+    np.testing.assert_allclose(nn.selu_backward(np.ones(3), cache)[[0, 2]], [0.0, 1.0507009873554805])

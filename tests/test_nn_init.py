@@ -20,6 +20,7 @@ def torch():
 
 
 @pytest.mark.parametrize(("init", "std"), [
+    (nn.lecun_init, 1 / math.sqrt(D_IN)),
     (nn.xavier_init, 1 / math.sqrt(D_IN)),
     (nn.he_init, math.sqrt(2 / D_IN)),
     (lambda a, b, r: nn.glorot_init(a, b, r, "normal"), math.sqrt(2 / (D_IN + D_OUT))),
@@ -54,6 +55,18 @@ def test_glorot_matches_torch_xavier_in_distribution(torch, distribution):
     assert np.max(np.abs(np.quantile(ours, q) - np.quantile(theirs, q))) < 0.02 * spread
 
 
+@pytest.mark.oracle
+def test_lecun_matches_torch_kaiming_linear_and_not_torch_xavier(torch):
+    # torch has no lecun_* initialiser: kaiming_normal_ with a linear gain is Var = 1 / fan_in.
+    torch.manual_seed(0)
+    t = torch.empty(D_OUT, D_IN, dtype=torch.float64)
+    torch.nn.init.kaiming_normal_(t, nonlinearity="linear")
+    assert nn.lecun_init(D_IN, D_OUT, 0).std() == pytest.approx(t.std().item(), rel=0.02)
+    torch.nn.init.xavier_normal_(t)
+    assert t.std().item() == pytest.approx(math.sqrt(2 / (D_IN + D_OUT)), rel=0.02)
+    assert abs(nn.lecun_init(D_IN, D_OUT, 0).std() / t.std().item() - 1) > 0.1
+
+
 def test_he_keeps_relu_activations_at_scale_through_depth():
     rng = np.random.default_rng(0)
     h = rng.standard_normal((200, 256))
@@ -76,15 +89,19 @@ def test_seeds_reproduce_and_generators_advance():
 def test_init_weights_dispatch():
     np.testing.assert_array_equal(nn.init_weights("zero", 2, 3, None), np.zeros((2, 3)))
     np.testing.assert_array_equal(nn.init_weights("constant", 2, 3, None, scale=0.5), np.full((2, 3), 0.5))
-    for name, direct in (("xavier", nn.xavier_init), ("he", nn.he_init), ("glorot", nn.glorot_init)):
+    for name, direct in (("lecun", nn.lecun_init), ("xavier", nn.xavier_init), ("he", nn.he_init),
+                         ("glorot", nn.glorot_init),
+                         ("glorot_normal", lambda a, b, r: nn.glorot_init(a, b, r, "normal"))):
         np.testing.assert_array_equal(nn.init_weights(name, 4, 5, 11), direct(4, 5, 11))
+    # The old name "xavier" is LeCun's rule, the same draw; torch's xavier_* are the fan average.
+    np.testing.assert_array_equal(nn.xavier_init(4, 5, 11), nn.lecun_init(4, 5, 11))
     w = nn.init_weights("normal", D_IN, D_OUT, 0, scale=0.05)
     assert w.std() == pytest.approx(0.05, rel=0.01)
     assert nn.init_weights("normal", D_IN, D_OUT, 0).std() == pytest.approx(0.01, rel=0.01)
 
 
 def test_init_bad_input_is_named():
-    with pytest.raises(ValueError, match="name must be one of zero, constant, normal, xavier, glorot, he; got 'kaiming'"):
+    with pytest.raises(ValueError, match="name must be one of zero, constant, normal, lecun, xavier, glorot, glorot_normal, he; got 'kaiming'"):
         nn.init_weights("kaiming", 2, 2, 0)
     with pytest.raises(ValueError, match="init 'he' sets its own scale"):
         nn.init_weights("he", 2, 2, 0, scale=0.1)

@@ -201,3 +201,25 @@ def test_layernorm_bad_input_is_named():
         nn.layernorm_forward(np.zeros((2, 3)), [1.0, np.inf, 1.0], np.zeros(3))
     with pytest.raises(ValueError, match="layernorm needs at least one feature"):
         nn.layernorm_forward(np.zeros((2, 0)), np.ones(0), np.zeros(0))
+
+
+# ------------------------------------------------------------------ MLP with layer norm
+def test_mlp_with_layernorm_gradients_and_batch_independence():
+    from dlhelpers import models
+    from dlhelpers.gradcheck import numerical_gradient
+
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(6, 5)), rng.integers(0, 3, 6)
+    m = models.MLP([5, 7, 4, 3], layernorm=True, reg=0.01, seed=2)
+    assert {"gamma1", "beta1", "gamma2", "beta2"} <= m.params.keys()
+    for key in ("gamma1", "beta1"):  # not at 1 / 0, so their gradients are not special cases
+        m.params[key] += rng.normal(scale=0.3, size=m.params[key].shape)
+    _, grads = m.loss(X, y)
+    for key, value in m.params.items():
+        num = numerical_gradient(lambda _: m.loss(X, y)[0], value)
+        assert relative_error(grads[key], num) < 1e-6, key
+    # Per-example normalization: a row's scores do not depend on its batch neighbours, and
+    # train and test mode agree (no running statistics).
+    np.testing.assert_allclose(m.scores(X[:1], train=True), m.scores(X, train=False)[:1], rtol=1e-12)
+    with pytest.raises(ValueError, match="choose one normalization"):
+        models.MLP([5, 4, 3], batchnorm=True, layernorm=True)

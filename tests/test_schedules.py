@@ -100,6 +100,51 @@ def test_warmup_then_cosine_matches_sequentiallr(torch, start_factor):
     np.testing.assert_allclose(got, expected, rtol=1e-9)
 
 
+@pytest.mark.oracle
+@pytest.mark.parametrize("d_model, warm", [(512, 400), (64, 30)])
+def test_noam_matches_the_papers_formula_in_lambdalr(torch, d_model, warm):
+    # Vaswani et al. (2017), eq. 3, stepped once per update with the paper's 1-based counter
+    def formula(t):
+        return d_model ** -0.5 * min((t + 1) ** -0.5, (t + 1) * warm ** -1.5)
+    n = 3 * warm
+    expected = torch_lrs(torch, 1.0, lambda o: torch.optim.lr_scheduler.LambdaLR(o, formula), n=n)
+    np.testing.assert_allclose(ours(S.noam(d_model, warm), n=n), expected, rtol=1e-9)
+
+
+@pytest.mark.oracle
+def test_global_step_warmup_rsqrt_matches_fairseq_formula_in_lambdalr(torch):
+    # fairseq's inverse_sqrt: linear ramp to peak over w updates, then peak * sqrt(w / step)
+    peak, w = 0.1, 30
+    def formula(t):
+        return peak * t / w if t < w else peak * math.sqrt(w / t)
+    expected = torch_lrs(torch, 1.0, lambda o: torch.optim.lr_scheduler.LambdaLR(o, formula))
+    np.testing.assert_allclose(ours(S.warmup(S.inverse_sqrt(peak, w), w, restart=False)), expected,
+                               rtol=1e-9, atol=1e-15)
+
+
+def test_noam_is_the_global_step_warmup_shifted_by_one_update():
+    d_model, warm = 128, 50
+    peak = (d_model * warm) ** -0.5
+    steps = np.arange(400)
+    global_form = S.warmup(S.inverse_sqrt(peak, warm), warm, restart=False)
+    np.testing.assert_allclose(S.noam(d_model, warm)(steps), global_form(steps + 1), rtol=1e-12)
+    assert S.noam(d_model, warm)(warm - 1) == pytest.approx(peak, rel=1e-12)   # the peak
+
+
+def test_restarting_warmup_differs_from_the_global_step_form_after_the_ramp():
+    # the review's numbers: 10 and 270 steps after a 30-step ramp to 0.1
+    restarted = S.warmup(S.inverse_sqrt(0.1, 1), 30)
+    global_form = S.warmup(S.inverse_sqrt(0.1, 30), 30, restart=False)
+    assert restarted(40) == pytest.approx(0.1 / math.sqrt(10))
+    assert global_form(40) == pytest.approx(0.1 * math.sqrt(30 / 40))
+    assert global_form(300) == pytest.approx(0.1 * math.sqrt(0.1))
+
+
+def test_warmup_restart_must_be_a_bool():
+    with pytest.raises(TypeError, match="restart"):
+        S.warmup(S.constant(1.0), 5, restart="no")
+
+
 # ------------------------------------------------------------------- values worked by hand
 
 

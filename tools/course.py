@@ -5,6 +5,8 @@
     python tools/course.py grade --submissions DIR      # DIR/<student>/<hw>/<hw>.ipynb
     python tools/course.py grade --zip lms.zip --assignment hw1_linear_classifiers
     python tools/course.py kit                          # dist/student-kit/ and .zip
+    python tools/course.py export --format canvas       # artifacts/grades/canvas.csv
+    python tools/course.py csv                          # refresh the CSVs, no grading
 
 Every nbgrader step runs in-process under a wall-clock limit and fails loudly: the exit code
 is non-zero whenever a homework does not validate or a submission could not be graded.
@@ -51,8 +53,15 @@ def cmd_grade(args: argparse.Namespace) -> int:
         rejected: list[str] = []
         if args.zip:
             if not args.assignment:
-                print("--zip needs --assignment (which homework the zip holds)", file=sys.stderr)
-                return 2
+                from grading.lms_zip import HomeworkUnknown, infer_homework
+
+                try:
+                    args.assignment = infer_homework(Path(args.zip), paths.homework_names())
+                except HomeworkUnknown as exc:
+                    print(exc, file=sys.stderr)
+                    return 2
+                hws = [args.assignment]
+                print(f"{args.zip}: homework {args.assignment} (from the notebook names)")
             try:
                 unpacked = batch.collect_zip(Path(args.zip), args.assignment, Path(tmp) / "lms",
                                              regexp=args.zip_regexp)
@@ -91,6 +100,56 @@ def cmd_kit(args: argparse.Namespace) -> int:
     return 1 if leaks else 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from grading import export
+
+    out = Path(args.out or paths.ARTIFACTS / "grades" / f"{args.format}.csv")
+    try:
+        rows = export.export(Path(args.gradebook), args.format, out, roster=args.roster)
+    except (FileNotFoundError, ValueError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"{args.format}: {out} ({len({r.student for r in rows})} students, late policy of "
+          f"{export.late_policy.POLICY_FILE.relative_to(paths.REPO)} applied)")
+    _warn_pending(export.pending_manual(rows))
+    return 0
+
+
+def cmd_csv(args: argparse.Namespace) -> int:
+    """Refresh grades.csv, parts.csv and final_grades.csv from the gradebook (no grading)."""
+    from grading import export
+
+    gradebook, out = Path(args.gradebook), Path(args.out)
+    if not gradebook.is_file():
+        print(f"no gradebook at {gradebook} (grade something first)", file=sys.stderr)
+        return 2
+    try:
+        _, hws, _ = export.collect(gradebook)
+        grades, parts = batch.export_csv(gradebook, hws, out)
+        rows = export.export(gradebook, "csv", out / "final_grades.csv")
+    except ValueError as exc:  # e.g. a bad assignments/course_policy.toml
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"refreshed {grades}, {parts} and {out / 'final_grades.csv'} from {gradebook}")
+    _warn_pending(export.pending_manual(rows))
+    return 0
+
+
+def cmd_markscheme(args: argparse.Namespace) -> int:
+    from grading import markscheme
+
+    added = markscheme.annotate_course()
+    print(f"mark scheme shown after {added} written answer(s) in assignments/autograded/ "
+          "(formgrader only; feedback strips it)")
+    return 0
+
+
+def _warn_pending(pending: list[str]) -> None:
+    if pending:
+        print(f"{len(pending)} submission(s) still wait for a manual grade (exported with the "
+              f"points they have): {', '.join(pending)}", file=sys.stderr)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -111,6 +170,20 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--timeout", type=float, default=300.0,
                    help="wall-clock seconds per submission")
     g.set_defaults(func=cmd_grade)
+    gradebook = str(paths.COURSE_DIR / "gradebook.db")
+    e = sub.add_parser("export", help="final grades (late policy applied) for Canvas or Moodle")
+    e.add_argument("--format", choices=("canvas", "moodle", "csv"), default="csv")
+    e.add_argument("--out", help="file to write; default artifacts/grades/<format>.csv")
+    e.add_argument("--roster", help="Canvas only: its gradebook export (ids, sections, columns)")
+    e.add_argument("--gradebook", default=gradebook)
+    e.set_defaults(func=cmd_export)
+    c = sub.add_parser("csv", help="refresh the grade CSVs from the gradebook, no grading")
+    c.add_argument("--gradebook", default=gradebook)
+    c.add_argument("--out", default=str(paths.ARTIFACTS / "grades"), help="where the CSVs go")
+    c.set_defaults(func=cmd_csv)
+    m = sub.add_parser("markscheme", help="show the mark scheme after each written answer "
+                       "of the graded notebooks (formgrader)")
+    m.set_defaults(func=cmd_markscheme)
     return p
 
 

@@ -12,8 +12,12 @@ from .activations import (
     gelu_forward,
     leaky_relu_backward,
     leaky_relu_forward,
+    prelu_backward,
+    prelu_forward,
     relu_backward,
     relu_forward,
+    selu_backward,
+    selu_forward,
     sigmoid_backward,
     sigmoid_forward,
     swish_backward,
@@ -22,7 +26,7 @@ from .activations import (
     tanh_forward,
 )
 from .dropout import dropout_backward, dropout_forward
-from .init import glorot_init, he_init, init_weights, xavier_init
+from .init import glorot_init, he_init, init_weights, lecun_init, xavier_init
 from .layers import affine_backward, affine_forward
 from .losses import (
     log_softmax,
@@ -51,12 +55,14 @@ __all__ = [
     "elastic_net_penalty", "l1_penalty", "l2_penalty",
     "elu_backward", "elu_forward",
     "gelu_backward", "gelu_forward",
-    "glorot_init", "he_init", "init_weights", "xavier_init",
+    "glorot_init", "he_init", "init_weights", "lecun_init", "xavier_init",
     "layernorm_backward", "layernorm_forward",
     "leaky_relu_backward", "leaky_relu_forward",
     "log_softmax", "mae", "mse", "msle", "multiclass_hinge", "softmax",
     "softmax_cross_entropy", "squared_hinge",
+    "prelu_backward", "prelu_forward",
     "relu_backward", "relu_forward",
+    "selu_backward", "selu_forward",
     "sigmoid_backward", "sigmoid_forward",
     "swish_backward", "swish_forward",
     "tanh_backward", "tanh_forward",

@@ -76,6 +76,75 @@ def elu_backward(dout, cache: tuple) -> np.ndarray:
     return dout * np.where(x > 0, 1.0, alpha * np.exp(np.minimum(x, 0.0)))
 
 
+def prelu_forward(x, alpha) -> tuple[np.ndarray, tuple]:
+    """Parametric ReLU (He et al. 2015): leaky ReLU whose negative slope ``alpha`` is learned.
+
+    Parameters
+    ----------
+    x : array of shape (N, D) (or any shape when ``alpha`` is a scalar)
+    alpha : float or array of shape (D,)
+        One slope shared by all units, or one per feature (column), as
+        ``torch.nn.PReLU(num_parameters=D)``. Any real value is allowed: it is learned.
+
+    Returns
+    -------
+    out : ndarray, shape of x
+    cache : tuple, for :func:`prelu_backward`
+    """
+    x = as_float_array(x, "x")
+    a = as_float_array(alpha, "alpha")
+    if a.ndim > 1 or (a.ndim == 1 and (x.ndim < 1 or a.shape[0] != x.shape[-1])):
+        raise ValueError(f"alpha must be a scalar or of shape ({x.shape[-1] if x.ndim else 'D'},) "
+                         f"(one slope per feature, the last axis of x); got alpha of shape "
+                         f"{a.shape} for x of shape {x.shape}")
+    return np.where(x > 0, x, a * x), (x, a)
+
+
+def prelu_backward(dout, cache: tuple) -> tuple[np.ndarray, np.ndarray | float]:
+    """Gradients of PReLU with respect to the input and to the slope.
+
+    Returns
+    -------
+    dx : ndarray, shape of x (``dout`` where ``x > 0``, ``alpha * dout`` elsewhere)
+    dalpha : float or ndarray of shape (D,)
+        Sum of ``dout * x`` over the entries with ``x <= 0`` (over every axis but the last
+        when ``alpha`` has one entry per feature): the slope is shared by those entries, so
+        their gradients add up.
+    """
+    x, a = cache
+    dout = _upstream(dout, x)
+    negative = x <= 0
+    dx = dout * np.where(negative, a, 1.0)
+    per_entry = np.where(negative, dout * x, 0.0)
+    if a.ndim == 0:
+        return dx, float(per_entry.sum())
+    return dx, per_entry.reshape(-1, a.shape[0]).sum(axis=0)
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu_forward(x) -> tuple[np.ndarray, np.ndarray]:
+    """SELU (Klambauer et al. 2017), ``scale * elu(x, alpha)`` with the paper's fixed constants.
+
+    ``alpha = 1.6733`` and ``scale = 1.0507`` are chosen so that, for standard-normal inputs
+    and weights with ``Var = 1/d_in``, the mean 0 and variance 1 are a fixed point from layer to
+    layer ("self-normalizing"). Same values as ``torch.nn.SELU``. Cache: x.
+    """
+    x = as_float_array(x, "x")
+    neg = (_SELU_SCALE * _SELU_ALPHA) * np.expm1(np.minimum(x, 0.0))
+    return np.where(x > 0, _SELU_SCALE * x, neg), x
+
+
+def selu_backward(dout, cache: np.ndarray) -> np.ndarray:
+    """Gradient of SELU: ``scale`` for ``x > 0``, ``scale * alpha * exp(x)`` otherwise."""
+    x = cache
+    dout = _upstream(dout, x)
+    slope = np.where(x > 0, _SELU_SCALE, _SELU_SCALE * _SELU_ALPHA * np.exp(np.minimum(x, 0.0)))
+    return dout * slope
+
+
 # ------------------------------------------------------------------------- smooth squashers
 def sigmoid_forward(x) -> tuple[np.ndarray, np.ndarray]:
     """Logistic sigmoid ``1 / (1 + exp(-x))``, stable for large ``|x|``. Cache: out."""
@@ -167,7 +236,11 @@ ACTIVATIONS: dict[str, tuple[Callable, Callable]] = {
     "sigmoid": (sigmoid_forward, sigmoid_backward),
     "tanh": (tanh_forward, tanh_backward),
     "elu": (elu_forward, elu_backward),
+    "selu": (selu_forward, selu_backward),
     "gelu": (gelu_forward, gelu_backward),
     "swish": (swish_forward, swish_backward),
 }
-"""Name -> (forward, backward), for models that take the activation as a string."""
+"""Name -> (forward, backward), for models that take the activation as a string.
+
+PReLU is not in this table: its slope is a learned parameter, so its backward returns
+``(dx, dalpha)`` rather than ``dx``."""

@@ -46,8 +46,11 @@ def dropout_forward(x, keep_prob: float, *, train: bool = True,
         raise ValueError("dropout_forward in train mode needs rng= (a np.random.Generator such "
                          "as np.random.default_rng(0), or an int seed); got None")
     gen = as_generator(rng)
-    scaled_mask = (gen.random(x.shape) < keep_prob) / keep_prob
-    return x * scaled_mask.astype(x.dtype), scaled_mask.astype(x.dtype)
+    # Built in x's dtype directly: 1 * (1 / keep_prob) is exactly the value a division would
+    # give, and the training loop calls this on every step, so no temporary is spared.
+    scaled_mask = (gen.random(x.shape) < keep_prob).astype(x.dtype)
+    scaled_mask *= 1.0 / keep_prob
+    return x * scaled_mask, scaled_mask
 
 
 def dropout_backward(dout, cache: np.ndarray | None) -> np.ndarray:

@@ -16,7 +16,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 
 from dlhelpers._checks import as_float_array, as_labels, check_int, check_positive
-from dlhelpers.plots import COLORS
+from dlhelpers.plots import COLORS, PALETTE
 
 
 def plot_scalar_graph(nodes: Mapping[str, tuple[float, float]], edges: Sequence[tuple[str, str]],
@@ -136,10 +136,14 @@ def plot_activation_functions(functions: Mapping[str, tuple[Callable, Callable]]
         _, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     axes = np.asarray(axes, dtype=object).ravel()
     z = np.linspace(lo, hi, 801)
+    # The palette without its pale yellow (unreadable on white); the dash pattern changes with
+    # every line, so neighbours in the legend differ by more than their colour.
+    colours = [c for c in PALETTE if c != "#F0E442"]
+    dashes = ["-", "--", "-.", ":"]
     for i, (name, (f, df)) in enumerate(functions.items()):
-        style = "-" if i < 4 else "--"   # dashes keep the later, paler colours readable
-        axes[0].plot(z, f(z), style, label=name)
-        axes[1].plot(z, df(z), style, label=name)
+        style = {"color": colours[i % len(colours)], "linestyle": dashes[i % len(dashes)], "lw": 1.8}
+        axes[0].plot(z, f(z), label=name, **style)
+        axes[1].plot(z, df(z), label=name, **style)
     axes[0].set(xlabel="z", ylabel="f(z)", title="Activation functions")
     axes[1].set(xlabel="z", ylabel="f'(z)", title="Their derivatives (the local gradients)")
     axes[0].legend(fontsize=9)
@@ -147,7 +151,8 @@ def plot_activation_functions(functions: Mapping[str, tuple[Callable, Callable]]
 
 
 def plot_preprocessing(stages: Mapping[str, np.ndarray], *, axes: Sequence[Axes] | None = None,
-                       limit: float | None = None) -> np.ndarray:
+                       limit: float | None = None,
+                       axis_names: Mapping[str, tuple[str, str]] | None = None) -> np.ndarray:
     """Scatter the same 2-D data after each preprocessing step, one panel per step.
 
     Parameters
@@ -156,6 +161,8 @@ def plot_preprocessing(stages: Mapping[str, np.ndarray], *, axes: Sequence[Axes]
     axes : Axes, optional (one per stage)
     limit : float, optional
         Every panel shows [-limit, limit] on both axes; by default the largest |value|.
+    axis_names : mapping title -> (x label, y label), optional
+        For panels whose axes are not the original features (e.g. ``("PC1", "PC2")``).
 
     Returns
     -------
@@ -176,7 +183,53 @@ def plot_preprocessing(stages: Mapping[str, np.ndarray], *, axes: Sequence[Axes]
         ax.scatter(v[:, 0], v[:, 1], s=5, alpha=0.5)
         ax.axhline(0, color="0.5", lw=0.8)
         ax.axvline(0, color="0.5", lw=0.8)
-        ax.set(xlim=(-limit, limit), ylim=(-limit, limit), title=t, xlabel="feature 1")
+        xname, yname = (axis_names or {}).get(t, ("feature 1", "feature 2"))
+        ax.set(xlim=(-limit, limit), ylim=(-limit, limit), title=t, xlabel=xname, ylabel=yname)
         ax.set_aspect("equal")
-    axes[0].set_ylabel("feature 2")
     return axes
+
+
+def plot_least_squares_path(X, t, path, *, title: str, ax: Axes | None = None,
+                            half_width: float | None = None) -> Axes:
+    """Contours of ``L(w) = sum((X w - t)**2)`` for a two-weight linear unit, and a descent path.
+
+    Parameters
+    ----------
+    X : array of shape (N, 2)
+        Inputs, one example per row.
+    t : array of shape (N,)
+        Targets.
+    path : array of shape (S, 2)
+        The weights after each step, starting point first.
+    title : str
+    ax : Axes, optional
+    half_width : float, optional
+        Half the side of the (square) window around the minimum; by default it holds the path.
+
+    Returns
+    -------
+    Axes (equal aspect, so a round bowl looks round and a ravine looks narrow)
+    """
+    X = as_float_array(X, "X", ndim=2)
+    t = as_float_array(t, "t", ndim=1)
+    path = as_float_array(path, "path", ndim=2)
+    if X.shape[1] != 2 or path.shape[1] != 2 or t.shape[0] != X.shape[0]:
+        raise ValueError(f"X must be (N, 2), t (N,) and path (S, 2); got {X.shape}, {t.shape}, {path.shape}")
+    w_star = np.linalg.lstsq(X, t, rcond=None)[0]
+    if half_width is None:
+        half_width = 1.1 * float(np.abs(path - w_star).max())
+    check_positive(half_width, "half_width")
+    if ax is None:
+        _, ax = plt.subplots()
+    g = np.linspace(-half_width, half_width, 301)
+    W1, W2 = np.meshgrid(w_star[0] + g, w_star[1] + g)
+    pred = X[:, 0, None, None] * W1 + X[:, 1, None, None] * W2          # (N, 301, 301)
+    loss = ((pred - t[:, None, None]) ** 2).sum(axis=0)
+    start_loss = float(((X @ path[0] - t) ** 2).sum())
+    levels = np.geomspace(start_loss * 1e-4, start_loss * 4, 10)     # log-spaced: ravines show
+    ax.contour(W1, W2, loss, levels=levels, colors="0.65", linewidths=0.8)
+    ax.plot(path[:, 0], path[:, 1], color=PALETTE[0], marker=".", ms=5, lw=1.2, label="gradient descent")
+    ax.plot(*w_star, marker="*", ms=12, color=PALETTE[3], linestyle="none", label="minimum")
+    ax.set(xlabel="$w_1$", ylabel="$w_2$", title=title)
+    ax.set_aspect("equal")
+    return ax

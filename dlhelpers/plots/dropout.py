@@ -1,5 +1,5 @@
 """Pictures for lesson 12 (dropout): thinned networks, sampled expectations, the ensemble
-view and the keep-probability sweep.
+view, the keep-probability sweep and held-out accuracy during training.
 
 Each function draws on the ``ax`` it is given (or on a new one) and returns it.
 """
@@ -15,7 +15,7 @@ from matplotlib.axes import Axes
 from dlhelpers._checks import as_float_array, check_int, check_same_shape
 
 __all__ = ["plot_thinned_network", "plot_running_mean", "plot_ensemble_accuracy",
-           "plot_keep_prob_sweep"]
+           "plot_keep_prob_sweep", "plot_heldout_by_epoch"]
 
 _KEPT, _DROPPED, _EDGE = "#0072B2", "0.85", "0.45"
 
@@ -130,11 +130,11 @@ def plot_ensemble_accuracy(num_masks, ensemble_acc, single_pass_acc: float,
     num_masks : array of shape (S,)
         The T values (number of thinned networks averaged).
     ensemble_acc : array of shape (S,)
-        Test accuracy of the average of T thinned networks' probabilities.
+        Accuracy of the average of T thinned networks' probabilities.
     single_pass_acc : float
         Accuracy of the deterministic test-time pass (no dropout, scaled weights).
     agreement : array of shape (S,), optional
-        Fraction of test examples where the ensemble and the single pass predict the same class.
+        Fraction of held-out examples where the ensemble and the single pass predict the same class.
     """
     num_masks = as_float_array(num_masks, "num_masks", ndim=1)
     ensemble_acc = as_float_array(ensemble_acc, "ensemble_acc", ndim=1)
@@ -150,7 +150,7 @@ def plot_ensemble_accuracy(num_masks, ensemble_acc, single_pass_acc: float,
                 label="agreement with the single pass")
     ax.set_xscale("log")
     ax.set_xlabel("number of thinned networks averaged (T)")
-    ax.set_ylabel("fraction of test examples")
+    ax.set_ylabel("fraction of held-out digits")
     ax.set_title(title)
     ax.legend(loc="lower right", fontsize=9)
     return ax
@@ -158,32 +158,92 @@ def plot_ensemble_accuracy(num_masks, ensemble_acc, single_pass_acc: float,
 
 def plot_keep_prob_sweep(keep_probs, train_acc, val_acc, *, axes=None,
                          title: str = "Dropout on a small training set") -> np.ndarray:
-    """Left: training and validation accuracy against the keep probability. Right: their gap.
+    """Left: training and held-out accuracy against the keep probability, mean and spread over
+    seeds. Right: each seed's gain in held-out accuracy over the same seed without dropout.
 
     Parameters
     ----------
-    keep_probs, train_acc, val_acc : arrays of shape (S,)
+    keep_probs : array of shape (S,)
+        Must contain 1.0 (no dropout), the reference of the gains.
+    train_acc, val_acc : arrays of shape (S, R)
+        One row per keep probability, one column per seed (the same seeds in every row).
 
     Returns
     -------
     axes : array of two Axes
     """
     keep_probs = as_float_array(keep_probs, "keep_probs", ndim=1)
-    train_acc = as_float_array(train_acc, "train_acc", ndim=1)
-    val_acc = as_float_array(val_acc, "val_acc", ndim=1)
-    check_same_shape(keep_probs, train_acc, "keep_probs", "train_acc")
-    check_same_shape(keep_probs, val_acc, "keep_probs", "val_acc")
+    train_acc = as_float_array(train_acc, "train_acc", ndim=2)
+    val_acc = as_float_array(val_acc, "val_acc", ndim=2)
+    check_same_shape(train_acc, val_acc, "train_acc", "val_acc")
+    if train_acc.shape[0] != keep_probs.size:
+        raise ValueError(f"train_acc must have one row per keep probability ({keep_probs.size}); "
+                         f"got shape {train_acc.shape}")
+    if not np.any(keep_probs == 1.0):
+        raise ValueError("keep_probs must contain 1.0 (no dropout), the reference of the gains")
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(10, 3.6))
-    ax_acc, ax_gap = axes
-    ax_acc.plot(keep_probs, train_acc, marker="o", label="training")
-    ax_acc.plot(keep_probs, val_acc, marker="o", label="validation")
-    ax_acc.set_xlabel("keep probability p")
+    ax_acc, ax_gain = axes
+    for acc, name, marker, dash, color in ((train_acc, "training", "s", "--", _KEPT),
+                                           (val_acc, "held-out", "o", "-", "#E69F00")):
+        ax_acc.errorbar(keep_probs, acc.mean(axis=1), yerr=acc.std(axis=1, ddof=1) if acc.shape[1] > 1
+                        else None, marker=marker, linestyle=dash, color=color, capsize=3,
+                        label=f"{name} (mean +/- sd over {acc.shape[1]} seeds)")
+    ax_acc.set_xlabel("keep probability p  (1 = no dropout)")
     ax_acc.set_ylabel("accuracy")
     ax_acc.set_title(title)
-    ax_acc.legend(loc="best")
-    ax_gap.bar(keep_probs, train_acc - val_acc, width=0.08, color="#CC79A7")
-    ax_gap.set_xlabel("keep probability p  (1 = no dropout)")
-    ax_gap.set_ylabel("training - validation accuracy")
-    ax_gap.set_title("The generalization gap")
+    ax_acc.legend(loc="lower center", fontsize=8)
+    gain = 100 * (val_acc - val_acc[np.flatnonzero(keep_probs == 1.0)[0]])  # (S, R) points
+    seeds = gain.shape[1]
+    jitter = np.linspace(-0.015, 0.015, seeds) if seeds > 1 else np.zeros(1)
+    for r in range(seeds):
+        ax_gain.scatter(keep_probs + jitter[r], gain[:, r], s=18, color="0.5", marker="o",
+                        label="one seed" if r == 0 else None, zorder=2)
+    ax_gain.errorbar(keep_probs, gain.mean(axis=1), yerr=gain.std(axis=1, ddof=1) if seeds > 1
+                     else None, color="#D55E00", marker="D", linestyle="none", capsize=4,
+                     label="mean +/- sd", zorder=3)
+    ax_gain.axhline(0.0, color="black", linewidth=1)
+    top = max(1.0, float(np.abs(gain).max()) * 1.15)
+    ax_gain.set_ylim(-top, top)
+    ax_gain.set_xlabel("keep probability p")
+    ax_gain.set_ylabel("held-out accuracy gain (points)")
+    ax_gain.set_title("Gain over the same seed without dropout")
+    ax_gain.legend(loc="lower left", fontsize=8)
     return np.asarray(axes)
+
+
+def plot_heldout_by_epoch(epochs, curves, *, ax: Axes | None = None,
+                          title: str = "Held-out accuracy during training",
+                          ylabel: str = "held-out accuracy", zero_line: bool = False) -> Axes:
+    """A quantity measured during training (held-out accuracy, or a gain in points) against the
+    epoch: mean over seeds with a band of one standard deviation.
+
+    Parameters
+    ----------
+    epochs : array of shape (E,)
+        The epochs at which it was measured.
+    curves : dict of label -> array of shape (R, E)
+        One row per seed.
+    zero_line : bool
+        Draw y = 0 (for a gain, so it is read against no gain).
+    """
+    epochs = as_float_array(epochs, "epochs", ndim=1)
+    if not isinstance(curves, dict) or not curves:
+        raise TypeError("curves must be a non-empty dict of label -> (seeds, epochs) array")
+    ax = _new_ax(ax)
+    styles = (("o", "-", "#E69F00"), ("s", "--", "0.3"), ("^", ":", _KEPT))
+    for (label, curve), (marker, dash, color) in zip(curves.items(), styles, strict=False):
+        curve = as_float_array(curve, f"curves[{label!r}]", ndim=2)
+        if curve.shape[1] != epochs.size:
+            raise ValueError(f"curves[{label!r}] must have shape (seeds, {epochs.size}); got {curve.shape}")
+        mean, sd = curve.mean(axis=0), curve.std(axis=0, ddof=1) if curve.shape[0] > 1 else 0.0
+        ax.fill_between(epochs, mean - sd, mean + sd, color=color, alpha=0.2)
+        ax.plot(epochs, mean, marker=marker, linestyle=dash, color=color,
+                label=f"{label} (mean +/- sd over {curve.shape[0]} seeds)")
+    if zero_line:
+        ax.axhline(0.0, color="black", linewidth=1)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(loc="lower right", fontsize=8)
+    return ax

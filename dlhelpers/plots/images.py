@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from dlhelpers._checks import as_float_array, check_int
+from dlhelpers.plots import PALETTE, PALETTE_CMAPS  # noqa: F401  (the course_* maps)
 
 
 def _as_image_stack(images, image_shape: tuple[int, int] | None) -> np.ndarray:
@@ -79,7 +80,7 @@ def show_images(images, titles: Sequence[str] | None = None, *, ncols: int = 8,
 
 
 def show_array(values, *, ax=None, title: str | None = None, fmt: str = "{:g}",
-               cmap: str = "Blues", fontsize: float | None = None, centered: bool = False):
+               cmap: str = "course_blue", fontsize: float | None = None, centered: bool = False):
     """Draw a 1-D or 2-D array as coloured cells with each value written inside.
 
     Parameters
@@ -92,8 +93,11 @@ def show_array(values, *, ax=None, title: str | None = None, fmt: str = "{:g}",
         Axes title; defaults to the array's shape.
     fmt : str
         Format for the numbers written in the cells.
+    cmap : str
+        A colour map name: one of ``PALETTE_CMAPS`` (default ``"course_blue"``), viridis, or
+        grey.
     centered : bool
-        Put zero at the middle of the colour map (for a diverging map such as ``"RdBu_r"``),
+        Put zero at the middle of the colour map (for ``"course_diverging"``),
         so that the colour alone tells the sign of a value.
 
     Returns
@@ -109,18 +113,25 @@ def show_array(values, *, ax=None, title: str | None = None, fmt: str = "{:g}",
     lo, hi = float(grid.min()), float(grid.max())
     reach = max(abs(lo), abs(hi)) or 1.0
     limits = {"vmin": -reach, "vmax": reach} if centered else {}
-    ax.imshow(grid, cmap=cmap, interpolation="nearest", aspect="equal", **limits)
-    middle = (lo + hi) / 2
+    image = ax.imshow(grid, cmap=cmap, interpolation="nearest", aspect="equal", **limits)
     size = fontsize or (10 if grid.shape[1] <= 8 else 7)
     for (r, c), v in np.ndenumerate(grid):
-        # dark text on light cells and light text on dark cells keeps every number readable
-        dark = abs(v) > reach / 2 if centered else (hi > lo and v > middle)
-        colour = "white" if dark else "black"
+        # the cell's own brightness picks the text colour, so light orange gets black text too
+        red, green, blue, _ = image.cmap(image.norm(v))
+        colour = "white" if 0.2126 * red + 0.7152 * green + 0.0722 * blue < 0.5 else "black"
         ax.text(c, r, fmt.format(v), ha="center", va="center", color=colour, fontsize=size)
     ax.set_xticks(range(grid.shape[1]))
     ax.set_yticks(range(grid.shape[0]))
     ax.tick_params(length=0, labelsize=8)
     ax.grid(False)
+    # thin cell borders and a full frame, so a white (smallest) cell still reads as a cell
+    ax.set_xticks(np.arange(-0.5, grid.shape[1]), minor=True)
+    ax.set_yticks(np.arange(-0.5, grid.shape[0]), minor=True)
+    ax.tick_params(which="minor", length=0)
+    ax.grid(which="minor", color="0.8", linewidth=0.6)
+    for spine in ax.spines.values():
+        spine.set_visible(True)
+        spine.set_color("0.6")
     ax.set_xlabel("column index" if arr.ndim == 2 else "index")
     if arr.ndim == 2:
         ax.set_ylabel("row index")

@@ -16,6 +16,48 @@ from matplotlib.axes import Axes
 
 from dlhelpers._checks import as_float_array, check_int
 
+MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+DASHES = ("-", "--", "-.", ":")
+
+
+def plot_mean_spread(ax: Axes, x, runs, *, label: str, index: int = 0,
+                     markevery: int | None = None) -> None:
+    """Draw the mean over seeds as a line with markers and the spread (min to max) as a band.
+
+    Parameters
+    ----------
+    ax : Axes
+    x : array of shape (P,)
+        Where the P points sit (a setting, an epoch, a layer).
+    runs : array of shape (S, P)
+        One row per seed. Non-finite entries (a diverged run) are left out of that point's
+        mean and band; a point where every seed diverged is not drawn.
+    label : str
+        Legend entry; the number of seeds is added.
+    index : int
+        Picks the colour, marker and dash, so each set-up is told apart by more than colour.
+    markevery : int, optional
+        Draw a marker on every n-th point only (for long curves).
+    """
+    from dlhelpers.plots import PALETTE
+
+    x = as_float_array(x, "x", ndim=1)
+    runs = as_float_array(runs, "runs", ndim=2, allow_nan=True)
+    if runs.shape[1] != x.size:
+        raise ValueError(f"runs must have shape (seeds, {x.size}) to match x; got {runs.shape}")
+    finite = np.isfinite(runs)
+    ok = finite.any(axis=0)
+    clean = np.where(finite, runs, np.nan)
+    with np.errstate(all="ignore"):
+        mean = np.nanmean(clean[:, ok], axis=0)
+        lo, hi = np.nanmin(clean[:, ok], axis=0), np.nanmax(clean[:, ok], axis=0)
+    colours = [c for c in PALETTE if c != "#F0E442"]   # the pale yellow is unreadable on white
+    colour = colours[index % len(colours)]
+    ax.fill_between(x[ok], lo, hi, color=colour, alpha=0.2, lw=0)
+    ax.plot(x[ok], mean, color=colour, marker=MARKERS[index % len(MARKERS)],
+            linestyle=DASHES[index % len(DASHES)], markevery=markevery,
+            label=f"{label} ({runs.shape[0]} seeds)")
+
 
 def _layer_arrays(activations: Sequence) -> list[np.ndarray]:
     if isinstance(activations, np.ndarray) or len(activations) == 0:
@@ -97,11 +139,14 @@ def plot_layer_std(stds: Mapping[str, Sequence[float]], *, title: str, ax: Axes 
         raise ValueError("stds must name at least one set-up")
     if ax is None:
         _, ax = plt.subplots()
-    for label, values in stds.items():
+    for i, (label, values) in enumerate(stds.items()):
         v = as_float_array(values, f"stds[{label!r}]", ndim=1)
         if log and np.any(v <= 0):
             raise ValueError(f"stds[{label!r}] must be > 0 on a log axis; pass log=False")
-        ax.plot(np.arange(1, v.size + 1), v, marker="o", label=label)
+        # Marker and dash change with the line: two set-ups with nearly equal values stay
+        # distinguishable where they overlap, and not by colour alone.
+        ax.plot(np.arange(1, v.size + 1), v, marker=MARKERS[i % len(MARKERS)],
+                linestyle=DASHES[i % len(DASHES)], label=label)
     if log:
         ax.set_yscale("log")
     ax.set_xlabel("layer")

@@ -16,6 +16,9 @@ from matplotlib.colors import ListedColormap
 from dlhelpers._checks import as_float_array, as_labels, check_int
 from dlhelpers.plots import COLORS
 
+# One marker shape per class, so classes differ by shape as well as colour.
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+
 
 def _axes(ax):
     if ax is None:
@@ -51,7 +54,7 @@ def grid_over(X, *, resolution: int = 150, padding: float = 0.5) -> tuple[np.nda
 
 
 def plot_decision_regions(predict: Callable[[np.ndarray], np.ndarray], X, y, *, ax=None,
-                          title: str = "Decision regions", resolution: int = 150,
+                          title: str = "Decision regions", resolution: int = 300,
                           class_names: Sequence[str] | None = None, padding: float = 0.5):
     """Colour the plane by the class ``predict`` assigns, and draw the data on top.
 
@@ -66,9 +69,14 @@ def plot_decision_regions(predict: Callable[[np.ndarray], np.ndarray], X, y, *, 
     ax : matplotlib Axes, optional
     title : str
     resolution : int
-        Grid points per axis for the background.
+        Grid points per axis for the background (300 keeps the raster steps of the region
+        borders below a pixel at the course's figure size).
     class_names : sequence of str, optional
         Legend names; defaults to "class 0", "class 1", ...
+
+    The axes have equal aspect (one unit is as long on both axes), so distances, angles
+    and a weight vector's right angle to its boundary look as they are; the legend sits
+    outside the data.
 
     Returns
     -------
@@ -93,15 +101,16 @@ def plot_decision_regions(predict: Callable[[np.ndarray], np.ndarray], X, y, *, 
                   shading="auto", rasterized=True)
     for c in range(num_classes):
         mask = y == c
-        if mask.any():
-            ax.scatter(X[mask, 0], X[mask, 1], s=22, color=COLORS[c], edgecolor="black",
-                       linewidth=0.5, label=names[c])
+        if mask.any():  # a marker per class as well as a colour: meaning never by colour alone
+            ax.scatter(X[mask, 0], X[mask, 1], s=24, color=COLORS[c], edgecolor="black",
+                       linewidth=0.5, marker=MARKERS[c % len(MARKERS)], label=names[c])
     ax.set_xlim(xx.min(), xx.max())
     ax.set_ylim(yy.min(), yy.max())
+    ax.set_aspect("equal", adjustable="box")
     ax.set_xlabel("feature $x_1$")
     ax.set_ylabel("feature $x_2$")
     ax.set_title(title)
-    ax.legend(loc="upper right", fontsize=9, frameon=True, framealpha=0.8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, frameon=False)
     ax.grid(False)
     ax.region_labels = labels
     return ax
@@ -138,36 +147,51 @@ def plot_unit_balls(*, ax=None, radius: float = 1.0):
 
 
 def plot_cv_accuracy(results: Mapping[int, np.ndarray], *, ax=None,
-                     title: str = "Cross-validation accuracy of k-NN"):
-    """Accuracy of every fold for each k (dots), with the mean (line) and +-1 std (bars).
+                     title: str = "Cross-validation accuracy of k-NN",
+                     label: str = "mean over folds $\\pm$ 1 std", color: str = COLORS[0],
+                     marker: str = "o", linestyle: str = "-", shift: float = 0.0,
+                     best_label: str = "best k = {k} ({acc:.1%})"):
+    """Accuracy of every fold for each k (small dots), with the mean (line) and +-1 std (bars).
+
+    Call it twice on one Axes to compare two settings (for example L2 and L1): give each its
+    own ``label``, ``color``, ``marker``, ``linestyle`` and a small ``shift`` of the k
+    positions so the two sets of fold dots do not cover each other.
 
     Parameters
     ----------
     results : mapping from k (int) to an array of fold accuracies, shape (folds,)
         As returned by ``dlhelpers.knn.cross_validate_k``.
+    shift : float
+        Horizontal offset of this curve's dots, in units of k.
+    best_label : str
+        Legend text for the best k, a format string with fields ``k`` and ``acc``.
 
     Returns
     -------
-    ax : the Axes drawn on; the best k (highest mean, smallest k among ties) is marked.
+    ax : the Axes drawn on. The best k (highest mean, smallest k among ties) is marked with a
+        large open marker on the mean curve and named in the legend; ``ax.best_k`` holds it.
     """
     if not results:
         raise ValueError("results must hold at least one k")
     ks = sorted(int(k) for k in results)
     accs = [as_float_array(results[k], f"results[{k}]", ndim=1) for k in ks]
     ax = _axes(ax)
-    for k, a in zip(ks, accs, strict=True):
-        ax.scatter(np.full(a.shape, k), a, s=14, color=COLORS[0], alpha=0.5)
+    xs = np.array(ks, dtype=float) + shift
+    for x, a in zip(xs, accs, strict=True):
+        ax.scatter(np.full(a.shape, x), a, s=12, color=color, alpha=0.45, marker=marker,
+                   linewidths=0)
     means = np.array([a.mean() for a in accs])
     stds = np.array([a.std() for a in accs])
-    ax.errorbar(ks, means, yerr=stds, color=COLORS[3], lw=2, capsize=4,
-                label="mean over folds $\\pm$ 1 std")
-    ax.scatter([], [], s=14, color=COLORS[0], alpha=0.5, label="one fold")
-    best = ks[int(np.argmax(means))]
-    ax.axvline(best, color="grey", ls=":", label=f"best k = {best}")
+    ax.errorbar(xs, means, yerr=stds, color=color, lw=2, ls=linestyle, marker=marker, ms=5,
+                capsize=4, label=label)
+    best = int(np.argmax(means))
+    ax.plot(xs[best], means[best], marker=marker, ms=15, mfc="none", mec="black", mew=1.8,
+            ls="none", label=best_label.format(k=ks[best], acc=means[best]))
     ax.set_xlabel("k (number of neighbours that vote)")
     ax.set_ylabel("validation accuracy")
     ax.set_title(title)
-    ax.legend(loc="lower left")
+    ax.legend(loc="lower center")
+    ax.best_k = ks[best]
     return ax
 
 

@@ -18,7 +18,8 @@ from matplotlib.figure import Figure
 
 from dlhelpers._checks import as_float_array, check_int, check_positive
 
-__all__ = ["standalone_figure", "png_bytes", "plot_contours", "plot_paths", "plot_loss_vs_step", "plot_runs", "plot_schedules"]
+__all__ = ["standalone_figure", "png_bytes", "plot_contours", "plot_paths", "plot_loss_vs_step", "plot_runs", "plot_schedules",
+           "line_style", "plot_path_panels"]
 
 
 def png_bytes(fig: Figure) -> bytes:
@@ -53,7 +54,7 @@ def _check_mapping(items, name: str) -> None:
 
 def plot_contours(f: Callable[[np.ndarray], np.ndarray], xlim: tuple[float, float],
                   ylim: tuple[float, float], *, ax: Axes | None = None, levels: int = 25,
-                  resolution: int = 120, minimum=None) -> Axes:
+                  resolution: int = 120, minimum=None, equal_aspect: bool = True) -> Axes:
     """Draw filled log-spaced contours of a 2-D function.
 
     Parameters
@@ -67,6 +68,9 @@ def plot_contours(f: Callable[[np.ndarray], np.ndarray], xlim: tuple[float, floa
         floor stay visible).
     minimum : array-like of shape (2,), optional
         Marked with a star.
+    equal_aspect : bool
+        One unit is as long on both axes (the default), so level sets and paths keep their
+        true shape: a gradient is drawn perpendicular to its contour only at equal aspect.
     """
     ax = _new_ax(ax)
     levels = check_int(levels, "levels", minimum=2)
@@ -92,8 +96,24 @@ def plot_contours(f: Callable[[np.ndarray], np.ndarray], xlim: tuple[float, floa
     ax.set_ylim(*ylim)
     ax.set_xlabel("$w_1$")
     ax.set_ylabel("$w_2$")
+    if equal_aspect:
+        ax.set_aspect("equal", adjustable="box")
     ax.grid(False)
     return ax
+
+
+# One look per optimizer, so curves differ by colour AND dash AND marker (never colour alone).
+LINE_STYLES = (("-", "o"), ("--", "s"), (":", "^"), ("-.", "D"), ((0, (5, 1, 1, 1)), "v"),
+               ((0, (1, 1)), "x"), ((0, (8, 2)), "P"))
+
+
+def line_style(i: int) -> dict:
+    """Colour, dash pattern and marker for the ``i``-th curve of a figure (cycles after 7)."""
+    from dlhelpers.plots import PALETTE
+
+    i = check_int(i, "i", minimum=0)
+    dash, marker = LINE_STYLES[i % len(LINE_STYLES)]
+    return {"color": PALETTE[i % (len(PALETTE) - 1)], "linestyle": dash, "marker": marker}
 
 
 def plot_paths(paths: Mapping[str, np.ndarray], *, landscape=None, ax: Axes | None = None,
@@ -144,10 +164,11 @@ def plot_loss_vs_step(losses: Mapping[str, np.ndarray], *, ax: Axes | None = Non
     """
     _check_mapping(losses, "losses")
     ax = _new_ax(ax)
-    for label, curve in losses.items():
+    for i, (label, curve) in enumerate(losses.items()):
         curve = as_float_array(curve, f"losses[{label!r}]", ndim=1, allow_nan=True)
         shown = np.maximum(curve, 1e-16) if log else curve
-        ax.plot(np.arange(curve.size), shown, label=label)
+        ax.plot(np.arange(curve.size), shown, label=label, markersize=4,
+                markevery=max(1, curve.size // 10), **line_style(i))
     if log:
         ax.set_yscale("log")
     ax.set_xlabel("step")
@@ -179,10 +200,11 @@ def plot_runs(runs: Mapping[str, object], key: str = "loss", *, ax: Axes | None 
     """
     _check_mapping(runs, "runs")
     ax = _new_ax(ax)
-    for label, run in runs.items():
+    for i, (label, run) in enumerate(runs.items()):
         y = _series(run, key)
         start = 0 if key == "step_loss" else 1
-        ax.plot(np.arange(start, start + y.size), y, label=label)
+        ax.plot(np.arange(start, start + y.size), y, label=label, markersize=4,
+                markevery=max(1, y.size // 10), **line_style(i))
     if log:
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)
@@ -211,7 +233,8 @@ def plot_schedules(schedules: Mapping[str, Callable], steps: int, *, ax: Axes | 
         lr = np.array([float(sched(int(s))) for s in t])
         for v in lr:
             check_positive(v, f"{label}(step)", allow_zero=True)
-        ax.plot(t, lr, label=label)
+        ax.plot(t, lr, label=label, markersize=4, markevery=max(1, steps // 8),
+                **line_style(len(ax.get_lines())))
     if log:
         ax.set_yscale("log")
     ax.set_xlabel("step")
@@ -219,3 +242,40 @@ def plot_schedules(schedules: Mapping[str, Callable], steps: int, *, ax: Axes | 
     ax.set_title(title)
     ax.legend(loc="best", fontsize=9)
     return ax
+
+
+def plot_path_panels(paths: Mapping[str, object], landscape, axes, *, titles: Mapping[str, str] | None = None) -> list:
+    """One contour panel per optimizer: ``paths[name]`` drawn alone on ``axes[i]``.
+
+    Six paths on one contour plot overlap into a band; one small panel each keeps every
+    path readable. Each panel uses the optimizer's own :func:`line_style`.
+
+    Parameters
+    ----------
+    paths : dict of str -> :class:`dlhelpers.landscapes.Path` or array of shape (T, 2)
+    landscape : a landscape (``f``, ``xlim``, ``ylim``, ``minimum``)
+    axes : sequence of Axes, at least ``len(paths)``
+    titles : dict of str -> str, optional
+        Panel titles (default: the key, plus "diverged" when a Path diverged).
+    """
+    _check_mapping(paths, "paths")
+    axes = list(np.ravel(axes))
+    if len(axes) < len(paths):
+        raise ValueError(f"need one axes per path: got {len(axes)} axes for {len(paths)} paths")
+    for i, (name, path) in enumerate(paths.items()):
+        ax = axes[i]
+        pts = as_float_array(getattr(path, "points", path), f"paths[{name!r}]", ndim=2, allow_nan=True)
+        if pts.shape[1] != 2:
+            raise ValueError(f"paths[{name!r}] must have shape (T, 2); got {pts.shape}")
+        plot_contours(landscape.f, landscape.xlim, landscape.ylim, ax=ax,
+                      minimum=getattr(landscape, "minimum", None), resolution=80, levels=18)
+        style = line_style(i)
+        ax.plot(pts[:, 0], pts[:, 1], color=style["color"], linestyle="-", linewidth=1.3,
+                marker=style["marker"], markersize=2.5)
+        ax.plot(pts[0, 0], pts[0, 1], marker="s", color="black", markersize=6, linestyle="none")
+        default = name + (" (diverged)" if getattr(path, "diverged", False) else "")
+        ax.set_title((titles or {}).get(name, default), fontsize=10)
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+        ax.tick_params(labelsize=8)
+    return axes[:len(paths)]

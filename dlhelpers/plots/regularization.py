@@ -14,7 +14,17 @@ from matplotlib.axes import Axes
 
 from dlhelpers._checks import as_float_array, check_same_shape
 
-__all__ = ["plot_polynomial_fits", "plot_train_val", "plot_weight_histograms", "show_images"]
+__all__ = ["diverging_cmap", "plot_polynomial_fits", "plot_train_val", "plot_weight_cdf", "plot_weight_histograms", "show_images"]
+
+
+def diverging_cmap():
+    """A diverging colormap built from the course palette: vermillion (negative), white (0),
+    blue (positive), for signed images such as weight templates."""
+    from matplotlib.colors import LinearSegmentedColormap
+
+    from dlhelpers.plots import PALETTE
+
+    return LinearSegmentedColormap.from_list("course_diverging", [PALETTE[3], "#FFFFFF", PALETTE[0]])
 
 
 def _new_ax(ax: Axes | None) -> Axes:
@@ -139,6 +149,43 @@ def plot_weight_histograms(weights: Mapping[str, np.ndarray], *, axes=None, bins
         ax.set_xlabel("weight value")
     axes.ravel()[0].set_ylabel("count (log scale)")
     return axes
+
+
+def plot_weight_cdf(weights: Mapping[str, np.ndarray], *, ax: Axes | None = None,
+                    title: str = "Share of weights at most a given size") -> Axes:
+    """For each weight array, the share of weights with ``|w| <= t`` against ``t`` (log x).
+
+    Exact zeros show up as the height at which a curve *starts* on the left, so sparsity is
+    read off the data, not off a title: a penalty that zeros half the weights starts at 0.5,
+    one that only shrinks them starts at 0 and is shifted to the left.
+
+    Parameters
+    ----------
+    weights : dict of str -> array of any shape (flattened)
+    """
+    from dlhelpers.plots.optimizers import line_style
+
+    if not isinstance(weights, Mapping) or not weights:
+        raise TypeError("weights must be a non-empty dict of label -> array")
+    ax = _new_ax(ax)
+    flat = {k: np.abs(as_float_array(v, f"weights[{k!r}]").ravel()) for k, v in weights.items()}
+    nonzero = np.concatenate([w[w > 0] for w in flat.values()])
+    if nonzero.size == 0:
+        raise ValueError("every weight is exactly zero: nothing to draw")
+    lo, hi = float(nonzero.min()), float(nonzero.max())
+    grid = np.geomspace(lo, hi, 200)
+    for i, (label, w) in enumerate(flat.items()):
+        share = np.searchsorted(np.sort(w), grid, side="right") / w.size
+        zeros = float(np.mean(w == 0))
+        ax.plot(grid, share, label=f"{label} ({100 * zeros:.0f}% exactly 0)", markevery=25,
+                markersize=5, **line_style(i))
+    ax.set_xscale("log")
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("|w| (log scale)")
+    ax.set_ylabel("share of weights with |weight| <= |w|")
+    ax.set_title(title)
+    ax.legend(loc="upper left", fontsize=9)
+    return ax
 
 
 def show_images(images, titles: Sequence[str] | None = None, *, axes=None, cmap: str = "gray",

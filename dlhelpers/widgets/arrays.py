@@ -56,7 +56,7 @@ def broadcast_figure(a_shape: tuple[int, ...], b_shape: tuple[int, ...]):
         total = None
     fig, axes = plt.subplots(1, 3, figsize=(10, 3.0), layout="constrained")
     show_array(a, ax=axes[0], title=f"a, shape {_label(a.shape)}")
-    show_array(b, ax=axes[1], title=f"b, shape {_label(b.shape)}", cmap="Oranges")
+    show_array(b, ax=axes[1], title=f"b, shape {_label(b.shape)}", cmap="course_orange")
     if total is None:
         message = (f"shapes {_label(a_shape)} and {_label(b_shape)} do not broadcast: compare them "
                    "from the right; each pair of sizes must be equal or contain a 1.")
@@ -68,7 +68,7 @@ def broadcast_figure(a_shape: tuple[int, ...], b_shape: tuple[int, ...]):
     else:
         result_shape = tuple(total.shape)
         message = f"a + b has shape {_label(result_shape)}."
-        show_array(total, ax=axes[2], title=f"a + b, shape {_label(result_shape)}", cmap="Greens")
+        show_array(total, ax=axes[2], title=f"a + b, shape {_label(result_shape)}", cmap="course_green")
     fig.suptitle("Broadcasting: " + message.split(":")[0].rstrip("."), fontsize=12)
     return fig, result_shape, message
 

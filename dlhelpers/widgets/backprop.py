@@ -95,9 +95,11 @@ def activation_explorer(n: int = 4000, seed: int = 0) -> widgets.VBox:
     n = check_int(n, "n", minimum=10)
     base = np.random.default_rng(seed).standard_normal(n)
     activation = widgets.Dropdown(options=list(nn.ACTIVATIONS), value="sigmoid", description="activation")
-    mean = widgets.FloatSlider(value=0.0, min=-6, max=6, step=0.25, description="mean of z")
+    # A redraw takes a few tenths of a second: redraw on release, not on every slider tick.
+    mean = widgets.FloatSlider(value=0.0, min=-6, max=6, step=0.25, description="mean of z",
+                               continuous_update=False)
     std = widgets.FloatLogSlider(value=1.0, base=10, min=-1, max=1, step=0.05, description="std of z",
-                                 readout_format=".2f")
+                                 readout_format=".2f", continuous_update=False)
     image = widgets.Image(format="png")
     readout = widgets.HTML()
     box = widgets.VBox([widgets.HBox([activation, mean, std]), readout, image])

@@ -99,8 +99,11 @@ def running_stats_explorer(steps: int = 200, seed: int = 0) -> widgets.VBox:
     """
     steps = check_int(steps, "steps", minimum=8)
     true_mean, true_std = 3.0, 2.0
-    batch_size = widgets.SelectionSlider(options=list(BATCH_SIZES), value=32, description="batch size")
-    momentum = widgets.FloatSlider(value=0.9, min=0.0, max=0.99, step=0.01, description="momentum")
+    # A redraw simulates and draws 200 steps (a few tenths of a second): redraw on release.
+    batch_size = widgets.SelectionSlider(options=list(BATCH_SIZES), value=32, description="batch size",
+                                         continuous_update=False)
+    momentum = widgets.FloatSlider(value=0.9, min=0.0, max=0.99, step=0.01, description="momentum",
+                                   continuous_update=False)
     image = widgets.Image(format="png")
     readout = widgets.HTML()
     box = widgets.VBox([widgets.HBox([batch_size, momentum]), readout, image])

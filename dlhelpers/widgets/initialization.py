@@ -111,8 +111,9 @@ def init_scale_explorer(width: int = 512, depth: int = 6, n_samples: int = 16,
     weights = [rng.standard_normal((width, width), dtype=np.float32) for _ in range(depth)]
 
     activation = widgets.Dropdown(options=["tanh", "relu"], value="tanh", description="activation")
+    # Redrawing six 512-wide layers takes a few tenths of a second: redraw on release.
     gain = widgets.FloatLogSlider(value=1.0, base=10, min=-1, max=1, step=0.05,
-                                  description="gain", readout_format=".2f")
+                                  description="gain", readout_format=".2f", continuous_update=False)
     image = widgets.Image(format="png")
     readout = widgets.HTML()
     box = widgets.VBox([widgets.HBox([activation, gain]), readout, image])

@@ -14,7 +14,7 @@ from dlhelpers.plots.knn import plot_decision_regions
 METRIC_NAMES = {"L2 (Euclidean)": "l2", "L1 (Manhattan)": "l1"}
 
 
-def knn_regions_figure(X, y, k: int = 1, metric: str = "l2", *, resolution: int = 120):
+def knn_regions_figure(X, y, k: int = 1, metric: str = "l2", *, resolution: int = 200):
     """Draw k-NN decision regions for 2-D data and report the training accuracy.
 
     Parameters
@@ -45,7 +45,7 @@ def knn_regions_figure(X, y, k: int = 1, metric: str = "l2", *, resolution: int 
         return clf.predict(points, k=k, metric=metric)
 
     train_accuracy = float(np.mean(predict(X) == y))
-    fig, ax = plt.subplots(figsize=(6, 4.6))
+    fig, ax = plt.subplots(figsize=(7.4, 4.6))
     name = "L2" if metric == "l2" else "L1"
     plot_decision_regions(predict, X, y, ax=ax, resolution=resolution,
                           title=f"{k}-NN with {name} distance: training accuracy {train_accuracy:.0%}")
@@ -53,7 +53,7 @@ def knn_regions_figure(X, y, k: int = 1, metric: str = "l2", *, resolution: int 
 
 
 def knn_regions_explorer(X, y, *, k: int = 1, metric: str = "l2", max_k: int = 25,
-                         resolution: int = 120) -> widgets.VBox:
+                         resolution: int = 200) -> widgets.VBox:
     """A slider for k and buttons for the metric over a live decision-region picture.
 
     Parameters

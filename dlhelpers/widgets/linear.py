@@ -31,7 +31,7 @@ def linear_boundary_figure(w, b: float, X, y, point):
     accuracy : float
         Fraction of ``X`` on its class's side (class 1 where the score is positive).
     """
-    fig, ax = plt.subplots(figsize=(6.2, 4.8))
+    fig, ax = plt.subplots(figsize=(8.4, 4.6))
     _, score, accuracy = binary_boundary(w, b, X, y, point, ax=ax)
     return fig, score, accuracy
 

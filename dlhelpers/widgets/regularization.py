@@ -162,9 +162,11 @@ class RegularizationExplorer(widgets.VBox):
     def __init__(self, degree: int = 11, lam: float = 1e-3, penalty: str = "L2"):
         self.data = polynomial_data()
         self.controls = {
-            "degree": widgets.IntSlider(value=degree, min=1, max=14, description="degree"),
+            "degree": widgets.IntSlider(value=degree, min=1, max=14, description="polynomial degree",
+                                        continuous_update=False, style={"description_width": "initial"}),
             "lam": widgets.FloatLogSlider(value=lam, base=10, min=-7, max=1, step=0.25,
-                                          description="lambda", readout_format=".1e"),
+                                          description="strength lambda", readout_format=".1e",
+                                          continuous_update=False, style={"description_width": "initial"}),
             "penalty": widgets.ToggleButtons(options=list(PENALTIES), value=penalty,
                                              description="penalty"),
         }

@@ -34,7 +34,8 @@ def make_schedule(name: str, lr0: float, total_steps: int, warmup_steps: int = 0
     ``step`` divides by 10 at 1/3 and 2/3 of training; ``exponential`` ends at lr0/100;
     ``1/t`` reaches lr0/10 at the end; ``inverse sqrt`` holds lr0 for the first tenth.
     With ``warmup_steps > 0`` a linear ramp from 0 comes first and the schedule is sized for
-    the steps that remain.
+    the steps that remain; ``inverse sqrt`` with a warm-up is the standard global-step form
+    (ramp to ``lr0``, then ``lr0 * sqrt(warmup_steps / step)``).
 
     Returns
     -------
@@ -57,6 +58,9 @@ def make_schedule(name: str, lr0: float, total_steps: int, warmup_steps: int = 0
         "linear": lambda: schedules.linear(lr0, n),
         "inverse sqrt": lambda: schedules.inverse_sqrt(lr0, max(1, n // 10)),
     }
+    if name == "inverse sqrt" and warmup_steps:
+        # the standard recipe keeps the global step: ramp to lr0, then lr0 * sqrt(w / step)
+        return schedules.warmup(schedules.inverse_sqrt(lr0, warmup_steps), warmup_steps, restart=False)
     sched = builders[name]()
     return schedules.warmup(sched, warmup_steps) if warmup_steps else sched
 
@@ -111,17 +115,17 @@ def explorer_figure(name: str = "cosine", lr0: float = 0.5, total_steps: int = 3
     fig = standalone_figure((9.5, 3.5))
     ax_lr, ax_loss = fig.subplots(1, 2)
     label = name + (f" + {warmup_steps}-step warm-up" if warmup_steps else "")
-    ax_lr.plot(steps, lr, color="#0072B2", label=label)
+    ax_lr.plot(steps, lr, color="#0072B2", linestyle="-", label=label)
     ax_lr.axhline(lr0, color="0.6", linestyle="--", linewidth=1, label="constant")
     ax_lr.set_xlabel("step")
     ax_lr.set_ylabel("learning rate")
     ax_lr.set_title("Schedule")
     ax_lr.legend(loc="best", fontsize=9)
-    ax_loss.plot(base, color="0.6", label=f"constant (end {readout['final_loss_constant']:.3f})")
-    ax_loss.plot(losses, color="#0072B2", label=f"{name} (end {readout['final_loss']:.3f})")
+    ax_loss.plot(base, color="0.6", linestyle="--", label=f"constant (end {readout['final_loss_constant']:.3f})")
+    ax_loss.plot(losses, color="#0072B2", linestyle="-", label=f"{name} (end {readout['final_loss']:.3f})")
     ax_loss.set_yscale("log")
     ax_loss.set_xlabel("step")
-    ax_loss.set_ylabel("loss (noise-free)")
+    ax_loss.set_ylabel("loss at the current weights (log)")
     ax_loss.set_title("SGD with noisy gradients on a quadratic")
     ax_loss.legend(loc="best", fontsize=9)
     return fig, readout
@@ -134,15 +138,17 @@ class ScheduleExplorer(widgets.VBox):
 
     def __init__(self, name: str = "cosine", lr0: float = 0.5, total_steps: int = 300,
                  warmup_steps: int = 0):
+        # two 300-step runs per redraw: report slider values on release only
+        wide = {"continuous_update": False, "style": {"description_width": "initial"}}
         self.controls = {
             "schedule": widgets.Dropdown(options=list(SCHEDULE_NAMES), value=name,
                                          description="schedule"),
             "lr0": widgets.FloatLogSlider(value=lr0, base=10, min=-2.5, max=0.3, step=0.05,
-                                          description="peak lr"),
+                                          description="peak learning rate", **wide),
             "total_steps": widgets.IntSlider(value=total_steps, min=50, max=1000, step=50,
-                                             description="steps"),
+                                             description="steps", **wide),
             "warmup_steps": widgets.IntSlider(value=warmup_steps, min=0, max=200, step=10,
-                                              description="warm-up"),
+                                              description="warm-up steps", **wide),
         }
         self.output = widgets.Output()
         self.figure = None

@@ -61,6 +61,8 @@ def test_lesson_runs_in_jupyterlab(lesson, lab, browser):
 
         if "optimizer_playground(" in json.dumps(nb):
             _check_playground_redraws(page, nb, lesson)
+        if "transfer_explorer(" in json.dumps(nb):
+            _check_widget_redraws(page, nb, lesson, "transfer_explorer(", "transfer explorer")
 
         first_widget = page.locator(".jp-OutputArea-output > .jupyter-widgets").first
         if expected:
@@ -83,3 +85,14 @@ def _check_playground_redraws(page, nb: dict, lesson: str) -> None:
     before, after = nudge_slider(page, widget)
     assert before, f"{lesson}: the optimizer playground shows no figure"
     assert after != before, f"{lesson}: moving a playground slider did not change its figure"
+
+
+def _check_widget_redraws(page, nb: dict, lesson: str, builder: str, name: str) -> None:
+    """Move the first slider of the widget that ``builder`` displays; its figure must change."""
+    index = next(i for i, c in enumerate(nb["cells"])
+                 if c["cell_type"] == "code" and builder in "".join(c["source"])
+                 and any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in c.get("outputs", [])))
+    widget = page.locator(".jp-Notebook .jp-Cell").nth(index).locator(".jp-OutputArea-output > .jupyter-widgets").first
+    before, after = nudge_slider(page, widget)
+    assert before, f"{lesson}: the {name} shows no figure"
+    assert after != before, f"{lesson}: moving a slider of the {name} did not change its figure"

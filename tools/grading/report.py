@@ -230,7 +230,13 @@ class Tripwire:
 def write_report(path: Path, results, *, isolation: str, skipped: Iterable[str] = (),
                  problems: Iterable[str] = (), notes: Iterable[str] = ()) -> Path:
     """The grading report the instructor reads: isolation used, then every flagged submission."""
-    lines = ["# Grading report", "", f"Isolation: {isolation}", ""]
+    import datetime
+
+    covered = sorted({f"{r.student}/{r.hw}" for r in results})
+    lines = [f"# Grading report of the run of {datetime.datetime.now():%Y-%m-%d %H:%M}", "",
+             f"This run graded {len(covered)} submission(s): {', '.join(covered) or 'none'}. "
+             "It lists only their flags (an earlier run's report is replaced); grades.csv "
+             "and parts.csv cover the whole gradebook.", "", f"Isolation: {isolation}", ""]
     problems = list(problems)
     if problems:
         lines += ["## Gradebook consistency problems", ""] + [f"- {p}" for p in problems] + [""]

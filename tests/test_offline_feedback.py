@@ -1,0 +1,182 @@
+"""Feedback readable offline; the mark scheme in formgrader only; figures and no Fontconfig noise.
+
+A tiny nbgrader homework (a formula, a plotting answer, a long error line, a written answer
+with a model answer and mark scheme) goes through generate_assignment, autograde, the mark
+scheme annotation and generate_feedback with the course's nbgrader_config.py. The feedback is
+then opened in Chromium with every network request refused.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+
+from grading import markscheme, nbg, offline_feedback, sandbox, submission  # noqa: E402
+
+pytestmark = [pytest.mark.slow, pytest.mark.grading]
+HW = "hwf"
+SCHEME = "Mark scheme (2). 1: names the fixed point; 1: gives x = 0."
+LONG = "the worst is at index (1,): expected -2.370605012, got -2.370605338 " * 4
+
+
+def _meta(**kw):
+    return {"nbgrader": {"schema_version": 3, "locked": False, "solution": False,
+                         "grade": False, **kw}}
+
+
+def source_notebook() -> nbformat.NotebookNode:
+    cells = [
+        nbformat.v4.new_markdown_cell("The loss is $L(w) = \\frac{1}{2} w^2$ and "
+                                      "$$w_{t+1} = (1 - \\eta) w_t.$$",
+                                      metadata=_meta(grade_id="intro", locked=True)),
+        nbformat.v4.new_code_cell(
+            "def curve():\n    ### BEGIN SOLUTION\n    import matplotlib.pyplot as plt\n"
+            "    fig, ax = plt.subplots(figsize=(2, 2))\n    ax.plot([0, 1], [1, 0])\n"
+            "    plt.show()\n    return 1\n    ### END SOLUTION",
+            metadata=_meta(grade_id="curve", solution=True)),
+        nbformat.v4.new_code_cell("curve()", metadata=_meta(grade_id="draw", locked=True)),
+        nbformat.v4.new_code_cell(f"assert curve() == 2, {LONG!r}",
+                                  metadata=_meta(grade_id="test_curve", grade=True, points=3,
+                                                 locked=True)),
+        nbformat.v4.new_markdown_cell("**Question (2 points).** Where does $w$ end up?",
+                                      metadata=_meta(grade_id="q_text", locked=True)),
+        nbformat.v4.new_markdown_cell(f"**Model answer.** At $w = 0$.\n\n**{SCHEME}**",
+                                      metadata=_meta(grade_id="q_answer", solution=True,
+                                                     grade=True, points=2)),
+    ]
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3",
+                              "language": "python"}
+    return nb
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    """generate_assignment, one honest submission autograded, annotated, feedback written."""
+    root = tmp_path_factory.mktemp("course")
+    src = root / "source" / HW
+    src.mkdir(parents=True)
+    nb = source_notebook()
+    nbformat.write(nb, src / f"{HW}.ipynb")
+    api = nbg.make_api(nbg.load_config(root))
+    nbg.run(lambda: api.generate_assignment(HW, force=True), "generate")
+    released = nbformat.read(root / "release" / HW / f"{HW}.ipynb", as_version=4)
+    answer = nbformat.read(src / f"{HW}.ipynb", as_version=4)  # the solution as a student
+    answer.cells[1].source = "\n".join(line for line in answer.cells[1].source.splitlines()
+                                        if "SOLUTION" not in line)
+    answer.cells[5].source = "It goes to zero, since each step multiplies it by 1 - eta."
+    for cell, rel in zip(answer.cells, released.cells, strict=True):
+        cell.metadata = rel.metadata
+    sub = root / "submitted" / "alice" / HW
+    sub.mkdir(parents=True)
+    nbformat.write(answer, sub / f"{HW}.ipynb")
+    nbg.run(lambda: api.autograde(HW, "alice", force=True, create=True), "autograde")
+    added = markscheme.annotate_course(root, root / "source")
+    nbg.run(lambda: api.generate_feedback(HW, "alice", force=True), "feedback")
+    return root, released, added
+
+
+def test_release_has_no_mark_scheme(course):
+    _, released, _ = course
+    assert SCHEME not in str(released)
+
+
+def test_formgrader_notebook_shows_the_scheme_after_the_answer(course):
+    root, _, added = course
+    graded = nbformat.read(root / "autograded" / "alice" / HW / f"{HW}.ipynb", as_version=4)
+    ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in graded.cells]
+    at = ids.index("q_answer")
+    assert added == 1 and markscheme.is_scheme(graded.cells[at + 1])
+    assert SCHEME in graded.cells[at + 1].source
+    # annotating again replaces the cell instead of adding a second one
+    assert markscheme.annotate_course(root, root / "source") == 1
+    again = nbformat.read(root / "autograded" / "alice" / HW / f"{HW}.ipynb", as_version=4)
+    assert sum(markscheme.is_scheme(c) for c in again.cells) == 1
+
+
+def test_graded_notebook_keeps_the_figure(course):
+    root, _, _ = course
+    graded = nbformat.read(root / "autograded" / "alice" / HW / f"{HW}.ipynb", as_version=4)
+    draw = next(c for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade_id") ==
+                "draw")
+    assert any("image/png" in o.get("data", {}) for o in draw.outputs)
+
+
+def test_feedback_html_is_offline_and_has_no_scheme(course):
+    root, _, _ = course
+    html = (root / "feedback" / "alice" / HW / f"{HW}.html").read_text()
+    assert SCHEME not in html and "Instructor only" not in html
+    assert 'id="dl-offline-mathjax"' in html and "MathJax" in html
+    assert not re.findall(r"<script[^>]+src=", html), "feedback loads a script from elsewhere"
+    assert "cdnjs" not in html
+    assert "white-space: pre-wrap" in html
+    assert re.search(r'<img[^>]*src="data:image/png;base64', html)  # the student's figure
+
+
+@pytest.mark.browser
+def test_feedback_renders_formulas_and_wraps_lines_without_network(course, tmp_path):
+    from browser.lab import CHROMIUM, CHROMIUM_ARGS, chromium_available
+
+    if not chromium_available():
+        pytest.skip(f"chromium not installed at {CHROMIUM}")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    root, _, _ = course
+    html = root / "feedback" / "alice" / HW / f"{HW}.html"
+    refused = []
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 900, "height": 900})
+
+        def block(route):
+            if route.request.url.startswith(("file:", "data:")):
+                return route.continue_()
+            refused.append(route.request.url)
+            return route.abort()
+
+        page.route("**/*", block)
+        page.goto(html.as_uri())
+        page.wait_for_selector("mjx-container svg", timeout=30_000)
+        formulas = page.locator("mjx-container").count()
+        raw_dollars = page.evaluate("() => document.body.innerText.includes('$L(w)')")
+        overflow = page.evaluate("""() => Array.from(document.querySelectorAll('.output_area pre'))
+            .filter(p => p.textContent.includes('the worst is at index'))
+            .map(p => p.scrollWidth - p.clientWidth)""")
+        shots = ROOT / "artifacts" / "feedback"
+        shots.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shots / "offline_feedback.png"), full_page=True)
+        browser.close()
+    assert formulas >= 3 and not raw_dollars
+    assert overflow and max(overflow) <= 1, f"long error line overflows by {overflow} px"
+    assert refused == []
+
+
+def test_sandboxed_kernel_draws_figures_without_fontconfig_noise(course, tmp_path, monkeypatch):
+    """The sandbox with KERNEL_ENV/KERNEL_READONLY merged (what sandbox.py must adopt)."""
+    if not sandbox.isolation()[0]:
+        pytest.skip("bubblewrap cannot sandbox here: " + sandbox.isolation()[1])
+    root, _, _ = course
+    original_env, original_paths = sandbox.kernel_env, sandbox.readonly_paths
+    monkeypatch.setattr(sandbox, "kernel_env",
+                        lambda: {**original_env(), **offline_feedback.KERNEL_ENV})
+    monkeypatch.setattr(sandbox, "readonly_paths",
+                        lambda: original_paths() + offline_feedback.KERNEL_READONLY)
+    copy = tmp_path / "copy"
+    shutil.copytree(root / "source", copy / "source")
+    shutil.copy(root / "gradebook.db", copy / "gradebook.db")
+    shutil.copytree(root / "submitted", copy / "submitted")
+    run = functools.partial(submission.autograde_sandboxed, isolate=True)
+    answer = run(copy, HW, "alice", None, 240.0)
+    assert answer.get("success"), answer
+    graded = nbformat.read(copy / "autograded" / "alice" / HW / f"{HW}.ipynb", as_version=4)
+    text = nbformat.writes(graded)
+    assert "Fontconfig" not in text
+    assert "image/png" in text

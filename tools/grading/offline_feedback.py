@@ -1,0 +1,103 @@
+"""Feedback a student can read offline, and what the student's kernel needs for it.
+
+nbgrader's feedback template calls nbconvert's ``mathjax()`` macro without arguments, so it
+always loads MathJax 2 from a CDN (``HTMLExporter.mathjax_url`` is ignored there): offline,
+formulas stay raw ``$...$``. And release_feedback ships single ``.html`` files through the
+exchange, so a MathJax folder next to the feedback would not reach the student. Hence:
+
+* :class:`FeedbackExporter` (``GenerateFeedback.exporter_class``) renders the course's
+  ``dl_feedback`` template (``templates/dl_feedback``, extending nbgrader's ``feedback``):
+  MathJax 3 configured in the head, the whole ``tex-svg-full.js`` (from the PyPI package
+  ``django-static-mathjax``, SVG output: no font files to fetch) inlined at the end, and CSS
+  that wraps long output lines. About 2.3 MB per feedback file.
+* :class:`OfflineMathJax` puts that script into the resources the template prints.
+* :func:`configure_feedback` sets all of it (and :class:`markscheme.StripMarkScheme`) on an
+  nbgrader config; ``assignments/nbgrader_config.py`` calls it, so ``make grade``, the
+  ``nbgrader generate_feedback`` command and formgrader's "generate feedback" all use it.
+
+Kernel side (:data:`KERNEL_ENV`, :data:`KERNEL_READONLY`): the figures a student's notebook
+draws reach the graded notebook (formgrader, feedback) only with matplotlib's inline backend,
+not ``Agg``; and matplotlib's first import runs ``fc-list``, which prints ``Fontconfig error:
+Cannot load default config file`` into the first cell's output when the sandbox hides
+``/etc/fonts``. The sandbox's kernel environment must merge these (see
+``tools/grading/sandbox.py``: ``kernel_env`` and ``readonly_paths``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nbconvert.exporters import HTMLExporter
+from nbconvert.preprocessors import Preprocessor
+from traitlets import Bool
+from traitlets.config import Config
+
+from .markscheme import StripMarkScheme
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATE_NAME = "dl_feedback"
+
+#: merged into the sandboxed kernel's environment: figures as inline PNGs
+KERNEL_ENV = {"MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+#: bound read-only into the sandbox: the font configuration fc-list reads
+KERNEL_READONLY = ["/etc/fonts"]
+
+
+def mathjax_script() -> Path:
+    """MathJax 3's single-file TeX-to-SVG bundle from the installed django-static-mathjax."""
+    try:
+        import mathjax
+    except ImportError:
+        raise RuntimeError("MathJax for offline feedback is missing: pip install "
+                           "django-static-mathjax==3.2.2.1 (it is in pyproject.toml)") from None
+    path = Path(mathjax.__file__).parent / "static" / "mathjax" / "es5" / "tex-svg-full.js"
+    if not path.is_file():
+        raise RuntimeError(f"expected MathJax's tex-svg-full.js at {path}; the installed "
+                           "django-static-mathjax has another layout")
+    return path
+
+
+class OfflineMathJax(Preprocessor):
+    """Put MathJax's script text into ``resources["dl_mathjax_js"]`` for the template."""
+
+    enabled = Bool(True)  # nbconvert registers preprocessor classes disabled
+
+    def preprocess(self, nb, resources):
+        text = mathjax_script().read_text(encoding="utf-8")
+        resources["dl_mathjax_js"] = text.replace("</script", "<\\/script")
+        return nb, resources
+
+
+def nbgrader_templates() -> Path:
+    import nbgrader
+
+    return Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"
+
+
+class FeedbackExporter(HTMLExporter):
+    """nbgrader's HTML exporter for feedback, on the course's ``dl_feedback`` template.
+
+    A subclass, so that its settings do not reach formgrader's own ``HTMLExporter``.
+    """
+
+
+def configure_feedback(c: Config) -> Config:
+    """Make ``GenerateFeedback`` write offline-readable feedback without mark schemes."""
+    c.GenerateFeedback.exporter_class = FeedbackExporter
+    c.FeedbackExporter.template_name = TEMPLATE_NAME
+    c.FeedbackExporter.extra_template_basedirs = [str(TEMPLATES), str(nbgrader_templates())]
+    # what nbgrader sets on HTMLExporter (bootstrap's CSS, inlined), plus its templates folder
+    # itself so that ours can extend 'feedback/index.html.j2'
+    bootstrap = (nbgrader_templates().parent / "static" / "node_modules" / "bootstrap" / "dist"
+                 / "css")
+    c.FeedbackExporter.extra_template_paths = [str(bootstrap), str(nbgrader_templates())]
+    from nbgrader.converters import GenerateFeedback
+
+    # formgrader's grading page: our formgrade/mathjax.html.j2 first (MathJax 3 from this
+    # server, see formgrader_guard), nbgrader's formgrade template for everything else
+    c.HTMLExporter.extra_template_basedirs = [str(TEMPLATES), str(nbgrader_templates())]
+    current = list(c.GenerateFeedback.get("preprocessors",
+                                          GenerateFeedback.preprocessors.default_value))
+    extra = [StripMarkScheme, OfflineMathJax]
+    c.GenerateFeedback.preprocessors = [p for p in current if p not in extra] + extra
+    return c
