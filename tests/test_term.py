@@ -310,6 +310,9 @@ def run_term(term: Term) -> None:
     term.after_regrade = gradebook_state(term)
     term.regrade_report = (term.out / "grading_report.md").read_text()
     term.feedback_after_regrade = {s: _feedback(term, s) for s in HAND_GRADED}
+    # the instructor opens make formgrader again after the regrade (the mark scheme is quoted
+    # into the regraded notebooks), then writes the feedback: it must not show the scheme
+    markscheme.annotate_course(course, course / "source")
     with term.step("generate_feedback (after manual grading)"):
         nbgrader(["generate_feedback", HW, "--force"], course)
     with term.step("release_feedback"):

@@ -93,5 +93,8 @@ def configure_feedback(c: Config) -> Config:
     current = list(c.GenerateFeedback.get("preprocessors",
                                           GenerateFeedback.preprocessors.default_value))
     extra = [StripMarkScheme, OfflineMathJax]
-    c.GenerateFeedback.preprocessors = [p for p in current if p not in extra] + extra
+    # the mark scheme goes first: SanitizeNotebook drops the cell metadata that marks it
+    c.GenerateFeedback.preprocessors = ([StripMarkScheme]
+                                        + [p for p in current if p not in extra]
+                                        + [OfflineMathJax])
     return c
