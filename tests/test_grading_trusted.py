@@ -125,6 +125,9 @@ def uses_import(a):
 '''
 
 
+CLEAN = "import numpy as np\n\ndef clean(a):\n    return np.sum(a * 2)\n"
+
+
 @pytest.mark.parametrize("name, why", [
     ("slow", "comprehension"), ("via_alias", "slow (reached as alias)"),
     ("via_local", "slow contains"), ("via_helper", "slow contains"),
@@ -136,10 +139,20 @@ def test_loops_are_found_through_every_disguise(name, why):
     assert any(why in p for p in problems), problems
 
 
+def test_mutual_recursion_and_runtime_code_swaps_are_caught():
+    mutual = "def ping(a):\n    return pong(a)\n\ndef pong(a):\n    return ping(a)\n"
+    assert any("recursion" in p for p in loops_in("ping", definitions([mutual])))
+    swap = "def loop(a):\n    for x in a:\n        pass\n\nclean.__code__ = loop.__code__\n"
+    problems = loops_in("clean", definitions([CLEAN, swap]))
+    assert any("changes code at run time" in p for p in problems), problems
+    # given (locked) code of the instructor may use such names without blocking anyone
+    assert loops_in("clean", definitions([CLEAN, "x = globals()"], student=[CLEAN])) == []
+
+
 def test_a_clean_function_and_numpy_globals_pass():
-    assert loops_in("clean", definitions([LOOPY])) == []
+    assert loops_in("clean", definitions([CLEAN])) == []
     later = "def clean(a):\n    for x in a:\n        pass\n    return a\n"
-    assert loops_in("clean", definitions([LOOPY, later]))  # the live definition counts
+    assert loops_in("clean", definitions([CLEAN, later]))  # the live definition counts
 
 
 def test_imports_beyond_numpy_are_listed():

@@ -31,6 +31,9 @@ LOOPING_CALLS = {"vectorize", "frompyfunc", "apply_along_axis", "apply_over_axes
 DYNAMIC_NAMES = {"exec", "eval", "compile", "globals", "locals", "vars", "getattr", "setattr",
                  "delattr", "__import__", "__builtins__", "__dict__", "__code__", "FunctionType",
                  "importlib", "get_ipython", "sys"}
+#: Names whose use anywhere in the student's cells can swap a function's code at run time.
+RUNTIME_CODE_NAMES = {"exec", "eval", "compile", "globals", "setattr", "__code__",
+                      "FunctionType", "__dict__", "__globals__", "__builtins__"}
 #: Modules an honest answer may import (numpy, plotting, the standard library's basics and
 #: the dlhelpers modules that are not reference implementations).
 ALLOWED_IMPORTS = {"numpy", "math", "time", "matplotlib", "functools", "itertools",
@@ -72,18 +75,27 @@ def _targets(node: ast.AST) -> list[str]:
             and isinstance(n.ctx, ast.Store)]
 
 
-def definitions(sources: Iterable[str]) -> Definitions:
-    """The top-level functions, aliases and opaque bindings made by ``sources`` in order."""
+def definitions(sources: Iterable[str], student: Iterable[str] | None = None) -> Definitions:
+    """The top-level functions, aliases and opaque bindings made by ``sources`` in order.
+
+    ``student`` (default: all of ``sources``) are the cells the student wrote; a dynamic
+    construct anywhere in them is recorded in ``dynamic``.
+    """
+    sources = list(sources)
     defs = Definitions()
-    for source in sources:
+    for source in sources if student is None else student:
         tree = _parse(source)
         if tree is None:
             continue
         for node in ast.walk(tree):
-            if isinstance(node, ast.Name) and node.id in DYNAMIC_NAMES:
+            if isinstance(node, ast.Name) and node.id in RUNTIME_CODE_NAMES:
                 defs.dynamic.append(node.id)
-            elif isinstance(node, ast.Attribute) and node.attr in DYNAMIC_NAMES:
+            elif isinstance(node, ast.Attribute) and node.attr in RUNTIME_CODE_NAMES:
                 defs.dynamic.append(node.attr)
+    for source in sources:
+        tree = _parse(source)
+        if tree is None:
+            continue
         for stmt in tree.body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 if stmt.decorator_list:
@@ -148,33 +160,44 @@ def _names_used(node: ast.AST) -> tuple[set[str], set[str]]:
     return read, called
 
 
+def _resolve(name: str, defs: Definitions) -> str:
+    hops = 0
+    while name in defs.aliases and hops < 50:  # fast = slow_version
+        name, hops = defs.aliases[name], hops + 1
+    return name
+
+
 def loops_in(name: str, defs: Definitions) -> list[str]:
     """Why ``name`` is not loop-free (empty when it is), following every student function.
 
     A global the function reads is followed when the student defined it as a function (or
     an alias of one); a name bound in a way the grader cannot read (an import, a computed
-    assignment, a decorated ``def``) is a problem only where it is called.
+    assignment, a decorated ``def``) is a problem only where it is called. Recursion,
+    direct or through other functions, is a loop. Code anywhere in the student's cells that
+    rebinds code at run time (``exec``, ``setattr``, ``__code__``, ``globals()``...) makes
+    the answer unverifiable.
     """
     problems: list[str] = []
-    seen: set[str] = set()
-    todo = [(name, name, True)]
-    while todo:
-        current, via, called = todo.pop()
-        hops = 0
-        while current in defs.aliases and hops < 50:  # fast = slow_version
-            current, hops = defs.aliases[current], hops + 1
-        if current in seen:
-            continue
+    if defs.dynamic:
+        problems.append("the notebook changes code at run time ("
+                        + ", ".join(sorted(set(defs.dynamic))[:5])
+                        + "), so the grader cannot tell what runs")
+    done: set[str] = set()
+
+    def visit(current: str, via: str, called: bool, path: tuple[str, ...]) -> None:
+        current = _resolve(current, defs)
         shown = current if via == current else f"{current} (reached as {via})"
+        if current in path:
+            problems.append(f"{shown} calls back into {path[-1]} (recursion is a loop)")
+            return
         if current in defs.opaque:
             if called:
-                seen.add(current)
                 problems.append(f"{shown}: the grader cannot read it: {defs.opaque[current]}")
-            continue
-        seen.add(current)
+            return
         node = defs.functions.get(current)
-        if node is None:
-            continue  # numpy, builtins...: not student code
+        if node is None or current in done:
+            return  # numpy, builtins...: not student code; or already checked
+        done.add(current)
         for loop in dict.fromkeys(_loops_in_body(node)):
             problems.append(f"{shown} contains {loop}")
         read, calls = _names_used(node)
@@ -188,7 +211,9 @@ def loops_in(name: str, defs: Definitions) -> list[str]:
             problems.append(f"{shown} calls itself (recursion is a loop)")
         for other in sorted(read - {current}):
             if other in defs.functions or other in defs.aliases or other in defs.opaque:
-                todo.append((other, other, other in calls))
+                visit(other, other, other in calls, (*path, current))
+
+    visit(name, name, True, ())
     return list(dict.fromkeys(problems))
 
 

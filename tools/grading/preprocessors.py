@@ -258,6 +258,7 @@ class TrustedExecute(GuardedExecute):
         self._grader = S.load_grader(path) if path is not None and path.is_file() else None
         self._link = None
         self._sources: list[str] = []
+        self._student_sources: list[str] = []
         self._verdicts: list[S.Verdict] = []
         try:
             return super().preprocess(nb, resources, km)
@@ -279,6 +280,8 @@ class TrustedExecute(GuardedExecute):
                 cell.metadata["output_truncated_by_grader"] = True
             if cell.cell_type == "code":
                 self._sources.append(cell.source)
+                if not cell.metadata.get("nbgrader", {}).get("locked"):
+                    self._student_sources.append(cell.source)
             return cell, resources
         self._grade(cell)
         return cell, resources
@@ -292,7 +295,8 @@ class TrustedExecute(GuardedExecute):
                                 ["this test has no entry in the grader spec (tell your "
                                  "instructor)"])
         else:
-            session = S.Session(self._link.request, definitions(self._sources),
+            session = S.Session(self._link.request,
+                                definitions(self._sources, self._student_sources),
                                 timeout=min(test.timeout, self.call_timeout * 10))
             verdict = S.run_test(test, session)
         self._verdicts.append(verdict)

@@ -118,7 +118,8 @@ REFERENCE_MODULES = ("nn", "knn", "models", "train", "optim", "schedules", "land
 #: honest code reads through them stay readable (``keep``, relative to the package).
 HIDDEN_PACKAGES = {"torch": (), "torchgen": (), "functorch": (), "scipy": (),
                    "sklearn": ("datasets/data",), "jax": (), "jaxlib": (), "tensorflow": (),
-                   "keras": (), "autograd": (), "numba": (), "cupy": ()}
+                   "keras": (), "autograd": (), "numba": (), "cupy": (), "sympy": (),
+                   "chainer": (), "mxnet": (), "theano": ()}
 
 _STUB = '''"""{name}: not available while grading."""
 
