@@ -93,6 +93,8 @@ class HomeworkChecks:
         assert all(c.score == 0 for c in bob.cells if c.autograded)
         # untouched written answers are scored 0 ("no response") without a manual-grading flag
         assert all(c.score == 0 and not c.needs_manual for c in bob.cells if not c.autograded)
+        # unfinished is not suspicious: stubs raising NotImplementedError are not flagged
+        assert not bob.flags, bob.flags
 
     def test_mixed_submission_scores_exactly(self, graded):
         mallory = self._result(graded[0], "mallory")

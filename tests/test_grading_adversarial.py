@@ -12,6 +12,7 @@ per real homework.
 import functools
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -169,6 +170,11 @@ def test_no_file_outside_the_sandbox_changed_and_no_process_survived(graded):
     assert alive == [], "a background process outlived its submission"
 
 
+def _without_mathjax(html: str) -> str:
+    """Feedback without the inlined MathJax library (its minified code has ``s.call(``)."""
+    return re.sub(r'<script id="dl-offline-mathjax">.*?</script>', "", html, flags=re.DOTALL)
+
+
 def test_hidden_tests_stay_out_of_reach(graded):
     report, *_ = graded
     reader = _result(report, "reads_hidden")
@@ -176,7 +182,8 @@ def test_hidden_tests_stay_out_of_reach(graded):
     html = (graded[4] / "feedback" / "reads_hidden" / K.TINY / f"{K.TINY}.html").read_text()
     assert "cannot read" in html and "scale file: 2.0" in html  # data file yes, secrets no
     for student in ("reads_hidden", "history_leak", "honest_part"):
-        html = (graded[4] / "feedback" / student / K.TINY / f"{K.TINY}.html").read_text()
+        html = _without_mathjax(
+            (graded[4] / "feedback" / student / K.TINY / f"{K.TINY}.html").read_text())
         assert "s.call(" not in html and "GRADER" not in html, student
         if student != "reads_hidden":  # whose own code searches files for the secret's name
             assert K.SECRET not in html, student

@@ -6,6 +6,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import nbformat
 import numpy as np
@@ -88,6 +89,28 @@ def test_runtime_flags_read_the_executed_notebook(tmp_path):
     assert "test_square: output cut by the grader (too large)" in flags
 
 
+def test_unfinished_stubs_and_blank_answers_are_reported_not_flagged(tmp_path):
+    """A partly done submission (a stub left raising, a blank answer) is not tampering."""
+    nb = K.tiny_source()
+    cells = {c.metadata.nbgrader["grade_id"]: c for c in nb.cells}
+    cells["half"].source = "def half(x):\n    raise NotImplementedError()"
+    cells["half"].outputs = [nbformat.v4.new_output("error", ename="NotImplementedError",
+                                                    evalue="", traceback=[])]
+    cells["square"].outputs = [nbformat.v4.new_output("error", ename="ValueError",
+                                                      evalue="", traceback=[])]
+    path = tmp_path / "graded.ipynb"
+    nbformat.write(nb, path)
+    assert report.unfinished_parts(path) == ["half"]
+    flags = report.runtime_flags(path)
+    assert not any(f.startswith("half") for f in flags), flags
+    assert "square: raised ValueError when run" in flags  # a real error still is one
+    results = [SimpleNamespace(student="amy", hw="tiny", flags=[], ok=True, auto_score=0,
+                               auto_max=1, unfinished=["half"])]
+    text = report.write_report(tmp_path / "r.md", results, isolation="test").read_text()
+    assert "Submissions to look at (0 of 1)" in text
+    assert "## Unfinished work" in text and "- amy / tiny: half" in text
+
+
 def test_tripwire_flags_changes_and_restores_the_gradebook(tmp_path):
     gradebook, watched = tmp_path / "gradebook.db", tmp_path / "other.ipynb"
     gradebook.write_bytes(b"original grades")
@@ -124,6 +147,11 @@ def test_sandbox_command_hides_the_course_and_the_network(tmp_path):
     assert str(sandbox.dlhelpers_dir()) not in binds
     assert [cmd[i + 2] for i, a in enumerate(cmd) if a == "--ro-bind"
             and cmd[i + 1].endswith("stub/dlhelpers")] == [str(sandbox.dlhelpers_dir())]
+    # figures as inline PNGs, fontconfig's public configuration read-only (no Fontconfig noise)
+    assert spec["env"]["MPLBACKEND"] == "module://matplotlib_inline.backend_inline"
+    if Path("/etc/fonts").is_dir():
+        assert [cmd[i + 2] for i, a in enumerate(cmd) if a == "--ro-bind"
+                and cmd[i + 1] == "/etc/fonts"] == ["/etc/fonts"]
     # the only writable bind is the socket folder; /tmp and the working folder are sized tmpfs
     assert writable == [spec["runtime"]]
     sizes = {cmd[i + 3]: int(cmd[i + 1]) for i, a in enumerate(cmd) if a == "--size"}
@@ -175,3 +203,26 @@ def test_kernelspec_uses_the_launcher_and_message_interrupts(tmp_path):
     assert str(sandbox.LAUNCHER) in spec["argv"] and spec["interrupt_mode"] == "message"
     assert cfg.Execute.kernel_name == sandbox.KERNEL_NAME
     assert sorted(p.name for p in (root / "kernel_home").iterdir()) == ["data.txt"]
+
+
+def _message(kind: str, content: dict) -> dict:
+    return {"msg_type": kind, "header": {"msg_type": kind}, "content": content,
+            "parent_header": {}, "metadata": {}}
+
+
+def test_figures_have_their_own_output_budget():
+    """A cell's plots are kept (and not flagged as cut) under a text cap they would exceed;
+    images past their own budget are cut like a text flood."""
+    from grading.preprocessors import TRUNCATION_MARK, GuardedExecute
+
+    ex = GuardedExecute(max_output_chars=1000, max_image_chars=5000)
+    ex.clear_before_next_output = False  # set by nbclient when a cell starts
+    png = {"image/png": "iVBORw0KGgo" + "A" * 2000, "text/plain": "<Figure size 640x480>"}
+    outs = []
+    for _ in range(2):  # 2 x 2 k of image data: over the text cap, under the image budget
+        ex.output(outs, _message("display_data", {"data": png, "metadata": {}}), None, 0)
+    assert [o["output_type"] for o in outs] == ["display_data"] * 2
+    assert ex._chars_used[0] <= ex.max_output_chars
+    ex.output(outs, _message("display_data", {"data": png, "metadata": {}}), None, 0)
+    assert len(outs) == 3 and TRUNCATION_MARK in outs[2]["text"]
+    assert ex._chars_used[0] > ex.max_output_chars  # the cell is marked (and so flagged)

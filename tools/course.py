@@ -53,11 +53,10 @@ def cmd_grade(args: argparse.Namespace) -> int:
         rejected: list[str] = []
         if args.zip:
             if not args.assignment:
-                from grading.lms_zip import HomeworkUnknown, infer_homework
-
                 try:
-                    args.assignment = infer_homework(Path(args.zip), paths.homework_names())
-                except HomeworkUnknown as exc:
+                    args.assignment = lms.infer_homework(Path(args.zip), paths.homework_names(),
+                                                         regexp=args.zip_regexp)
+                except lms.HomeworkUnknown as exc:
                     print(exc, file=sys.stderr)
                     return 2
                 hws = [args.assignment]

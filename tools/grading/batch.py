@@ -16,7 +16,7 @@ from pathlib import Path
 
 from traitlets.config import Config
 
-from . import cluster, lms, sandbox
+from . import cluster, lms, nbg, sandbox
 from .paths import (
     ARTIFACTS,
     CONFIG_FILE,
@@ -64,6 +64,10 @@ class BatchReport:
     problems: list[str] = field(default_factory=list)
     #: manual grades a resubmission made stale (moved to history) or kept without a record
     regrade_notes: list[str] = field(default_factory=list)
+    #: final grades with the late policy applied (``make export FORMAT=csv``'s file)
+    final_csv: Path | None = None
+    #: per submission of this run: "on time" or "2.0 h late: -10 points"
+    lateness: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @property
     def failed(self) -> list[SubmissionResult]:
@@ -77,6 +81,11 @@ class BatchReport:
             manual = sum(1 for c in r.cells if c.needs_manual)
             if manual and r.ok:
                 notes = f"{manual} answer(s) to grade by hand"
+            if r.unfinished:
+                notes += ("; " if notes else "") + "unfinished: " + ", ".join(r.unfinished)
+            late = self.lateness.get((r.student, r.hw), "")
+            if late and late != "on time":
+                notes += ("; " if notes else "") + late
             if r.flags:
                 notes += ("; " if notes else "") + "FLAGGED: " + "; ".join(r.flags)
             lines.append(f"{r.student:16s} {r.hw:26s} {r.auto_score:5.1f}/{r.auto_max:<5.1f}"
@@ -92,6 +101,8 @@ class BatchReport:
             lines.append(f"isolation: {self.isolation}")
         if self.grades_csv:
             lines.append(f"grades: {self.grades_csv}\nper part: {self.parts_csv}")
+        if self.final_csv:
+            lines.append(f"final grades (late policy applied): {self.final_csv}")
         if self.report_md:
             lines.append(f"report (flagged submissions): {self.report_md}")
         return "\n".join(lines)
@@ -232,11 +243,15 @@ def grade_folder(submissions_dir: Path, hws: list[str] | None = None, *,
             bar.set_postfix(failed=len(report.failed), refresh=False)
         bar.close()
     report.problems = check_gradebook(gradebook, report.results)
+    report.problems += refresh_feedback(Path(course_dir), gradebook, report.results, timeout)
     report.grades_csv, report.parts_csv = export_csv(gradebook, graded_hws, Path(out_dir),
                                                      failed={(r.student, r.hw) for r in report.failed})
+    report.final_csv, report.lateness = export_final(gradebook, Path(course_dir), Path(out_dir),
+                                                     report)
     report.report_md = write_report(Path(out_dir) / "grading_report.md", report.results,
                                     isolation=report.isolation, skipped=report.skipped,
-                                    problems=report.problems, notes=report.regrade_notes)
+                                    problems=report.problems, notes=report.regrade_notes,
+                                    lateness=report.lateness)
     return report
 
 
@@ -273,6 +288,63 @@ def _progress_bar(total: int, show: bool | None):
     return tqdm(total=total, desc="grading", unit="submission", file=sys.stderr,
                 disable=(not sys.stderr.isatty()) if show is None else not show,
                 dynamic_ncols=True)
+
+
+def refresh_feedback(course_dir: Path, gradebook: Path, results: list[SubmissionResult],
+                     timeout: float) -> list[str]:
+    """Feedback again, in the real course, for submissions that keep manual grades.
+
+    The grading copy knew no manual score or comment, so its feedback shows none; a regrade
+    that kept them (see :func:`submission.import_result`) would otherwise hand out feedback
+    without them. nbgrader's generate_feedback runs no student code: it converts the graded
+    notebook with the course's feedback settings (hidden tests and mark scheme stripped).
+    """
+    from nbgrader.api import Gradebook, MissingEntry
+
+    todo = []
+    with Gradebook(f"sqlite:///{Path(gradebook).resolve()}") as gb:
+        for r in results:
+            if not r.ok or r.feedback_dir is None:
+                continue
+            try:
+                sub = gb.find_submission(r.hw, r.student)
+            except MissingEntry:
+                continue
+            if any(g.manual_score is not None for nb in sub.notebooks for g in nb.grades) or \
+                    any(c.manual_comment for nb in sub.notebooks for c in nb.comments):
+                todo.append((r.hw, r.student))
+    if not todo:
+        return []
+    api = nbg.make_api(nbg.load_config(course_dir, db_path=gradebook))
+    problems = []
+    for hw, student in todo:
+        answer = nbg.run(lambda hw=hw, student=student: api.generate_feedback(hw, student,
+                                                                                force=True),
+                         f"generate_feedback {hw} for {student}", timeout=timeout, check=False)
+        if not answer.get("success"):
+            problems.append(f"{student}/{hw}: feedback with the manual grades could not be "
+                            f"written ({str(answer.get('error', ''))[:200]})")
+    return problems
+
+
+def export_final(gradebook: Path, course_dir: Path, out_dir: Path,
+                 report: BatchReport) -> tuple[Path | None, dict[tuple[str, str], str]]:
+    """``final_grades.csv`` (late policy of ``course_dir/course_policy.toml`` applied).
+
+    Returns the file and, per submission graded in this run, what the policy said of it. A
+    policy file that cannot be read is a gradebook problem of the report, not a crash.
+    """
+    from . import export, policy
+
+    out = out_dir / "final_grades.csv"
+    try:
+        rows = export.export(gradebook, "csv", out, course_dir=course_dir)
+    except policy.PolicyError as exc:
+        report.problems.append(f"late policy not applied: {exc}")
+        return None, {}
+    graded = {(r.student, r.hw) for r in report.results}
+    return out, {(r.student, r.hw): (policy.describe(r.late) if r.submitted else "no timestamp")
+                 for r in rows if (r.student, r.hw) in graded and r.late is not None}
 
 
 def _released(template_db: Path, hw: str) -> Path:

@@ -15,6 +15,9 @@ each member is checked before a byte is written:
 
 Every rejected member gets one line in :class:`Unpacked.rejected`; the rest is written as
 ``dest/<student>/<hw>/<hw>.ipynb``, ready for :func:`batch.grade_folder`.
+
+:func:`infer_homework` reads which homework a download holds from the same names (``make
+grade ZIP=...`` without ``HW=``), without extracting anything.
 """
 
 from __future__ import annotations
@@ -48,6 +51,37 @@ class Unpacked:
 
 class ArchiveRejected(ValueError):
     """The archive as a whole cannot be read safely."""
+
+
+class HomeworkUnknown(ValueError):
+    """The zip does not name exactly one homework; the message lists the choices."""
+
+
+def infer_homework(zip_path: Path, hws: list[str], *, regexp: str = DEFAULT_REGEXP) -> str:
+    """The one homework whose notebook the zip's members are named after.
+
+    Each member name is matched with ``regexp`` (as :func:`unpack` does); its ``file_id``
+    must be a homework's notebook name (``<hw>.ipynb``). A zip holding notebooks of two
+    homework, or of none, is refused with the list of homework. Only the names are read.
+    """
+    path = Path(zip_path)
+    choices = f"say which with --assignment (make grade ZIP=... HW=...), one of: {', '.join(hws)}"
+    if not path.is_file():
+        raise HomeworkUnknown(f"no such zip: {path}; {choices}")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = [m.filename for m in archive.infolist() if not m.is_dir()]
+    except (zipfile.BadZipFile, OSError):
+        raise HomeworkUnknown(f"{path} is not a readable zip file") from None
+    pattern = re.compile(regexp)
+    file_ids = {m.group("file_id") for m in map(pattern.match, names) if m is not None}
+    found = sorted(hw for hw in hws if notebook_name(hw) in file_ids)
+    if len(found) == 1:
+        return found[0]
+    notebooks = sum(1 for n in names if n.endswith(".ipynb"))
+    what = (f"notebooks of several homework ({', '.join(found)})" if found else
+            f"no notebook named after a homework ({notebooks} notebook(s))")
+    raise HomeworkUnknown(f"{path} holds {what}; {choices}")
 
 
 def _read_capped(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:

@@ -49,16 +49,31 @@ def is_test_cell(cell) -> bool:
     return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
 
 
+#: Figures: counted against their own budget (``max_image_chars``), not the text cap.
+IMAGE_MIMES = ("image/png", "image/jpeg")
+
+
 def _message_size(msg):
+    """Characters of text in one output message (images excluded: see :func:`_image_size`)."""
     content = msg.get("content", {})
     size = len(str(content.get("text", ""))) + len(str(content.get("evalue", "")))
     size += sum(len(str(line)) for line in content.get("traceback", []) or [])
-    size += sum(len(str(value)) for value in (content.get("data") or {}).values())
+    size += sum(len(str(value)) for key, value in (content.get("data") or {}).items()
+                if key not in IMAGE_MIMES)
     return size
 
 
+def _image_size(msg):
+    """Characters of base64 image data (PNG, JPEG) in one output message."""
+    data = msg.get("content", {}).get("data") or {}
+    return sum(len(str(value)) for key, value in data.items() if key in IMAGE_MIMES)
+
+
 class GuardedExecute(Execute):
-    """nbgrader's Execute keeping at most ``max_output_chars`` of output per cell.
+    """nbgrader's Execute keeping at most ``max_output_chars`` of text output per cell.
+
+    Figures (PNG, JPEG) have their own budget per cell, ``max_image_chars``, so a cell
+    that draws a few plots is neither cut nor flagged.
 
     nbgrader's LimitOutput counts lines after execution, so one 50 MB line passed whole into
     the grader's memory and the autograded notebook (measured). Here the cap applies while
@@ -70,6 +85,10 @@ class GuardedExecute(Execute):
     """
 
     max_output_chars = Integer(100_000, help="output characters kept per cell").tag(config=True)
+    # a figure of the inline backend is 30-100 k characters of base64; a cell drawing a few
+    # must not be cut (and flagged) like a text flood, yet images stay bounded per cell
+    max_image_chars = Integer(2_000_000, help="base64 image characters kept per cell "
+                              "(figures)").tag(config=True)
 
     def preprocess_cell(self, cell, resources, index):
         cell, resources = super().preprocess_cell(cell, resources, index)
@@ -101,8 +120,12 @@ class GuardedExecute(Execute):
     def output(self, outs, msg, display_id, cell_index):
         used = getattr(self, "_chars_used", {})
         self._chars_used = used
-        size = _message_size(msg)
-        total = used.get(cell_index, 0) + size
+        images = getattr(self, "_image_chars_used", {})
+        self._image_chars_used = images
+        images[cell_index] = images.get(cell_index, 0) + _image_size(msg)
+        total = used.get(cell_index, 0) + _message_size(msg)
+        if images[cell_index] > self.max_image_chars:  # cut from here on, like a text flood
+            total = max(total, self.max_output_chars + 1)
         used[cell_index] = total
         if total <= self.max_output_chars:
             return super().output(outs, msg, display_id, cell_index)

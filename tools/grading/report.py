@@ -10,6 +10,10 @@ Three sources of flags, all computed outside the student's kernel:
 * :class:`Tripwire`: files student code must never change (the real gradebook, the course
   config, the grading code, ``dlhelpers``, other students' submissions), checked around each
   submission; a changed gradebook is restored from the copy taken before.
+
+Unfinished work is not a flag: an answer left as the released stub (it raises
+``NotImplementedError``) is listed by :func:`unfinished_parts` in its own report section, and
+a written answer left blank is simply waiting for its manual grade.
 """
 
 from __future__ import annotations
@@ -127,6 +131,27 @@ def static_flags(submitted: Path, released: Path) -> list[str]:
     return flags
 
 
+#: What a stub left as released raises: unfinished work, reported but never flagged (it
+#: gains the student nothing, and nearly every class has a partly done submission).
+UNFINISHED_ERROR = "NotImplementedError"
+
+
+def unfinished_parts(autograded: Path) -> list[str]:
+    """Answer cells of the executed notebook that raised :data:`UNFINISHED_ERROR`."""
+    nb = _load(autograded)
+    if nb is None:
+        return []
+    parts = []
+    for cell in nb.get("cells", []):
+        meta = _meta(cell)
+        if meta.get("grade") and not meta.get("solution"):
+            continue  # a test cell's verdict already says what is missing
+        if any(out.get("output_type") == "error" and out.get("ename") == UNFINISHED_ERROR
+               for out in cell.get("outputs", []) or []):
+            parts.append(meta.get("grade_id") or "an untagged cell")
+    return list(dict.fromkeys(parts))
+
+
 def runtime_flags(autograded: Path, truncation_mark: str = "[output truncated by the grader:",
                   delegation: str = "delegating to dlhelpers is not allowed here") -> list[str]:
     """Flags from the executed notebook nbgrader wrote (never from the kernel's word).
@@ -154,7 +179,7 @@ def runtime_flags(autograded: Path, truncation_mark: str = "[output truncated by
                 flags.append(f"{name}: the tests detected tampering")
             elif delegation in text:
                 flags.append(f"{name}: delegated to dlhelpers' reference code")
-            elif ename and not is_test:
+            elif ename and not is_test and ename != UNFINISHED_ERROR:
                 flags.append(f"{name}: raised {ename} when run")
             elif ename == "NameError" and is_test:
                 flags.append(f"{name}: {out.get('evalue', '')[:80]} (renamed or missing?)")
@@ -228,7 +253,8 @@ class Tripwire:
 
 
 def write_report(path: Path, results, *, isolation: str, skipped: Iterable[str] = (),
-                 problems: Iterable[str] = (), notes: Iterable[str] = ()) -> Path:
+                 problems: Iterable[str] = (), notes: Iterable[str] = (),
+                 lateness: dict | None = None) -> Path:
     """The grading report the instructor reads: isolation used, then every flagged submission."""
     import datetime
 
@@ -247,10 +273,20 @@ def write_report(path: Path, results, *, isolation: str, skipped: Iterable[str] 
         lines.append(f"### {r.student} / {r.hw}: {state}, autograded {r.auto_score:g}/"
                      f"{r.auto_max:g}")
         lines += [f"- {f}" for f in r.flags] + [""]
+    unfinished = [r for r in results if getattr(r, "unfinished", None)]
+    if unfinished:
+        lines += ["## Unfinished work (not flagged: parts still raise NotImplementedError)", ""]
+        lines += [f"- {r.student} / {r.hw}: {', '.join(r.unfinished)}" for r in unfinished]
+        lines.append("")
     notes = list(notes)
     if notes:
         lines += ["## Manual grades to look at again (resubmissions)", ""]
         lines += [f"- {n}" for n in notes] + [""]
+    late = {k: v for k, v in (lateness or {}).items() if "late" in v and "on time" not in v}
+    if late:
+        lines += ["## Late submissions (course_policy.toml; applied in final_grades.csv)", ""]
+        lines += [f"- {student} / {hw}: {what}" for (student, hw), what in sorted(late.items())]
+        lines.append("")
     skipped = list(skipped)
     if skipped:
         lines += ["## Skipped", ""] + [f"- {s}" for s in skipped] + [""]

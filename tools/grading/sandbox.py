@@ -202,6 +202,9 @@ def readonly_paths() -> list[str]:
     paths = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin"]
     paths += [os.path.realpath(p) for p in (sys.base_prefix, sys.prefix)]
     paths += [f"/etc/{name}" for name in _ETC_FILES]
+    # fontconfig's configuration (public, no secrets): without it matplotlib's first import
+    # prints "Fontconfig error: Cannot load default config file" into the student's feedback
+    paths += ["/etc/fonts"]
     seen, out = set(), []
     for p in paths:
         if p not in seen and os.path.exists(p):
@@ -216,7 +219,10 @@ def kernel_env() -> dict[str, str]:
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/local/bin", "/usr/bin",
                                  "/bin"]),
         "HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8",
-        "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp/mpl", "IPYTHONDIR": "/tmp/ipython",
+        # the inline backend turns each figure into an image/png output (kept by the
+        # sanitizer): graders see the student's plots in formgrader and feedback; Agg drew none
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+        "MPLCONFIGDIR": "/tmp/mpl", "IPYTHONDIR": "/tmp/ipython",
         "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0",
         # one BLAS thread: fits the memory limit and the same numbers for every student
         "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",

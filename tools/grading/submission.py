@@ -71,6 +71,8 @@ class SubmissionResult:
     #: per graded cell, a hash of what its grade depends on (see :func:`content_keys`)
     keys: dict[str, str] = field(default_factory=dict)
     staged_dir: Path | None = None
+    #: answer cells left unfinished (still raising NotImplementedError): reported, not flagged
+    unfinished: list[str] = field(default_factory=list)
 
     @property
     def auto_score(self) -> float:
@@ -410,6 +412,7 @@ def grade_submission(hw: str, student: str, notebook: Path, *, template_db: Path
         result.flags[:0] = report.static_flags(Path(notebook), Path(released))
     if ok:
         result.flags.extend(report.runtime_flags(autograded / notebook_name(hw)))
+        result.unfinished = report.unfinished_parts(autograded / notebook_name(hw))
     result.flags.extend(post_checks(cells, root, hw, student))
     result.seconds = time.perf_counter() - start
     return result
