@@ -92,16 +92,9 @@ def _digits_split():
 
 # ----------------------------------------------------------------------------- helpers
 
-def _rel_error(a, b) -> float:
-    """The course's relative error (dlhelpers.gradcheck.relative_error), written here."""
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if a.size == 0:
-        return 0.0
-    return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-12)))
-
-
 def _grad(s: Session, got, want, name: str, hint: str = "") -> None:
-    """A gradient: same shape, finite, course relative error below GRAD_TOL."""
+    """A gradient: same shape, finite, and the course's relative error (as
+    dlhelpers.gradcheck.relative_error, written here) below GRAD_TOL."""
     want = np.asarray(want, dtype=float)
     got = s.shape(got, want.shape, name)
     if not np.isfinite(got).all():
@@ -230,7 +223,7 @@ def _relu_test(s: Session) -> None:
                 _grad(s, s.call("leaky_relu_backward", dout, cache),
                       np.where(x > 0, dout, slope * dout),
                       f"leaky_relu_backward, {label}, shape {x.shape}",
-                      "The slope is alpha where x <= 0 and 1 where x > 0.")
+                      "Leaky ReLU's slope: alpha where x <= 0, 1 where x > 0.")
     with s.part(2, "inputs unchanged"):
         x, dout = cases[0]
         _, cache = _forward(s, "relu_forward", x, names=["x"])
@@ -264,7 +257,7 @@ def _sigmoid_tanh_test(s: Session) -> None:
             s.close(out, np.tanh(x), rtol=1e-9, atol=1e-15, name=f"tanh_forward on shape {x.shape}")
             _grad(s, s.call("tanh_backward", dout, cache), dout / np.cosh(x) ** 2,
                   f"tanh_backward on shape {x.shape}",
-                  "tanh'(x) = 1 - tanh(x)**2, from the cached output.")
+                  "The derivative of tanh is 1 - tanh(x)**2, from the cached output.")
         s.close(_forward(s, "tanh_forward", big)[0], [[-1.0, -1.0, 0.0, 1.0, 1.0]],
                 name="tanh_forward of huge inputs")
 
@@ -384,7 +377,7 @@ def _two_layer_test(s: Session) -> None:
             penalty = reg * float((p["W1"] ** 2).sum() + (p["W2"] ** 2).sum())
             s.close(float(as_array(with_reg[0], "loss")) - float(as_array(without[0], "loss")),
                     penalty, rtol=1e-8, name=f"loss(reg={reg:.3f}) - loss(reg=0)",
-                    hint="The loss adds reg * (sum(W1**2) + sum(W2**2)).")
+                    hint="The penalty in the loss is reg * (sum(W1**2) + sum(W2**2)).")
             for key in ("W1", "W2", "b1", "b2"):
                 s.true(isinstance(with_reg[1], dict) and isinstance(without[1], dict)
                        and key in with_reg[1] and key in without[1],
