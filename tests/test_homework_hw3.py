@@ -103,6 +103,6 @@ class TestGrading(HomeworkChecks):
     }
     MIXED_TOTAL = 90 - 10 - 8
     # names and text of the trusted grader spec (assignments/graders/hw3_backprop.py)
-    HIDDEN_SECRETS = ("_cross_entropy(", "_batchnorm_dx_train", "_deep_reference", "GRAD_TOL",
+    HIDDEN_SECRETS = ("_two_layer_own", "_batchnorm_dx_train", "_deep_reference", "GRAD_TOL",
                       "_bn_backward_own")
     mixed = staticmethod(_mixed)
