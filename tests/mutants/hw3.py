@@ -1,8 +1,8 @@
 """hw3_backprop: typical mistakes and the points each must cost (assignments/MARK_SCHEMES.md).
 
-The costs are the decided mark scheme for the trusted grader spec of hw3, which is being
-written (issue 15). ``tests/test_grading_mutants.py`` runs this catalogue as soon as
-``assignments/graders/hw3_backprop.py`` exists, and skips it until then.
+The costs are the decided mark scheme that the trusted grader spec of hw3
+(``assignments/graders/hw3_backprop.py``) implements; ``tests/test_grading_mutants.py``
+grades every mistake through the real pipeline and fails when one costs more or less.
 """
 
 from . import Mutant
@@ -19,8 +19,16 @@ MUTANTS = [
     Mutant("affine_db_mean", "affine", "db = dout.sum(axis=0)", "db = dout.mean(axis=0)",
            {AFF: 6}, "a missing factor N in db; the networks are not charged again (graded "
            "against the student's own layers)"),
-    Mutant("affine_dw_transposed", "affine", "dw = x.T @ dout", "dw = dout.T @ x", {AFF: 6},
-           "dw transposed: shape (M, D)", "expected shape"),
+    # Principle 4 (MARK_SCHEMES.md): an earlier part that returns an unusable shape makes
+    # the later parts that use it crash, so they cannot be checked and are charged too
+    # (measured through the real pipeline: two_layer_loss raises in dW1 + 2 * reg * W1,
+    # train_network in params[k] -= lr * velocity[k]; the deep net test grades against the
+    # student's own layers and passes). The earlier catalogue's {test_affine: 6} contradicted
+    # that principle, as hw1's transposed softmax dW did.
+    Mutant("affine_dw_transposed", "affine", "dw = x.T @ dout", "dw = dout.T @ x",
+           {AFF: 6, TWO: 10, TRAINING: 6},
+           "dw transposed: shape (M, D); the two-layer net and the training crash (principle 4)",
+           "expected shape"),
     Mutant("affine_forward_no_bias", "affine", "    out = x @ w + b\n", "    out = x @ w\n", {AFF: 4},
            "the bias forgotten in the forward pass"),
     # ---- activations (relu 8: 3 relu, 3 leaky, 2 inputs unchanged; sigmoid/tanh 4 + 4)
@@ -39,8 +47,16 @@ MUTANTS = [
     Mutant("softmax_ce_no_max_shift", "softmax_ce", "shifted = scores - scores.max(axis=1, keepdims=True)",
            "shifted = scores", {CE: 2}, "no max-shift: only the large-scores part",
            "largest score"),
-    Mutant("softmax_ce_no_1_over_N", "softmax_ce", "    dscores /= N\n", "", {CE: 8},
-           "dscores not divided by N (values and large scores); the two-layer net is not charged again"),
+    # The training target (6) is a fact about the networks the student trained with their own
+    # functions: a gradient N = 50 times too large makes SGD diverge at the learning rate
+    # the solution uses (measured: both networks miss 0.90). hw1 avoids a second charge by
+    # retraining with reference code at the student's recorded best_params; hw3's notebook
+    # records no lr / epochs / batch_size, so no reference retrain exists and the policy's
+    # "one charge" cannot apply here. Charged; the visible softmax test catches the mistake
+    # before submission. (A recorded `training_settings` would allow a retrain: not done.)
+    Mutant("softmax_ce_no_1_over_N", "softmax_ce", "    dscores /= N\n", "", {CE: 8, TRAINING: 6},
+           "dscores not divided by N (values and large scores); the two-layer net is not charged "
+           "again; the training diverges and misses the target (no reference retrain exists)"),
     # ---- init (2 xavier, 3 he)
     Mutant("xavier_uses_d_out", "init", "/ np.sqrt(d_in)", "/ np.sqrt(d_out)", {INIT: 2},
            "Xavier scaled by the fan-out"),

@@ -21,6 +21,9 @@ An argument may be ``{"__callable__": kind, ...}``: a small function built here 
 to the student's code (e.g. the ``loss_fn`` of an SGD loop); it records how it was called,
 and the record comes back as ``trace``. Kinds: ``constant`` (returns ``(value,
 grad * ones_like(W))``) and ``quadratic`` (``sum((W - target)**2)`` and its gradient).
+An argument ``{"__rng__": seed}`` becomes ``np.random.default_rng(seed)``, built here, so a
+function that takes a Generator (dropout, initializers) can be called; the grader knows the
+seed and replays the draws itself.
 """
 
 import traceback as _traceback
@@ -56,6 +59,8 @@ def _make_callable(spec, trace):
 
 
 def _resolve(value, trace):
+    if isinstance(value, dict) and "__rng__" in value:
+        return _np.random.default_rng(int(value["__rng__"]))
     if isinstance(value, dict) and "__callable__" in value:
         return _make_callable(value, trace)
     return value
@@ -77,7 +82,8 @@ def _answer(request, namespace):
         value = fn(*args, **kwargs)
         answer = {"ok": True, "value": value, "trace": trace}
         if request.get("return_args"):
-            answer["args_after"] = [a for a in args if not callable(a)]
+            answer["args_after"] = [a for a in args if not callable(a)
+                                    and not isinstance(a, _np.random.Generator)]
         return answer
     if op == "call_many":
         values = [fn(*args, **kwargs) for args, kwargs in request.get("calls", [])]
