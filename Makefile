@@ -64,8 +64,8 @@ release: $(STAMP) ## build the student versions of all homework (assignments/rel
 validate: $(STAMP) ## solutions score full marks, released stubs score zero; fails loudly
 	PATH="$(abspath $(BIN)):$$PATH" $(PY) tools/course.py validate
 
-grade: $(STAMP) ## autograde SUBMISSIONS=dir (or ZIP=lms.zip), feedback, grades CSV
-	PATH="$(abspath $(BIN)):$$PATH" $(PY) tools/course.py grade $(if $(SUBMISSIONS),--submissions $(SUBMISSIONS)) $(if $(ZIP),--zip $(ZIP)) $(if $(HW),--assignment $(HW))
+grade: $(STAMP) ## autograde SUBMISSIONS=dir (or ZIP=lms.zip), feedback, grades CSV; WORKERS=n at once; DASK=address|local
+	PATH="$(abspath $(BIN)):$$PATH" $(PY) tools/course.py grade $(if $(SUBMISSIONS),--submissions $(SUBMISSIONS)) $(if $(ZIP),--zip $(ZIP)) $(if $(HW),--assignment $(HW)) $(if $(WORKERS),--workers $(WORKERS)) $(if $(DASK),--dask $(DASK))
 
 kit: $(STAMP) ## build the student kit (dist/student-kit): lessons, dlhelpers, released homework
 	PATH="$(abspath $(BIN)):$$PATH" $(PY) tools/course.py kit

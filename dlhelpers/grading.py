@@ -151,6 +151,19 @@ def _shell_changes() -> list[str]:
     return changed
 
 
+def _message_only(shell, etype, value, tb, tb_offset=None):
+    """IPython handler: a failed check shows its message, not the frames of these helpers."""
+    shell._showtraceback(etype, value, [f"{etype.__name__}: {value}"])
+
+
+def _short_tracebacks() -> None:
+    """In a notebook, a GradingError prints only ``GradingError: <message for the student>``."""
+    shell = _shell()
+    if shell is not None and hasattr(shell, "set_custom_exc"):
+        shell.set_custom_exc((GradingError,), _message_only)
+
+
+_short_tracebacks()
 _SHELL_PRISTINE = _shell_snapshot()
 _OWN_CODE = {}  # filled at the end of the module: name -> code object of each public helper
 
@@ -235,13 +248,28 @@ def assert_close(actual, expected, *, rtol: float = 1e-6, atol: float = 1e-8,
     if over.any():
         tail = f" {hint}" if hint else ""
         if want.ndim == 0:
-            raise GradingError(f"{name}: expected {_float(want):.8g}, got {_float(got):.8g}.{tail}")
+            raise GradingError(f"{name}: {expected_got(want, got)}.{tail}")
         worst = int(((gap - allowed) * over).argmax())
         index = tuple(int(i) for i in np.unravel_index(worst, want.shape))
         raise GradingError(
             f"{name}: {int(over.sum())} of {want.size} entries are off; the worst is at index "
-            f"{index}: expected {_float(want.flat[worst]):.8g}, got {_float(got.flat[worst]):.8g}."
-            f"{tail}")
+            f"{index}: {expected_got(want.flat[worst], got.flat[worst])}.{tail}")
+
+
+def expected_got(want, got) -> str:
+    """``expected A, got B (relative gap G)``, with enough digits that A and B differ.
+
+    Two numbers that differ in the 9th digit must not print alike (``expected -2.370605, got
+    -2.370605``); the relative gap says how far off the answer is.
+    """
+    want, got = _float(want), _float(got)
+    for digits in (8, 12, 17):
+        a, b = f"{want:.{digits}g}", f"{got:.{digits}g}"
+        if a != b:
+            break
+    gap = _abs(got - want)
+    size = f"relative gap {gap / _abs(want):.1e}" if want != 0 else f"gap {gap:.1e}"
+    return f"expected {a}, got {b} ({size})"
 
 
 def assert_labels_equal(actual, expected, *, name: str = "labels", hint: str = "") -> None:
@@ -269,6 +297,33 @@ def assert_true(condition: bool, message: str) -> None:
     """Raise :class:`GradingError` with ``message`` unless ``condition`` is exactly true."""
     if condition is not True and not (_isinstance(condition, np.bool_) and bool(condition)):
         raise GradingError(message)
+
+
+def assert_pair(value, fn: str, what: str = "(w_new, state)") -> None:
+    """Check that ``fn`` returned a pair; the message names what came back instead.
+
+    Parameters
+    ----------
+    value : object
+        What the student's function returned.
+    fn : str
+        The function's name, for the message.
+    what : str
+        The pair's description, e.g. ``"(loss, dW)"``.
+
+    Raises
+    ------
+    GradingError
+        For None (a forgotten ``return``), a non-sequence, or a tuple/list of another length.
+    """
+    if value is None:
+        raise GradingError(f"{fn} returned None; it must return a pair {what}. Did it forget "
+                           "to `return`?")
+    if not _isinstance(value, (tuple, list)):
+        raise GradingError(f"{fn} must return a pair {what}; got a {type(value).__name__}.")
+    if len(value) != 2:
+        raise GradingError(f"{fn} must return a pair {what}; got a {type(value).__name__} of "
+                           f"{len(value)}.")
 
 
 def relative_error(a, b) -> float:
@@ -559,14 +614,16 @@ def call_student(fn, *args, name: str | None = None,
 
 
 _OWN_CODE.update({name: globals()[name].__code__ for name in (
-    "assert_shape", "assert_close", "assert_labels_equal", "assert_true", "relative_error",
-    "numerical_gradient", "check_integrity", "require_own", "forbid_reference",
-    "call_student", "assert_no_loops", "_to_float_array", "_current", "_shell_changes",
+    "assert_shape", "assert_close", "assert_labels_equal", "assert_true", "assert_pair",
+    "relative_error", "numerical_gradient", "check_integrity", "require_own",
+    "forbid_reference", "call_student", "assert_no_loops", "_to_float_array", "_current",
+    "expected_got", "_shell_changes",
     "_shell", "integrity_report")})
 
 __all__ = [
     "GradingError", "TamperingDetected", "REFERENCE_MODULES", "DELEGATION_MESSAGE",
-    "assert_shape", "assert_close", "assert_labels_equal", "assert_true", "relative_error",
+    "assert_shape", "assert_close", "assert_labels_equal", "assert_true", "assert_pair",
+    "expected_got", "relative_error",
     "numerical_gradient", "check_integrity", "integrity_report", "require_own",
     "forbid_reference", "call_student", "assert_no_loops",
 ]

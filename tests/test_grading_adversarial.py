@@ -12,6 +12,7 @@ per real homework.
 import functools
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -31,7 +32,7 @@ pytestmark = [pytest.mark.grading, pytest.mark.slow, pytest.mark.timeout(1500)]
 
 #: Low limits so that hogs end fast; honest tiny submissions stay far below them.
 LIMITS = sandbox.Limits(memory_mb=1536, cpu_seconds=30, processes=32, file_mb=8)
-PER_CELL = 3
+PER_CELL = 5  # seconds; a shared 2-core machine under load needs the margin
 PER_SUBMISSION = 90.0
 KINDS = {k.student: k for k in K.kinds()}
 HONEST = ("honest_full", "honest_part")
@@ -51,6 +52,9 @@ def tiny_course(tmp_path_factory):
     (src / K.TINY).mkdir(parents=True)
     nbformat.write(K.tiny_source(), src / K.TINY / f"{K.TINY}.ipynb")
     (src / K.TINY / K.DATA_FILE).write_text("2.0\n")
+    graders = src.parent / "graders"  # the trusted grader spec, next to source/ as in assignments/
+    graders.mkdir()
+    (graders / f"{K.TINY}.py").write_text(K.TINY_GRADER)
     root, template = release.build_course(tmp_path_factory.mktemp("adv-course"), [K.TINY],
                                           source_dir=src)
     return src, root, template
@@ -166,13 +170,54 @@ def test_no_file_outside_the_sandbox_changed_and_no_process_survived(graded):
     assert alive == [], "a background process outlived its submission"
 
 
+def _without_mathjax(html: str) -> str:
+    """Feedback without the inlined MathJax library (its minified code has ``s.call(``)."""
+    return re.sub(r'<script id="dl-offline-mathjax">.*?</script>', "", html, flags=re.DOTALL)
+
+
 def test_hidden_tests_stay_out_of_reach(graded):
     report, *_ = graded
     reader = _result(report, "reads_hidden")
     assert reader.cell("test_half").score == 0  # it found no hidden test to answer
     html = (graded[4] / "feedback" / "reads_hidden" / K.TINY / f"{K.TINY}.html").read_text()
     assert "cannot read" in html and "scale file: 2.0" in html  # data file yes, secrets no
-    assert "G.call_student(half, -1.0)" not in html  # the hidden test itself
+    for student in ("reads_hidden", "history_leak", "honest_part"):
+        html = _without_mathjax(
+            (graded[4] / "feedback" / student / K.TINY / f"{K.TINY}.html").read_text())
+        assert "s.call(" not in html and "GRADER" not in html, student
+        if student != "reads_hidden":  # whose own code searches files for the secret's name
+            assert K.SECRET not in html, student
+    history = (graded[4] / "feedback" / "history_leak" / K.TINY / f"{K.TINY}.html").read_text()
+    assert "HISTORY" in history  # the leak attempt ran, and found only the student's own cells
+
+
+def test_symlinked_submission_reads_nothing_of_the_instructor(graded):
+    report, _, _, _, course_dir = graded
+    result = _result(report, "symlinked")
+    assert not result.ok and "symbolic link" in result.error
+    for step in ("autograded", "feedback"):
+        assert not (course_dir / step / "symlinked").exists()
+
+
+def test_hostile_output_is_inert_in_the_gradebook_notebook_and_feedback(graded):
+    course_dir = graded[4]
+    nb = json.loads((course_dir / "autograded" / "hostile_html" / K.TINY
+                     / notebook_name(K.TINY)).read_text())
+    # what a browser renders as markup: outputs and markdown (code is shown as escaped text)
+    rendered = json.dumps([c.get("outputs", []) for c in nb["cells"]]
+                          + [c["source"] for c in nb["cells"] if c["cell_type"] == "markdown"])
+    feedback = (course_dir / "feedback" / "hostile_html" / K.TINY / f"{K.TINY}.html").read_text()
+    markup = ("<script>fetch", "<script>alert", "<img src=", "<svg xmlns", "<iframe",
+              'href="javascript:')
+    for live in (*markup, 'src="http://evil', "javascript:alert", "](http://evil.example"):
+        assert live not in rendered, live  # escaped text (&lt;img ...) is fine, markup is not
+    for live in markup:  # the feedback also shows the student's code, as escaped text
+        assert live not in feedback, live
+    kept = {mime for c in nb["cells"] for o in c.get("outputs", []) for mime in o.get("data", {})}
+    assert kept == {"text/plain", "text/html", "text/markdown"}  # no JS, SVG or widget view
+    assert "removed by the grader" in rendered
+    assert "<b>bold</b>" in rendered  # harmless formatting survives
+    assert "&lt;script&gt;" in rendered  # the script is shown as text
 
 
 def test_output_floods_are_cut(graded):

@@ -83,7 +83,7 @@ def test_grade_exit_code_flags_failed_submissions(course, monkeypatch, tmp_path,
 def test_zip_homework_is_inferred_or_the_choices_listed(course, tmp_path):
     import zipfile
 
-    from grading.lms_zip import HomeworkUnknown, infer_homework
+    from grading.lms import HomeworkUnknown, infer_homework
 
     hws = ["hw1_linear_classifiers", "hw2_optimizers"]
     one = tmp_path / "one.zip"

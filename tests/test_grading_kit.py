@@ -38,7 +38,8 @@ def test_kit_has_what_learners_need(built):
 
 def test_kit_holds_no_instructor_material(built):
     dest, _ = built
-    for unwanted in ("source", "builders", "nbgrader_config.py", "tests", "gradebook.db"):
+    for unwanted in ("source", "builders", "graders", "nbgrader_config.py", "tests",
+                     "gradebook.db"):
         assert not list(dest.rglob(unwanted)), unwanted
     assert kit.scan(dest) == []
 
@@ -46,7 +47,9 @@ def test_kit_holds_no_instructor_material(built):
 def test_scan_knows_the_solutions():
     lines = kit.solution_lines()["hw1_linear_classifiers"]
     assert "coeff[rows, y] = -coeff.sum(axis=1)" in lines  # a solution line of hw1
-    assert any("_independent_cv" in line for line in lines)  # a hidden-test line of hw1
+    # hw1's hidden tests live in its trusted grader spec
+    assert "def _cross_validate(X, y, k, folds, classes):" in lines
+    assert kit.solution_lines()["hw2_optimizers"]  # a homework with hidden regions still
     assert "rng = np.random.default_rng(seed)" not in lines  # given code, outside any region
 
 
@@ -56,7 +59,10 @@ def test_scan_finds_a_planted_leak(built, tmp_path):
     shutil.copytree(dest, leaky)
     hw = homework_names()[0]
     shutil.copy(SOURCE_DIR / hw / notebook_name(hw), leaky / "homework" / hw / notebook_name(hw))
+    (leaky / "homework" / "graders").mkdir()
+    shutil.copy(SOURCE_DIR.parent / "graders" / f"{hw}.py", leaky / "homework" / "graders")
     leaks = kit.scan(leaky)
     assert any("BEGIN SOLUTION" in leak for leak in leaks)
-    assert any("BEGIN HIDDEN TESTS" in leak for leak in leaks)
+    assert any("a folder of grader specs" in leak for leak in leaks)
+    assert any("= Grader(" in leak for leak in leaks)
     assert any("solution line" in leak for leak in leaks)

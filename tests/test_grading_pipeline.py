@@ -203,8 +203,9 @@ def test_lms_zip_is_collected_and_graded(course, sources, tmp_path):
         zf.writestr(f"carol_{TINY}.ipynb", nbformat.writes(nb))
         zf.writestr(f"dave_{TINY}.ipynb", nbformat.writes(testing.read(
             root / "release" / TINY / f"{TINY}.ipynb")))
-    folder = batch.collect_zip(archive, TINY, tmp_path / "lms", release_dir=root / "release")
-    assert sorted(p.name for p in folder.iterdir()) == ["carol", "dave"]
+    unpacked = batch.collect_zip(archive, TINY, tmp_path / "lms")
+    folder = unpacked.folder
+    assert sorted(p.name for p in folder.iterdir()) == ["carol", "dave"] and not unpacked.rejected
     report = batch.grade_folder(folder, [TINY], course_dir=tmp_path / "course",
                                 out_dir=tmp_path / "grades", template_db=template,
                                 gradebook=tmp_path / "course" / "gradebook.db", source_dir=sources)
@@ -290,3 +291,75 @@ def test_exchange_flow_end_to_end(sources, course, tmp_path):
     assert len(feedback) == 1
     html = feedback[0].read_text()
     assert "BEGIN HIDDEN TESTS" not in html and "np.arange(4.0) ** 2" not in html
+
+
+def test_regrades_keep_manual_grades_and_record_the_submission_time(course, sources, tmp_path):
+    """Issue 16 builds on this: a regrade never loses what the instructor entered by hand."""
+    from nbgrader.api import Gradebook
+
+    _, template = course
+    subs, course_dir = tmp_path / "subs", tmp_path / "course"
+    db = course_dir / "gradebook.db"
+    nb = _submission(course, sources)
+    testing.set_answer(nb, "why", "Because (-x)^2 = x^2.")
+    path = testing.write(nb, subs, "erin", TINY)
+    (path.parent / "timestamp.txt").write_text("2026-03-01 12:30:00.000000 UTC")
+
+    def grade():
+        return batch.grade_folder(subs, [TINY], course_dir=course_dir, out_dir=tmp_path / "g",
+                                  template_db=template, gradebook=db, source_dir=sources)
+
+    grade()
+    assert (course_dir / "autograded" / "erin" / TINY / "timestamp.txt").is_file()
+    with Gradebook(f"sqlite:///{db}") as gb:
+        sub = gb.find_submission(TINY, "erin")
+        assert sub.timestamp is not None and (sub.timestamp.month, sub.timestamp.hour) == (3, 12)
+        nbk = sub.notebooks[0]
+        gb.find_grade("why", TINY, TINY, "erin").manual_score = 0.5
+        gb.find_grade("test_half", TINY, TINY, "erin").manual_score = 0.25  # an override
+        gb.find_comment("why", TINY, TINY, "erin").manual_comment = "Say why it matters."
+        gb.db.commit()
+        assert nbk is not None
+    # the same submission again: every manual grade and comment is kept
+    again = grade()
+    assert again.regrade_notes == [] and again.problems == []
+    with Gradebook(f"sqlite:///{db}") as gb:
+        assert gb.find_grade("why", TINY, TINY, "erin").manual_score == 0.5
+        assert gb.find_grade("test_half", TINY, TINY, "erin").manual_score == 0.25
+        assert gb.find_comment("why", TINY, TINY, "erin").manual_comment == "Say why it matters."
+    # a resubmission with a new written answer and the same code: the written grade needs a
+    # new look (moved to the history file), the override on the unchanged code stays
+    testing.set_answer(nb, "why", "A different answer.")
+    testing.write(nb, subs, "erin", TINY)
+    third = grade()
+    assert any("erin/tiny why" in n and "new look" in n for n in third.regrade_notes)
+    with Gradebook(f"sqlite:///{db}") as gb:
+        why = gb.find_grade("why", TINY, TINY, "erin")
+        assert why.manual_score is None and why.needs_manual_grade
+        assert gb.find_grade("test_half", TINY, TINY, "erin").manual_score == 0.25
+        assert gb.find_comment("why", TINY, TINY, "erin").manual_comment is None
+    history = (course_dir / "grading_state" / f"erin__{TINY}.json").read_text()
+    assert '"manual_score": 0.5' in history and "Say why it matters." in history
+    assert "new look" in third.report_md.read_text()
+
+
+def test_parallel_grading_matches_a_serial_run(batch_run, course, sources, tmp_path):
+    """Two workers grade the same class: every score, flag and CSV equals the serial run's,
+    and the real gradebook is written by this process only (results imported in order)."""
+    serial, serial_tmp = batch_run
+    _, template = course
+    extra = Config()
+    extra.Execute.timeout = 4
+    parallel = batch.grade_folder(serial_tmp / "submissions", [TINY], course_dir=tmp_path / "course",
+                                  out_dir=tmp_path / "grades", template_db=template,
+                                  gradebook=tmp_path / "course" / "gradebook.db", extra=extra,
+                                  source_dir=sources, workers=2)
+
+    def outcome(report):
+        return [(r.student, r.ok, [(c.cell, c.score) for c in r.cells], sorted(r.flags))
+                for r in report.results]
+
+    assert outcome(parallel) == outcome(serial)
+    for name in ("grades.csv", "parts.csv"):
+        assert (tmp_path / "grades" / name).read_text() == (serial_tmp / "grades" / name).read_text()
+    assert parallel.problems == [] and serial.problems == []

@@ -139,3 +139,14 @@ def test_describe():
     assert policy.describe(late) == "1 d 3 h late: -2 points"
     gone = policy.apply(DUE + timedelta(days=9), DUE, 10, 10, COURSE)
     assert policy.describe(gone) == "9 d 0 h late: scored 0"
+
+
+def test_describe_says_how_late_under_an_hour():
+    """Seconds or minutes late are not printed as "0.0 h late"."""
+    hourly = policy.LatePolicy(percent_per_unit=10, unit=timedelta(hours=1))
+    assert policy.describe(policy.apply(DUE + timedelta(seconds=12), DUE, 10, 10, hourly)) == \
+        "12 s late: -1 points"
+    assert policy.describe(policy.apply(DUE + timedelta(minutes=40), DUE, 10, 10, hourly)) == \
+        "40 min late: -1 points"
+    assert policy.describe(policy.apply(DUE + timedelta(hours=2, minutes=30), DUE, 10, 10,
+                                        hourly)) == "2.5 h late: -3 points"

@@ -1,9 +1,12 @@
 """Fast checks of the grading sandbox's parts: flags, tripwire, sandbox command, probe."""
 
+import dataclasses
 import importlib.util
 import json
+import os
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import nbformat
 import numpy as np
@@ -86,6 +89,28 @@ def test_runtime_flags_read_the_executed_notebook(tmp_path):
     assert "test_square: output cut by the grader (too large)" in flags
 
 
+def test_unfinished_stubs_and_blank_answers_are_reported_not_flagged(tmp_path):
+    """A partly done submission (a stub left raising, a blank answer) is not tampering."""
+    nb = K.tiny_source()
+    cells = {c.metadata.nbgrader["grade_id"]: c for c in nb.cells}
+    cells["half"].source = "def half(x):\n    raise NotImplementedError()"
+    cells["half"].outputs = [nbformat.v4.new_output("error", ename="NotImplementedError",
+                                                    evalue="", traceback=[])]
+    cells["square"].outputs = [nbformat.v4.new_output("error", ename="ValueError",
+                                                      evalue="", traceback=[])]
+    path = tmp_path / "graded.ipynb"
+    nbformat.write(nb, path)
+    assert report.unfinished_parts(path) == ["half"]
+    flags = report.runtime_flags(path)
+    assert not any(f.startswith("half") for f in flags), flags
+    assert "square: raised ValueError when run" in flags  # a real error still is one
+    results = [SimpleNamespace(student="amy", hw="tiny", flags=[], ok=True, auto_score=0,
+                               auto_max=1, unfinished=["half"])]
+    text = report.write_report(tmp_path / "r.md", results, isolation="test").read_text()
+    assert "Submissions to look at (0 of 1)" in text
+    assert "## Unfinished work" in text and "- amy / tiny: half" in text
+
+
 def test_tripwire_flags_changes_and_restores_the_gradebook(tmp_path):
     gradebook, watched = tmp_path / "gradebook.db", tmp_path / "other.ipynb"
     gradebook.write_bytes(b"original grades")
@@ -102,14 +127,51 @@ def test_tripwire_flags_changes_and_restores_the_gradebook(tmp_path):
 
 def test_sandbox_command_hides_the_course_and_the_network(tmp_path):
     launcher = _launcher()
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "data.txt").write_text("1")
+    limits = sandbox.Limits(tmp_mb=32, work_mb=16)
+    hidden = sandbox.hidden_packages()
     spec = {"bwrap": "bwrap", "readonly": sandbox.readonly_paths(), "runtime": str(tmp_path / "rt"),
-            "home": str(tmp_path / "home"), "env": sandbox.kernel_env(), "python": sys.executable}
-    cmd = launcher.bwrap_command(spec, str(tmp_path / "rt" / "k.json"), str(tmp_path / "w"), None)
+            "home": str(tmp_path / "home"), "env": sandbox.kernel_env(), "python": sys.executable,
+            "limits": dataclasses.asdict(limits), "requests": str(tmp_path / "req"),
+            "refusal": str(tmp_path / "refusal.py"), "hidden": hidden,
+            "overlays": [[str(tmp_path / "stub" / "dlhelpers"), str(sandbox.dlhelpers_dir())]]}
+    work = str(tmp_path / "w")
+    cmd = launcher.bwrap_command(spec, str(tmp_path / "rt" / "k.json"), work, None)
     assert "--unshare-net" in cmd and "--unshare-pid" in cmd and "--die-with-parent" in cmd
     assert "--clearenv" in cmd and "NBGRADER_EXECUTION" not in cmd
     binds = [cmd[i + 1] for i, a in enumerate(cmd) if a in ("--ro-bind", "--bind")]
+    writable = [cmd[i + 2] for i, a in enumerate(cmd) if a == "--bind"]
     assert not any("assignments" in b or b in ("/", str(ROOT)) for b in binds), binds
-    as_root = launcher.bwrap_command(spec, "k.json", str(tmp_path / "w"), 65534)
+    # the real dlhelpers (with reference implementations) is never bound, only the stub copy
+    assert str(sandbox.dlhelpers_dir()) not in binds
+    assert [cmd[i + 2] for i, a in enumerate(cmd) if a == "--ro-bind"
+            and cmd[i + 1].endswith("stub/dlhelpers")] == [str(sandbox.dlhelpers_dir())]
+    # figures as inline PNGs, fontconfig's public configuration read-only (no Fontconfig noise)
+    assert spec["env"]["MPLBACKEND"] == "module://matplotlib_inline.backend_inline"
+    if Path("/etc/fonts").is_dir():
+        assert [cmd[i + 2] for i, a in enumerate(cmd) if a == "--ro-bind"
+                and cmd[i + 1] == "/etc/fonts"] == ["/etc/fonts"]
+    # the only writable bind is the socket folder; /tmp and the working folder are sized tmpfs
+    assert writable == [spec["runtime"]]
+    sizes = {cmd[i + 3]: int(cmd[i + 1]) for i, a in enumerate(cmd) if a == "--size"}
+    assert sizes == {"/tmp": 32 * 2**20, work: 16 * 2**20}
+    assert [cmd[i + 1] for i, a in enumerate(cmd) if a == "--ro-bind"
+            and cmd[i + 2] == work + "/data.txt"] == [str(tmp_path / "home" / "data.txt")]
+    # libraries that implement the homework are hidden by a read-only tmpfs
+    tmpfs = [cmd[i + 1] for i, a in enumerate(cmd) if a == "--tmpfs"]
+    assert {h["path"] for h in hidden} <= set(tmpfs)
+    assert any(p.endswith("/torch") for p in tmpfs) and any(p.endswith("/scipy") for p in tmpfs)
+    # ... in every package folder the kernel can see, not only the venv's (an attacker put
+    # the base interpreter's site-packages first on sys.path and imported its scipy)
+    for site in sandbox.site_folders():
+        for name in ("scipy", "torch", "sklearn"):
+            if (site / name).is_dir():
+                assert str(site / name) in tmpfs, site / name
+    base_sites = [s for s in sandbox.site_folders() if str(s).startswith(
+        os.path.realpath(sys.base_prefix))]
+    assert base_sites or not list(Path(sys.base_prefix).glob("lib/python3*/site-packages"))
+    as_root = launcher.bwrap_command(spec, "k.json", work, 65534)
     assert "--unshare-user" not in as_root and "65534" in as_root  # kernel becomes nobody
 
 
@@ -141,3 +203,26 @@ def test_kernelspec_uses_the_launcher_and_message_interrupts(tmp_path):
     assert str(sandbox.LAUNCHER) in spec["argv"] and spec["interrupt_mode"] == "message"
     assert cfg.Execute.kernel_name == sandbox.KERNEL_NAME
     assert sorted(p.name for p in (root / "kernel_home").iterdir()) == ["data.txt"]
+
+
+def _message(kind: str, content: dict) -> dict:
+    return {"msg_type": kind, "header": {"msg_type": kind}, "content": content,
+            "parent_header": {}, "metadata": {}}
+
+
+def test_figures_have_their_own_output_budget():
+    """A cell's plots are kept (and not flagged as cut) under a text cap they would exceed;
+    images past their own budget are cut like a text flood."""
+    from grading.preprocessors import TRUNCATION_MARK, GuardedExecute
+
+    ex = GuardedExecute(max_output_chars=1000, max_image_chars=5000)
+    ex.clear_before_next_output = False  # set by nbclient when a cell starts
+    png = {"image/png": "iVBORw0KGgo" + "A" * 2000, "text/plain": "<Figure size 640x480>"}
+    outs = []
+    for _ in range(2):  # 2 x 2 k of image data: over the text cap, under the image budget
+        ex.output(outs, _message("display_data", {"data": png, "metadata": {}}), None, 0)
+    assert [o["output_type"] for o in outs] == ["display_data"] * 2
+    assert ex._chars_used[0] <= ex.max_output_chars
+    ex.output(outs, _message("display_data", {"data": png, "metadata": {}}), None, 0)
+    assert len(outs) == 3 and TRUNCATION_MARK in outs[2]["text"]
+    assert ex._chars_used[0] > ex.max_output_chars  # the cell is marked (and so flagged)

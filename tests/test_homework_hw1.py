@@ -64,7 +64,8 @@ def softmax_loss_vectorized(W, X, y, reg):
 MIXED_WORKING = {"knn_two_loops", "knn_one_loop", "knn_no_loops", "knn_predict",
                  "knn_cross_validate", "svm_loops", "softmax_loops", "softmax_vectorized",
                  "sgd_train", "hyperparameter_search", "class_templates"}
-MIXED_ZEROED = {"test_softmax_vectorized"}  # it works, but only by delegating
+MIXED_ZEROED = {"test_softmax_vectorized",  # it works, but only by delegating to dlhelpers.nn,
+                "test_hyperparameter_search"}  # which the grading sandbox does not have
 
 
 def _mixed(released, source):

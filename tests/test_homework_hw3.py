@@ -30,8 +30,9 @@ DEPENDS = {
 }
 WRITTEN = {"q1_answer": 5.0, "q2_answer": 5.0}
 
-# The mixed submission: everything solved except two_layer_loss (left as the stub); tanh
-# delegates to dlhelpers.nn (its sigmoid is the student's own and right); dropout is right
+# The mixed submission: everything solved except two_layer_loss (left as the stub); tanh and
+# sigmoid delegate to dlhelpers.nn (values right, so the whole cell is zeroed only by the
+# sandbox's blocked reference, not by partial credit on a part of its own); dropout is right
 # but prints a RuntimeWarning to stderr; one test cell deleted; written answers typed in.
 NOISY_DROPOUT = '''
 import warnings
@@ -55,7 +56,7 @@ from dlhelpers.nn import tanh_forward as library_tanh_forward
 
 
 def sigmoid_forward(x):
-    s = 0.5 * (1.0 + np.tanh(0.5 * x))
+    s = 0.5 * (1.0 + library_tanh_forward(0.5 * x)[0])  # delegates too: the whole cell earns 0
     return s, s
 
 
@@ -101,5 +102,7 @@ class TestGrading(HomeworkChecks):
         "test_sigmoid_tanh": 0,  # delegates to dlhelpers
     }
     MIXED_TOTAL = 90 - 10 - 8
-    HIDDEN_SECRETS = ("_ref_cross_entropy", "_numeric_vs_student", "_ref_deep_scores", "_ref_batchnorm")
+    # names and text of the trusted grader spec (assignments/graders/hw3_backprop.py)
+    HIDDEN_SECRETS = ("_two_layer_own", "_batchnorm_dx_train", "_deep_reference", "GRAD_TOL",
+                      "_bn_backward_own")
     mixed = staticmethod(_mixed)

@@ -20,7 +20,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
-from grading import markscheme, nbg, offline_feedback, sandbox, submission  # noqa: E402
+from grading import markscheme, nbg, sandbox, submission  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.grading]
 HW = "hwf"
@@ -159,16 +159,11 @@ def test_feedback_renders_formulas_and_wraps_lines_without_network(course, tmp_p
     assert refused == []
 
 
-def test_sandboxed_kernel_draws_figures_without_fontconfig_noise(course, tmp_path, monkeypatch):
-    """The sandbox with KERNEL_ENV/KERNEL_READONLY merged (what sandbox.py must adopt)."""
+def test_sandboxed_kernel_draws_figures_without_fontconfig_noise(course, tmp_path):
+    """The real sandbox: inline backend and /etc/fonts (sandbox.kernel_env, readonly_paths)."""
     if not sandbox.isolation()[0]:
         pytest.skip("bubblewrap cannot sandbox here: " + sandbox.isolation()[1])
     root, _, _ = course
-    original_env, original_paths = sandbox.kernel_env, sandbox.readonly_paths
-    monkeypatch.setattr(sandbox, "kernel_env",
-                        lambda: {**original_env(), **offline_feedback.KERNEL_ENV})
-    monkeypatch.setattr(sandbox, "readonly_paths",
-                        lambda: original_paths() + offline_feedback.KERNEL_READONLY)
     copy = tmp_path / "copy"
     shutil.copytree(root / "source", copy / "source")
     shutil.copy(root / "gradebook.db", copy / "gradebook.db")

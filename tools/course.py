@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from grading import batch, kit, paths, release, validate  # noqa: E402
+from grading import batch, kit, lms, paths, release, validate  # noqa: E402
 from grading.paths import ensure_venv_on_path  # noqa: E402
 
 
@@ -50,30 +50,39 @@ def cmd_grade(args: argparse.Namespace) -> int:
     hws = [args.assignment] if args.assignment else None
     with tempfile.TemporaryDirectory(prefix="dl-lms-") as tmp:
         folder = Path(args.submissions) if args.submissions else None
+        rejected: list[str] = []
         if args.zip:
             if not args.assignment:
-                from grading.lms_zip import HomeworkUnknown, infer_homework
-
                 try:
-                    args.assignment = infer_homework(Path(args.zip), paths.homework_names())
-                except HomeworkUnknown as exc:
+                    args.assignment = lms.infer_homework(Path(args.zip), paths.homework_names(),
+                                                         regexp=args.zip_regexp)
+                except lms.HomeworkUnknown as exc:
                     print(exc, file=sys.stderr)
                     return 2
                 hws = [args.assignment]
                 print(f"{args.zip}: homework {args.assignment} (from the notebook names)")
-            folder = batch.collect_zip(Path(args.zip), args.assignment, Path(tmp) / "lms",
-                                       regexp=args.zip_regexp)
+            try:
+                unpacked = batch.collect_zip(Path(args.zip), args.assignment, Path(tmp) / "lms",
+                                             regexp=args.zip_regexp)
+            except lms.ArchiveRejected as exc:
+                print(f"the zip was refused: {exc}", file=sys.stderr)
+                return 2
+            folder, rejected = unpacked.folder, unpacked.rejected
+            for line in rejected:
+                print(f"REJECTED from the zip: {line}", file=sys.stderr)
+            folder.mkdir(parents=True, exist_ok=True)
         if not folder.is_dir():
             print(f"no such folder: {folder}", file=sys.stderr)
             return 2
         report = batch.grade_folder(folder, hws, out_dir=Path(args.out),
-                                    timeout=args.timeout)
+                                    timeout=args.timeout, rejected=rejected,
+                                    workers=args.workers, dask=args.dask)
     print(report.summary())
     if not report.results:
         print("no submissions found (expected DIR/<student>/<hw>/<hw>.ipynb)", file=sys.stderr)
         return 1
     flagged = [r for r in report.results if r.flags]
-    if report.failed or flagged or report.problems:
+    if report.failed or flagged or report.problems or rejected:
         print(f"{len(report.failed)} submission(s) failed, {len(flagged)} were flagged and the "
               f"gradebook has {len(report.problems)} problem(s): see the notes above and "
               "artifacts/grades/grading_report.md", file=sys.stderr)
@@ -154,9 +163,15 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--submissions", help="folder laid out <student>/<hw>/<hw>.ipynb")
     g.add_argument("--zip", help="an LMS download (zip of <student>_<hw>.ipynb files)")
     g.add_argument("--zip-regexp", default=batch.DEFAULT_ZIP_REGEXP,
-                   help="regexp with named groups student_id and file_id for zip file names")
+                   help="regexp with named groups student_id and file_id, matched against "
+                        "each file name in the zip")
     g.add_argument("--assignment", help="only this homework")
     g.add_argument("--out", default=str(paths.ARTIFACTS / "grades"), help="where the CSVs go")
+    g.add_argument("--workers", type=int, default=batch.default_workers(),
+                   help="submissions graded at once (default: one per core)")
+    g.add_argument("--dask", metavar="ADDRESS",
+                   help="grade on a Dask cluster: a scheduler address (tcp://host:8786), or "
+                        "'local' for an embedded LocalCluster of --workers processes")
     g.add_argument("--timeout", type=float, default=300.0,
                    help="wall-clock seconds per submission")
     g.set_defaults(func=cmd_grade)

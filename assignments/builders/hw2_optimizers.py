@@ -484,6 +484,12 @@ G.assert_true(isinstance(_s1, dict) and "s" in _s1, 'adagrad must return the sta
 _w2, _ = _run(adagrad, _w1, _dw, _s1, lr=0.5)
 G.assert_close(_w2, [0.5 - 0.5 / 2 ** 0.5, 1.5 + 0.5 / 2 ** 0.5], name="second AdaGrad step",
                hint="s = 2 * dw**2 now, so the step shrinks by a factor sqrt(2).")
+G.assert_close(_s1["s"], _dw ** 2, name="the first state, after the second call",
+               hint="Leave the state you are given unchanged: build a new dict and a new array "
+                    "(s = s + dw**2, not s += dw**2 or state['s'] = ...).")
+G.assert_close(_run(adagrad, np.zeros(1), np.array([1e-6]), None, lr=0.5)[0], [-0.5 / (1 + 1e-4)],
+               rtol=1e-9, name="first AdaGrad step for dw = 1e-6",
+               hint="eps goes after the square root: dw / (sqrt(s) + eps).")
 """, '{"s"}', "{'lr': 0.5, 'eps': 1e-10}", 2204, "(1.0, 1e-6)",
     "({'lr': 0.5}, {'lr': 0.1, 'eps': 1e-6})", """
 # a coordinate whose gradient is always 0 stays put (no 0/0)
@@ -500,6 +506,12 @@ _w1, _s1 = _run(rmsprop, _w, _dw, None, lr=0.01, decay=0.9)
 G.assert_close(_w1, [1.0 - 0.01 * 10 ** 0.5, 1.0 + 0.01 * 10 ** 0.5], name="first RMSProp step",
                hint="After one step s = 0.1 * dw**2, so every coordinate moves by lr / sqrt(0.1).")
 G.assert_true(isinstance(_s1, dict) and "s" in _s1, 'rmsprop must return the state {"s": ...}.')
+_run(rmsprop, _w1, _dw, _s1, lr=0.01, decay=0.9)
+G.assert_close(_s1["s"], 0.1 * _dw ** 2, name="the first state, after the second call",
+               hint="Leave the state you are given unchanged: build a new dict and a new array.")
+G.assert_close(_run(rmsprop, np.zeros(1), np.array([1e-6]), None, lr=0.01)[0],
+               [-0.01 * 1e-6 / (1e-7 + 1e-8)], rtol=1e-9, name="first RMSProp step for dw = 1e-6",
+               hint="eps goes after the square root: dw / (sqrt(s) + eps).")
 """, '{"s"}', "{'lr': 0.01, 'decay': 0.99, 'eps': 1e-8}", 2205, "(1.0, 1e-6)",
     "({'lr': 0.01}, {'lr': 0.1, 'decay': 0.9})", """
 _w0 = np.array([1.0, 2.0])
@@ -517,6 +529,15 @@ G.assert_close(_w1, [0.99, -1.99, 0.49], name="first Adam step",
 G.assert_true(isinstance(_s1, dict) and {"m", "v", "t"} <= set(_s1),
               'adam must return the state {"m": ..., "v": ..., "t": ...}.')
 G.assert_true(_s1["t"] == 1, f"state['t'] counts the updates made: 1 after the first call, got {_s1['t']!r}.")
+_saved = {_k: np.array(_v, copy=True) for _k, _v in _s1.items()}
+G.assert_true(_run(adam, _w1, _dw, _s1, lr=0.01)[1]["t"] == 2,
+              "state['t'] counts the updates made: 2 after the second call (t = state['t'] + 1).")
+G.assert_true(all(np.array_equal(_s1[_k], _saved[_k]) for _k in _saved),
+              "adam must leave the state it is given unchanged: return a new dict with new "
+              "arrays (no state[...] = ..., state.update(...) or m *= ...).")
+G.assert_close(_run(adam, np.zeros(1), np.array([1e-6]), None, lr=0.01)[0], [-0.01 / 1.01],
+               rtol=1e-9, name="first Adam step for dw = 1e-6",
+               hint="eps goes after the square root of v_hat: m_hat / (sqrt(v_hat) + eps).")
 """, '{"m", "v", "t"}', "{'lr': 0.01, 'beta1': 0.9, 'beta2': 0.999, 'eps': 1e-8}", 2206,
     "(1.0, 1e-6)", "({'lr': 0.01}, {'lr': 0.1, 'beta1': 0.5, 'beta2': 0.9}, {'lr': 0.05, 'beta1': 0.0})",
     """
@@ -687,6 +708,10 @@ G.assert_close(_run(cosine_lr, 0, 0.1, 100), 0.1, name="cosine_lr(0, 0.1, 100)")
 G.assert_close(_run(cosine_lr, 50, 0.1, 100), 0.05, name="cosine_lr(50, 0.1, 100)",
                hint="Half way, cos(pi / 2) = 0, so the rate is half way between lr0 and lr_min.")
 G.assert_close(_run(cosine_lr, 100, 0.1, 100), 0.0, atol=1e-12, name="cosine_lr(100, 0.1, 100)")
+G.assert_close(_run(cosine_lr, 0, 1.0, 200, lr_min=0.01), 1.0, name="cosine_lr(0, 1.0, 200, lr_min=0.01)",
+               hint="Step 0 gives lr0 whatever lr_min: lr_min + 0.5 * (lr0 - lr_min) * (1 + cos(0)).")
+G.assert_close(_run(cosine_lr, 250, 1.0, 200, lr_min=0.01), 0.01, name="cosine_lr(250, 1.0, 200, lr_min=0.01)",
+               hint="After total_steps the rate stays at lr_min (clamp the step at total_steps).")
 """, """
 def _values(fn, steps, *args, **kwargs):
     # all steps in one call through the grader
@@ -849,7 +874,7 @@ def run_rule(rule, grad_fn, w0, num_steps, **hparams):
 TEST_RUN_RULE = tests("test_run_rule", 6, _test_source("""
 _path = _run(run_rule, lambda w, dw, s, lr: (w - lr * dw, s), lambda w: 2.0 * w,
              np.array([1.0, -2.0]), 3, lr=0.25)
-G.assert_shape(_path, (4, 2), "run_rule(..., num_steps=3) from a point of shape (2,)")
+_path = G.assert_shape(_path, (4, 2), "run_rule(..., num_steps=3) from a point of shape (2,)")
 G.assert_close(_path[:, 0], [1.0, 0.5, 0.25, 0.125], name="first coordinate of the path",
                hint="path[0] is w0; each step is w = rule(w, grad_fn(w), state, **hparams)[0].")
 """, """
@@ -1173,6 +1198,20 @@ G.assert_true(isinstance(_out[0], dict) and set(_out[0]) == {"W", "b"},
 G.assert_true(len(_out[1]) == 6, f"2 epochs of 10 rows in batches of 4 make 6 steps; history has {len(_out[1])}.")
 G.assert_close(_out[0]["b"], [-3.0, -3.0], name="b after 6 steps of size 0.5 with gradient 1",
                hint="Update every parameter once per mini-batch.")
+G.assert_true(set(_p0) == {"W", "b"} and not _p0["W"].any() and not _p0["b"].any(),
+              "train_network must not modify the params dict it is given, nor its arrays: "
+              "params = dict(params), then rebind params[name] = new array.")
+_seen, _steps = [], []
+_run(train_network, lambda p, Xb, yb: (_seen.append(Xb[:, 0].copy()) or 1.0,
+                                       {k: np.ones_like(v) for k, v in p.items()}),
+     _p0, _X, _y, rule=lambda w, dw, state, lr: (w - lr * dw, state),
+     lr=lambda step: _steps.append(step) or 0.5, num_epochs=2, batch_size=4, seed=3)
+G.assert_true(list(_steps) == list(range(6)), "the schedule must be called with steps 0, 1, ..., 5 "
+              f"(one per update, counted across epochs); got {_steps}.")
+G.assert_close(_seen[0], _X[np.random.default_rng(3).permutation(10)[:4], 0],
+               name="the rows of the first batch with seed 3",
+               hint="One rng = np.random.default_rng(seed) (given), one rng.permutation(N) per "
+                    "epoch; never np.random.")
 """, _FAKE_TRAINING + """
 # batches in the documented order, the schedule called with 0, 1, 2, ..., one state per parameter
 _N, _bs, _epochs, _seed = 23, 5, 3, 7
@@ -1293,6 +1332,8 @@ G.assert_true(isinstance(settings["num_epochs"], int) and 1 <= settings["num_epo
 G.assert_true(not {{"seed", "loss_fn", "params", "X", "y"}} & set(settings),
               "settings holds only the rule, lr, num_epochs, batch_size and the rule's hyperparameters.")
 G.require_own(settings["rule"], "settings['rule']")
+G.assert_true(val_acc >= {TARGET_VAL_ACC}, f"validation accuracy {{val_acc:.3f}}; the grader retrains with "
+              "your settings and needs {TARGET_VAL_ACC}. Try another rule, learning rate or schedule.")
 """, _NET_REFERENCE + f"""
 # retrain with the student's settings through the grader, with the grader's network
 _trained, _hist = _run(train_network, _loss, _init(0), X_train, y_train, seed=0, **settings)

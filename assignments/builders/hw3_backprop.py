@@ -1,14 +1,16 @@
 """Build ``source/hw3_backprop/hw3_backprop.ipynb`` (the instructor version).
 
 Run ``python assignments/builders/hw3_backprop.py`` after editing; the notebook is committed
-and is what nbgrader reads. Points: layers 34 (affine 10, ReLU family 8, sigmoid/tanh 8,
-softmax cross-entropy 8), initializers 5, two-layer network 10, batch norm 20 (forward 10,
+and is what nbgrader reads. The hidden tests live in the trusted grader spec
+``assignments/graders/hw3_backprop.py``, never in the notebook. Points: layers 34 (affine 10,
+ReLU family 8, sigmoid/tanh 8, softmax cross-entropy 8), initializers 5, two-layer network 10, batch norm 20 (forward 10,
 backward 10), dropout 7, deeper network 8, training 6, written answers 10 (manual) = 100.
 """
 
 from __future__ import annotations
 
 import sys
+import textwrap
 from pathlib import Path
 
 import nbformat
@@ -19,77 +21,6 @@ from nbcells import answer, given_code, instructions, notebook, tests, write_sou
 HW = "hw3_backprop"
 TARGET_ACC = 0.90  # validation accuracy each deeper network must reach
 HIDDEN_DIMS = "[64, 100, 100, 10]"
-
-# ----------------------------------------------------------------------------- shared test code
-# Independent references pasted into hidden tests. They never call dlhelpers.nn and are
-# written differently from the solutions (explicit loops or other formulas) on purpose.
-
-_GRAD_CHECK = """
-import warnings as _warnings
-
-
-def _numeric_vs_student(fn_of_x, x, analytic, name, hint=""):
-    # fn_of_x(x) -> float calls the student's forward pass directly; one forbid_reference
-    # around the whole loop costs far less than G.call_student on every evaluation
-    G.check_integrity()
-    with _warnings.catch_warnings(), G.forbid_reference():
-        _warnings.simplefilter("ignore")
-        _num = G.numerical_gradient(fn_of_x, x)
-    _scale = float(np.abs(_num).max()) + 1.0
-    G.assert_close(analytic, _num, rtol=1e-4, atol=1e-6 * _scale, name=name,
-                   hint=hint or "Your backward pass disagrees with a numerical gradient of "
-                                "your own forward pass.")
-"""
-
-_REF_CE = """
-def _ref_cross_entropy(scores, y):
-    # log-sum-exp shifted by each row's maximum; one row at a time
-    n = scores.shape[0]
-    total = 0.0
-    grad = np.zeros_like(scores)
-    for i in range(n):
-        top = scores[i].max()
-        weights = np.exp(scores[i] - top)
-        log_norm = top + np.log(weights.sum())
-        total += log_norm - scores[i, y[i]]
-        grad[i] = weights / weights.sum()
-        grad[i, y[i]] -= 1.0
-    return total / n, grad / n
-"""
-
-_REF_BN = """
-def _ref_batchnorm(x, gamma, beta, mean_run, var_run, train, momentum, eps=1e-5):
-    # one column at a time, with the textbook formulas
-    n, d = x.shape
-    out = np.zeros_like(x)
-    new_mean, new_var = mean_run.copy(), var_run.copy()
-    for j in range(d):
-        col = x[:, j]
-        if train:
-            m = col.sum() / n
-            v = ((col - m) ** 2).sum() / n
-            new_mean[j] = momentum * mean_run[j] + (1 - momentum) * m
-            new_var[j] = momentum * var_run[j] + (1 - momentum) * ((col - m) ** 2).sum() / (n - 1)
-        else:
-            m, v = mean_run[j], var_run[j]
-        out[:, j] = gamma[j] * (col - m) / np.sqrt(v + eps) + beta[j]
-    return out, new_mean, new_var
-"""
-
-_REF_DEEP = """
-def _ref_deep_scores(params, X, bn_state):
-    # test-mode forward pass of the deeper network, written without the student's layers
-    layers = sum(1 for k in params if k.startswith("W"))
-    h = np.asarray(X, dtype=float)
-    for l in range(1, layers):
-        h = h @ params[f"W{l}"] + params[f"b{l}"]
-        if f"gamma{l}" in params:
-            st = bn_state[l]
-            h = (params[f"gamma{l}"] * (h - st["running_mean"])
-                 / np.sqrt(st["running_var"] + 1e-5) + params[f"beta{l}"])
-        h = h * (h > 0)
-    return h @ params[f"W{layers}"] + params[f"b{layers}"]
-"""
 
 # ----------------------------------------------------------------------------- intro, data
 
@@ -114,11 +45,12 @@ normalization.
 `raise NotImplementedError()` line) and type your written answers where it says
 `YOUR ANSWER HERE`. Every other cell is read-only. After each answer cell there is a test
 cell: run it. It checks types, shapes and one small value and tells you what to fix. When
-you submit, the grader runs the same cells with **more tests** added: other shapes and
-seeds, a batch of one row, huge inputs, inputs that must not be changed in place, a
-numerical gradient check of *your* backward functions, and the accuracy targets. Passing
-the visible tests is necessary but not sufficient; the read-only gradient-check cell at the
-end of each part shows you what the hidden checks look at.
+you submit, the course grader runs your notebook, then checks each function itself, in its
+own process, with **more tests**: other shapes, fresh random inputs at every grading, a batch
+of one row, huge inputs, inputs that must not be changed in place, your backward functions'
+gradients, and the accuracy targets; each test cell then shows the grader's verdict and your
+points. Passing the visible tests is necessary but not sufficient; the read-only
+gradient-check cell at the end of each part shows you what the grader looks at.
 
 Rules the grader enforces:
 - Use numpy only. `dlhelpers.nn`, `dlhelpers.models`, `dlhelpers.train` and `dlhelpers.optim`
@@ -175,9 +107,11 @@ $$\frac{\partial f}{\partial x_i} \approx \frac{f(x + h\,e_i) - f(x - h\,e_i)}{2
 
 For a layer whose output is an array, `numerical_gradient_array(f, x, dout)` differentiates
 the scalar `np.sum(f(x) * dout)`, whose gradient with respect to `x` is exactly what
-`layer_backward(dout, cache)` must return as `dx`. The score of a comparison is the
-relative error `|a - b| / (|a| + |b|)` (with norms over the whole array): below about `1e-7`
-means the two agree up to round-off; above `1e-3` means a bug.
+`layer_backward(dout, cache)` must return as `dx`. The score of a comparison is the course's
+relative error, the largest elementwise `|a - b| / max(|a| + |b|, 1e-12)` (what
+`dlhelpers.gradcheck.relative_error` and the lessons compute): below about `1e-7` means the
+two agree up to round-off; up to `1e-4` is usual near a ReLU kink or on an entry close to 0;
+above `1e-4` means a bug.
 """)
 
 GRADCHECK_TOOLS = given_code("gradcheck_tools", """
@@ -201,15 +135,14 @@ def numerical_gradient_array(f, x, dout, h=1e-5):
 
 
 def rel_error(a, b):
-    \"\"\"|a - b| / (|a| + |b|) with Frobenius norms; 0 when both are zero.\"\"\"
+    \"\"\"Largest elementwise |a - b| / max(|a| + |b|, 1e-12) (the course's relative error).\"\"\"
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    denominator = np.linalg.norm(a) + np.linalg.norm(b)
-    return 0.0 if denominator == 0 else float(np.linalg.norm(a - b) / denominator)
+    return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-12))) if a.size else 0.0
 
 
 def report(name, analytic, numeric):
     error = rel_error(analytic, numeric)
-    verdict = "ok" if error < 1e-6 else "CHECK THIS"
+    verdict = "ok" if error < 1e-7 else "ok (a kink or a tiny entry)" if error < 1e-4 else "CHECK THIS"
     print(f"{name:34s} relative error {error:.1e}  {verdict}")
 
 
@@ -323,33 +256,11 @@ G.assert_shape(_grads[1], (2, 3), "dw")
 G.assert_shape(_grads[2], (3,), "db")
 G.assert_close(_grads[0], [[2.0, 2.0]], name="dx for dout of ones",
                hint="dx = dout @ w.T: each row of w summed.")
+_, _cache2 = G.call_student(affine_forward, np.vstack([_x, _x]), _w, _b)
+G.assert_close(G.call_student(affine_backward, np.ones((2, 3)), _cache2)[2], [2.0, 2.0, 2.0],
+               name="db for two rows of dout = 1", hint="db = dout.sum(axis=0): a sum over the batch, not a mean.")
 print("visible tests passed")
-### BEGIN HIDDEN TESTS
-{grad_check}
-_rng = np.random.default_rng(3101)
-for (_n, _d, _m) in [(4, 5, 3), (1, 6, 2), (7, 1, 4)]:
-    _x, _w, _b = _rng.normal(size=(_n, _d)), _rng.normal(size=(_d, _m)), _rng.normal(size=_m)
-    _dout = _rng.normal(size=(_n, _m))
-    _copies = (_x.copy(), _w.copy(), _b.copy())
-    _out, _cache = G.call_student(affine_forward, _x, _w, _b)
-    _want = np.einsum("nd,dm->nm", _x, _w) + _b[None, :]
-    G.assert_close(_out, _want, name=f"affine_forward out for N={_n}, D={_d}, M={_m}")
-    _dx, _dw, _db = G.call_student(affine_backward, _dout, _cache)
-    G.assert_close(_dx, np.einsum("nm,dm->nd", _dout, _w), name=f"dx (N={_n}, D={_d}, M={_m})")
-    G.assert_close(_dw, np.einsum("nd,nm->dm", _x, _dout), name=f"dw (N={_n}, D={_d}, M={_m})")
-    G.assert_close(_db, [sum(_dout[:, j]) for j in range(_m)], name=f"db (N={_n}, M={_m})",
-                   hint="db sums dout over the batch axis (axis=0).")
-    for _arr, _orig, _nm in zip((_x, _w, _b), _copies, ("x", "w", "b")):
-        G.assert_close(_arr, _orig, rtol=0, atol=0, name=f"{_nm} after the affine layer",
-                       hint="Do not modify the inputs in place.")
-    _numeric_vs_student(lambda v: float((affine_forward(v, _w, _b)[0] * _dout).sum()),
-                        _x, _dx, f"dx against a numerical gradient (N={_n})")
-    _numeric_vs_student(lambda v: float((affine_forward(_x, v, _b)[0] * _dout).sum()),
-                        _w, _dw, f"dw against a numerical gradient (N={_n})")
-    _numeric_vs_student(lambda v: float((affine_forward(_x, _w, v)[0] * _dout).sum()),
-                        _b, _db, f"db against a numerical gradient (N={_n})")
-### END HIDDEN TESTS
-""".replace("{grad_check}", _GRAD_CHECK.strip()))
+""")
 
 RELU = answer("relu", '''
 def relu_forward(x):
@@ -424,45 +335,13 @@ G.assert_close(_out, [[-0.2, 0.0, 3.0]], name="leaky_relu_forward([[-2, 0, 3]], 
 G.assert_close(G.call_student(leaky_relu_backward, np.array([[5.0, 5.0, 5.0]]), _cache),
                [[0.5, 0.5, 5.0]], name="leaky_relu_backward(dout=5, alpha=0.1)",
                hint="The slope is alpha where x <= 0 and 1 where x > 0.")
+_x_kept = _x.copy()
+G.call_student(relu_forward, _x)
+G.call_student(leaky_relu_forward, _x, alpha=0.1)
+G.assert_close(_x, _x_kept, rtol=0, atol=0, name="x after relu_forward(x) and leaky_relu_forward(x)",
+               hint="Do not modify x in place (x[x < 0] = 0, np.maximum(x, 0, out=x)): return a new array.")
 print("visible tests passed")
-### BEGIN HIDDEN TESTS
-{grad_check}
-_rng = np.random.default_rng(3102)
-for _shape in [(6, 5), (1, 3), (2, 3, 4)]:
-    _x = _rng.normal(size=_shape)
-    _x[np.abs(_x) < 1e-3] = 0.5  # keep the numerical check away from the kink
-    _x.flat[0] = 0.0  # exactly at the kink: the documented convention
-    _dout = _rng.normal(size=_shape)
-    _keep = _x.copy()
-    _out, _cache = G.call_student(relu_forward, _x)
-    G.assert_close(_out, np.where(_x > 0, _x, 0.0), name=f"relu_forward on shape {_shape}")
-    G.assert_close(_x, _keep, rtol=0, atol=0, name="x after relu_forward",
-                   hint="relu_forward changed its input: work on a new array, not x itself.")
-    _dx = G.call_student(relu_backward, _dout, _cache)
-    G.assert_close(_dx, np.where(_x > 0, _dout, 0.0), name=f"relu_backward on shape {_shape}")
-    G.assert_close(_x, _keep, rtol=0, atol=0, name="x after relu_backward")
-    for _alpha in (0.01, 0.3):
-        _out, _cache = G.call_student(leaky_relu_forward, _x, alpha=_alpha)
-        G.assert_close(_out, np.where(_x > 0, _x, _alpha * _x),
-                       name=f"leaky_relu_forward, alpha={_alpha}, shape {_shape}")
-        G.assert_close(_x, _keep, rtol=0, atol=0, name="x after leaky_relu_forward")
-        _dx = G.call_student(leaky_relu_backward, _dout, _cache)
-        G.assert_close(_dx, np.where(_x > 0, _dout, _alpha * _dout),
-                       name=f"leaky_relu_backward, alpha={_alpha}, shape {_shape}")
-    _out, _cache = G.call_student(leaky_relu_forward, _x)
-    G.assert_close(_out, np.where(_x > 0, _x, 0.01 * _x), name="leaky_relu_forward default alpha",
-                   hint="The default slope is alpha=0.01.")
-_x = _rng.normal(size=(4, 5))
-_x[np.abs(_x) < 1e-2] = 0.7
-_dout = _rng.normal(size=(4, 5))
-_dx = G.call_student(relu_backward, _dout, G.call_student(relu_forward, _x)[1])
-_numeric_vs_student(lambda v: float((relu_forward(v)[0] * _dout).sum()), _x, _dx,
-                    "relu dx against a numerical gradient")
-_dx = G.call_student(leaky_relu_backward, _dout, G.call_student(leaky_relu_forward, _x, alpha=0.2)[1])
-_numeric_vs_student(lambda v: float((leaky_relu_forward(v, alpha=0.2)[0] * _dout).sum()),
-                    _x, _dx, "leaky relu dx against a numerical gradient")
-### END HIDDEN TESTS
-""".replace("{grad_check}", _GRAD_CHECK.strip()))
+""")
 
 SIGMOID_TANH = answer("sigmoid_tanh", '''
 def sigmoid_forward(x):
@@ -523,49 +402,10 @@ _out, _cache = G.call_student(tanh_forward, _x)
 G.assert_close(_out, np.tanh(_x), name="tanh_forward([[0, 2]])")
 G.assert_close(G.call_student(tanh_backward, np.array([[3.0, 3.0]]), _cache)[0, 0], 3.0,
                name="tanh_backward at 0 with dout=3", hint="tanh'(0) = 1 - tanh(0)**2 = 1.")
+G.assert_close(G.call_student(tanh_backward, np.array([[3.0, 3.0]]), _cache)[0, 1], 3.0 * (1.0 - np.tanh(2.0) ** 2),
+               name="tanh_backward at 2 with dout=3", hint="tanh'(x) = 1 - tanh(x)**2, from the cached output.")
 print("visible tests passed")
-### BEGIN HIDDEN TESTS
-{grad_check}
-import math as _math
-
-_rng = np.random.default_rng(3103)
-for _shape in [(5, 4), (1, 1), (3, 2, 2)]:
-    _x = 3.0 * _rng.normal(size=_shape)
-    _dout = _rng.normal(size=_shape)
-    _keep = _x.copy()
-    _flat = _x.reshape(-1).tolist()
-    _sig = np.array([1.0 / (1.0 + _math.exp(-v)) for v in _flat]).reshape(_shape)
-    _out, _cache = G.call_student(sigmoid_forward, _x)
-    G.assert_close(_out, _sig, name=f"sigmoid_forward on shape {_shape}")
-    _dx = G.call_student(sigmoid_backward, _dout, _cache)
-    G.assert_close(_dx, _dout * _sig * (1 - _sig), name=f"sigmoid_backward on shape {_shape}")
-    _th = np.array([_math.tanh(v) for v in _flat]).reshape(_shape)
-    _out, _cache = G.call_student(tanh_forward, _x)
-    G.assert_close(_out, _th, name=f"tanh_forward on shape {_shape}")
-    _dx = G.call_student(tanh_backward, _dout, _cache)
-    G.assert_close(_dx, _dout / np.cosh(_x) ** 2, name=f"tanh_backward on shape {_shape}")
-    G.assert_close(_x, _keep, rtol=0, atol=0, name="x after sigmoid and tanh",
-                   hint="Do not modify x in place.")
-# huge inputs: exact limits, no nan
-_big = np.array([[-1000.0, -745.0, 0.0, 745.0, 1000.0]])
-_out, _cache = G.call_student(sigmoid_forward, _big)
-G.assert_close(_out, [[0.0, 0.0, 0.5, 1.0, 1.0]], atol=1e-300,
-               name="sigmoid_forward of [-1000, -745, 0, 745, 1000]",
-               hint="Avoid exp of a large positive number: use exp(x) / (1 + exp(x)) for x < 0.")
-G.assert_close(G.call_student(sigmoid_backward, np.ones((1, 5)), _cache), [[0.0, 0.0, 0.25, 0.0, 0.0]],
-               atol=1e-300, name="sigmoid_backward at huge inputs")
-G.assert_close(G.call_student(tanh_forward, _big)[0], [[-1.0, -1.0, 0.0, 1.0, 1.0]],
-               name="tanh_forward of huge inputs")
-_x = _rng.normal(size=(3, 4))
-_dout = _rng.normal(size=(3, 4))
-_dx = G.call_student(sigmoid_backward, _dout, G.call_student(sigmoid_forward, _x)[1])
-_numeric_vs_student(lambda v: float((sigmoid_forward(v)[0] * _dout).sum()), _x, _dx,
-                    "sigmoid dx against a numerical gradient")
-_dx = G.call_student(tanh_backward, _dout, G.call_student(tanh_forward, _x)[1])
-_numeric_vs_student(lambda v: float((tanh_forward(v)[0] * _dout).sum()), _x, _dx,
-                    "tanh dx against a numerical gradient")
-### END HIDDEN TESTS
-""".replace("{grad_check}", _GRAD_CHECK.strip()))
+""")
 
 SOFTMAX_CE = answer("softmax_ce", '''
 def softmax_cross_entropy(scores, y):
@@ -608,34 +448,11 @@ G.assert_close(_out[0], np.log(4.0), name="loss of all-zero scores with 4 classe
                hint="Equal scores give p = 1/4 for every class, so the loss is log(4).")
 G.assert_close(_out[1], [[-0.375, 0.125, 0.125, 0.125], [0.125, 0.125, 0.125, -0.375]],
                name="dscores of all-zero scores", hint="dscores = (p - onehot(y)) / N with N = 2.")
+_big = G.call_student(softmax_cross_entropy, np.array([[1e4, 0.0, -1e4]]), np.array([0]))
+G.assert_close(_big[0], 0.0, atol=1e-9, name="loss of the scores [1e4, 0, -1e4] with y = 0",
+               hint="Subtract each row's largest score before exponentiating (exp(1e4) overflows).")
 print("visible tests passed")
-### BEGIN HIDDEN TESTS
-{grad_check}
-{ref_ce}
-_rng = np.random.default_rng(3104)
-for (_n, _c) in [(6, 5), (1, 3), (10, 2)]:
-    _s = 2.0 * _rng.normal(size=(_n, _c))
-    _y = _rng.integers(0, _c, size=_n)
-    _keep = _s.copy()
-    _loss, _ds = G.call_student(softmax_cross_entropy, _s, _y)
-    _want_loss, _want_grad = _ref_cross_entropy(_s, _y)
-    G.assert_close(_loss, _want_loss, name=f"loss for N={_n}, C={_c}",
-                   hint="Average the loss over the N rows.")
-    G.assert_close(_ds, _want_grad, name=f"dscores for N={_n}, C={_c}")
-    G.assert_close(_s, _keep, rtol=0, atol=0, name="scores after softmax_cross_entropy",
-                   hint="Do not modify scores in place (shift a copy).")
-    _numeric_vs_student(lambda v: softmax_cross_entropy(v, _y)[0], _s.copy(), _ds,
-                        f"dscores against a numerical gradient (N={_n})")
-# huge logits: the shift by the row maximum keeps everything finite
-_s = np.array([[1000.0, 0.0, -1000.0], [5000.0, 5000.0, 0.0]])
-_y = np.array([1, 0])
-_loss, _ds = G.call_student(softmax_cross_entropy, _s, _y)
-_want_loss, _want_grad = _ref_cross_entropy(_s, _y)
-G.assert_close(_loss, _want_loss, name="loss with logits in the thousands",
-               hint="Subtract each row's maximum before np.exp.")
-G.assert_close(_ds, _want_grad, atol=1e-12, name="dscores with logits in the thousands")
-### END HIDDEN TESTS
-""".replace("{grad_check}", _GRAD_CHECK.strip()).replace("{ref_ce}", _REF_CE.strip()))
+""")
 
 LAYERS_CHECK = given_code("layers_check", """
 # Gradient check of every layer of Part 1: your backward pass against numerical differences
@@ -677,7 +494,7 @@ layer to layer:
 
 | rule | standard deviation | for |
 |---|---|---|
-| Xavier | $1 / \sqrt{d_\text{in}}$ | tanh-like activations |
+| LeCun (the lecture's "Xavier"; frameworks' xavier_* use 2/(d_in+d_out)) | $1 / \sqrt{d_\text{in}}$ | tanh-like activations |
 | He | $\sqrt{2 / d_\text{in}}$ | ReLU (which zeroes about half of its inputs, hence the 2) |
 
 Draw exactly one `rng.standard_normal((d_in, d_out))` and scale it (the grader reproduces
@@ -738,22 +555,12 @@ _w = G.call_student(he_init, 200, 300, np.random.default_rng(0))
 G.assert_shape(_w, (200, 300), "he_init(200, 300, rng)")
 G.assert_close(float(np.std(_w)), 0.1, rtol=0.05, name="std of he_init(200, 300)",
                hint="He's standard deviation is sqrt(2 / d_in) = 0.1.")
+for _init in (xavier_init, he_init):
+    G.assert_close(G.call_student(_init, 3, 2, np.random.default_rng(5)),
+                   G.call_student(_init, 3, 2, np.random.default_rng(5)), rtol=0, atol=0,
+                   name=f"{_init.__name__} twice with np.random.default_rng(5)",
+                   hint="Draw from the rng you are given, never np.random: the same seed must give the same weights.")
 print("visible tests passed")
-### BEGIN HIDDEN TESTS
-for (_din, _dout, _seed) in [(7, 3, 31051), (1, 5, 31052), (64, 100, 31053)]:
-    _z = np.random.default_rng(_seed).standard_normal((_din, _dout))
-    G.assert_close(G.call_student(xavier_init, _din, _dout, np.random.default_rng(_seed)),
-                   _z * (1.0 / _din) ** 0.5, rtol=1e-12, name=f"xavier_init({_din}, {_dout})",
-                   hint="Draw rng.standard_normal((d_in, d_out)) once and divide by sqrt(d_in).")
-    G.assert_close(G.call_student(he_init, _din, _dout, np.random.default_rng(_seed)),
-                   _z * (2.0 / _din) ** 0.5, rtol=1e-12, name=f"he_init({_din}, {_dout})",
-                   hint="Draw rng.standard_normal((d_in, d_out)) once and scale by sqrt(2 / d_in).")
-# the generator passed in is the one used: two calls in a row give different matrices
-_g = np.random.default_rng(5)
-_a, _b = G.call_student(he_init, 4, 4, _g), G.call_student(he_init, 4, 4, _g)
-G.assert_true(bool(np.abs(np.asarray(_a) - np.asarray(_b)).max() > 0),
-              "two calls with the same generator returned the same matrix: draw from rng.")
-### END HIDDEN TESTS
 """)
 
 TWO_LAYER = answer("two_layer", '''
@@ -802,37 +609,19 @@ G.assert_true(isinstance(_out[1], dict) and set(_out[1]) == {"W1", "b1", "W2", "
               "grads must be a dict with keys W1, b1, W2, b2.")
 for _k in _p:
     G.assert_shape(_out[1][_k], _p[_k].shape, f"grads['{_k}']")
+# the penalty's share: reg * (sum(W1**2) + sum(W2**2)) in the loss, 2 * reg * W in the gradients
+_rng = np.random.default_rng(1)
+_q = {"W1": _rng.normal(size=(3, 4)), "b1": _rng.normal(size=4), "W2": _rng.normal(size=(4, 5)), "b2": np.zeros(5)}
+_X = _rng.normal(size=(2, 3))
+_with = G.call_student(two_layer_loss, _q, _X, np.array([0, 4]), reg=0.1)
+_without = G.call_student(two_layer_loss, _q, _X, np.array([0, 4]), reg=0.0)
+G.assert_close(_with[0] - _without[0], 0.1 * (np.sum(_q["W1"] ** 2) + np.sum(_q["W2"] ** 2)),
+               name="loss(reg=0.1) - loss(reg=0)", hint="The loss adds reg * (sum(W1**2) + sum(W2**2)).")
+for _k in ("W1", "W2"):
+    G.assert_close(_with[1][_k] - _without[1][_k], 0.2 * _q[_k], atol=1e-12,
+                   name=f"grads['{_k}'](reg=0.1) - grads['{_k}'](reg=0)", hint="Add 2 * reg * W to each weight's gradient.")
 print("visible tests passed")
-### BEGIN HIDDEN TESTS
-{grad_check}
-{ref_ce}
-_rng = np.random.default_rng(3106)
-for (_n, _d, _h, _c, _reg) in [(5, 4, 6, 3, 0.0), (7, 3, 5, 4, 0.1), (1, 4, 3, 2, 0.05)]:
-    _p = {"W1": _rng.normal(size=(_d, _h)), "b1": _rng.normal(size=_h) * 0.1,
-          "W2": _rng.normal(size=(_h, _c)), "b2": _rng.normal(size=_c) * 0.1}
-    _X, _y = _rng.normal(size=(_n, _d)), _rng.integers(0, _c, size=_n)
-    _keep = {k: v.copy() for k, v in _p.items()}
-    _loss, _grads = G.call_student(two_layer_loss, _p, _X, _y, reg=_reg)
-    _hid = _X @ _p["W1"] + _p["b1"]
-    _sc = np.where(_hid > 0, _hid, 0.0) @ _p["W2"] + _p["b2"]
-    _want = _ref_cross_entropy(_sc, _y)[0] + _reg * sum((_p[k] ** 2).sum() for k in ("W1", "W2"))
-    G.assert_close(_loss, _want, name=f"loss (N={_n}, reg={_reg})",
-                   hint="Add reg * (sum(W1**2) + sum(W2**2)) to the mean cross-entropy.")
-    for _k in _p:
-        G.assert_close(_p[_k], _keep[_k], rtol=0, atol=0, name=f"params['{_k}'] after the call",
-                       hint="two_layer_loss must not change the parameters.")
-
-        def _loss_of(v, key=_k):
-            trial = dict(_p)
-            trial[key] = v
-            return two_layer_loss(trial, _X, _y, reg=_reg)[0]
-
-        _numeric_vs_student(_loss_of, _p[_k].copy(), _grads[_k],
-                            f"grads['{_k}'] against a numerical gradient (N={_n}, reg={_reg})",
-                            hint="Call the backward functions in reverse order and add 2 * reg * W "
-                                 "to the weight gradients.")
-### END HIDDEN TESTS
-""".replace("{grad_check}", _GRAD_CHECK.strip()).replace("{ref_ce}", _REF_CE.strip()))
+""")
 
 NET_CHECK = given_code("net_check", """
 # Gradient check of the two-layer network, and the spread of activations after 5 layers
@@ -977,46 +766,7 @@ G.assert_close(_out, [[0.0, 2.0], [2.0, -2.0]], atol=1e-4,
                name="test-mode output of [[1, 12], [5, 8]] with running mean [1, 10] and var [4, 1]",
                hint="In test mode use the running statistics, not the batch's.")
 print("visible tests passed")
-### BEGIN HIDDEN TESTS
-{ref_bn}
-_rng = np.random.default_rng(3107)
-for (_n, _d, _mom) in [(8, 5, 0.9), (3, 2, 0.5), (20, 1, 0.99)]:
-    _x = 3.0 * _rng.normal(size=(_n, _d)) + _rng.normal(size=_d) * 4
-    _g, _b = _rng.normal(size=_d), _rng.normal(size=_d)
-    _st = {"running_mean": _rng.normal(size=_d), "running_var": _rng.random(_d) + 0.5}
-    _keep = (_x.copy(), _st["running_mean"].copy(), _st["running_var"].copy())
-    _w_out, _w_mean, _w_var = _ref_batchnorm(_x, _g, _b, _keep[1], _keep[2], True, _mom)
-    _out, _, _new = G.call_student(batchnorm_forward, _x, _g, _b, _st, train=True, momentum=_mom)
-    G.assert_close(_out, _w_out, atol=1e-7, name=f"train-mode out (N={_n}, D={_d})")
-    G.assert_close(_new["running_mean"], _w_mean, name=f"running_mean (momentum={_mom})")
-    G.assert_close(_new["running_var"], _w_var, name=f"running_var (momentum={_mom})",
-                   hint="The running variance uses the unbiased batch variance, var * N / (N - 1).")
-    G.assert_close(_x, _keep[0], rtol=0, atol=0, name="x after batchnorm_forward")
-    G.assert_close(_st["running_mean"], _keep[1], rtol=0, atol=0,
-                   name="the bn_state passed in (running_mean)",
-                   hint="Return a new state dict; never change the one you were given.")
-    G.assert_close(_st["running_var"], _keep[2], rtol=0, atol=0, name="the bn_state passed in (running_var)")
-    _st = {"running_mean": _keep[1].copy(), "running_var": _keep[2].copy()}
-    _out, _, _same = G.call_student(batchnorm_forward, _x, _g, _b, _st, train=False, momentum=_mom)
-    _w_out = _ref_batchnorm(_x, _g, _b, _keep[1], _keep[2], False, _mom)[0]
-    G.assert_close(_out, _w_out, name=f"test-mode out (N={_n}, D={_d})")
-    G.assert_close(_same["running_mean"], _keep[1], name="test mode leaves running_mean unchanged")
-    G.assert_close(_same["running_var"], _keep[2], name="test mode leaves running_var unchanged")
-# test mode with a single row, after a few training steps from a fresh state
-_state = None
-_mean, _var = np.zeros(3), np.ones(3)
-for _step in range(4):
-    _xb = _rng.normal(size=(6, 3)) * 2 + 1
-    _, _, _state = G.call_student(batchnorm_forward, _xb, np.ones(3), np.zeros(3), _state, train=True)
-    _, _mean, _var = _ref_batchnorm(_xb, np.ones(3), np.zeros(3), _mean, _var, True, 0.9)
-G.assert_close(_state["running_mean"], _mean, name="running_mean after 4 steps from None")
-G.assert_close(_state["running_var"], _var, name="running_var after 4 steps from None")
-_one = _rng.normal(size=(1, 3))
-_out, _, _ = G.call_student(batchnorm_forward, _one, np.full(3, 2.0), np.full(3, 0.5), _state, train=False)
-G.assert_close(_out, _ref_batchnorm(_one, np.full(3, 2.0), np.full(3, 0.5), _mean, _var, False, 0.9)[0],
-               name="test-mode output for a single row")
-### END HIDDEN TESTS
-""".replace("{ref_bn}", _REF_BN.strip()))
+""")
 
 BN_BACKWARD = answer("batchnorm_backward", '''
 def batchnorm_backward(dout, cache):
@@ -1058,37 +808,20 @@ G.assert_shape(_grads[0], (3, 2), "dx")
 G.assert_close(_grads[2], [3.0, 3.0], name="dbeta for dout of ones", hint="dbeta sums dout over the batch.")
 G.assert_close(_grads[0], np.zeros((3, 2)), atol=1e-9, name="dx for dout of ones (train mode)",
                hint="Adding a constant to every row changes nothing after normalization, so dx is 0.")
+G.assert_close(_grads[1], [0.0, 0.0], atol=1e-9, name="dgamma for dout of ones",
+               hint="dgamma sums dout * x_hat over the batch, and x_hat sums to 0 over the batch.")
+_d = np.array([[0.3, -1.0], [2.0, 0.5], [-0.7, 1.2]])
+
+
+def _bn_sum(x):
+    return float(np.sum(G.call_student(batchnorm_forward, x, np.ones(2), np.zeros(2), None, train=True)[0] * _d))
+
+
+_err = G.relative_error(G.call_student(batchnorm_backward, _d, _cache)[0], G.numerical_gradient(_bn_sum, _x))
+G.assert_true(_err < 1e-5, f"dx does not match the numerical gradient of your batchnorm_forward (relative error "
+              f"{_err:.1e}); dx has three terms: N * dx_hat, its sum, and x_hat times the sum of dx_hat * x_hat.")
 print("visible tests passed")
-### BEGIN HIDDEN TESTS
-{grad_check}
-_rng = np.random.default_rng(3108)
-for (_n, _d, _train) in [(6, 4, True), (2, 3, True), (5, 3, False), (1, 4, False)]:
-    _x = 2.0 * _rng.normal(size=(_n, _d)) + 1.0
-    _g, _b = _rng.normal(size=_d), _rng.normal(size=_d)
-    _st = {"running_mean": _rng.normal(size=_d), "running_var": _rng.random(_d) + 0.5}
-    _dout = _rng.normal(size=(_n, _d))
-    _, _cache, _ = G.call_student(batchnorm_forward, _x, _g, _b, _st, train=_train)
-    _dx, _dg, _db = G.call_student(batchnorm_backward, _dout, _cache)
-    _mode = "train" if _train else "test"
-
-    def _f(x=_x, g=_g, b=_b, train=_train):
-        return float((batchnorm_forward(x, g, b, _st, train=train)[0] * _dout).sum())
-
-    _numeric_vs_student(lambda v: _f(x=v), _x, _dx, f"dx in {_mode} mode (N={_n}, D={_d})",
-                        hint="In train mode dx also flows through the batch mean and variance.")
-    _numeric_vs_student(lambda v: _f(g=v), _g, _dg, f"dgamma in {_mode} mode (N={_n})")
-    _numeric_vs_student(lambda v: _f(b=v), _b, _db, f"dbeta in {_mode} mode (N={_n})")
-    # an independent closed form: the Jacobian of one column, formed explicitly
-    if _train:
-        _want = np.zeros_like(_x)
-        for _j in range(_d):
-            _c = _x[:, _j] - _x[:, _j].mean()
-            _s = np.sqrt((_c ** 2).mean() + 1e-5)
-            _jac = (np.eye(_n) - 1.0 / _n) / _s - np.outer(_c, _c) / (_n * _s ** 3)
-            _want[:, _j] = _jac.T @ (_dout[:, _j] * _g[_j])
-        G.assert_close(_dx, _want, atol=1e-8, name=f"dx in train mode (N={_n}, D={_d})")
-### END HIDDEN TESTS
-""".replace("{grad_check}", _GRAD_CHECK.strip()))
+""")
 
 BN_CHECK = given_code("batchnorm_check", """
 # Gradient check of batch norm in both modes, and what the two modes do to a shifted batch.
@@ -1126,6 +859,9 @@ dropout does nothing:
 $$\text{mask} = (u < p_\text{keep}),\; u \sim \mathcal U[0, 1)^{\text{shape of } x},
 \qquad \text{out} = x \odot \text{mask} / p_\text{keep}, \qquad
 dx = dout \odot \text{mask} / p_\text{keep}.$$
+
+(When you compare with a library: `torch.nn.Dropout(p)` and Keras `Dropout(rate)` take the
+probability of *dropping* a unit, `1 - keep_prob`; see lesson 12.)
 
 Randomness is explicit: in train mode draw exactly one `rng.random(x.shape)` from the
 generator you are given (so the grader can reproduce your mask). In test mode draw nothing,
@@ -1184,43 +920,12 @@ G.assert_true(bool(np.all((_o == 0) | (np.abs(_o - 2 * _x) < 1e-12))),
 _dx = G.call_student(dropout_backward, np.ones((3, 4)), _cache)
 G.assert_close(_dx, (_o != 0) * 2.0, name="dropout_backward with dout of ones",
                hint="dx = dout * mask / keep_prob, with the same mask as the forward pass.")
+_keep = np.random.default_rng(0).random((3, 4)) < 0.5
+G.assert_close(_out, _x * _keep * 2.0, name="dropout_forward(x, 0.5, train=True, rng=np.random.default_rng(0))",
+               hint="Draw rng.random(x.shape) once from the rng given (never np.random) and keep the units "
+                    "where it is < keep_prob.")
 print("visible tests passed")
-### BEGIN HIDDEN TESTS
-{grad_check}
-_rng = np.random.default_rng(3109)
-for (_shape, _p, _seed) in [((5, 6), 0.7, 1), ((1, 9), 0.3, 2), ((2, 3, 4), 0.9, 3)]:
-    _x = _rng.normal(size=_shape)
-    _keep = _x.copy()
-    _dout = _rng.normal(size=_shape)
-    _mask = (np.random.default_rng(_seed).random(_shape) < _p) * (1.0 / _p)
-    _out, _cache = G.call_student(dropout_forward, _x, _p, train=True, rng=np.random.default_rng(_seed))
-    G.assert_close(_out, _x * _mask, name=f"dropout_forward, keep_prob={_p}, shape {_shape}",
-                   hint="Draw rng.random(x.shape) once, keep where it is < keep_prob, divide by keep_prob.")
-    _dx = G.call_student(dropout_backward, _dout, _cache)
-    G.assert_close(_dx, _dout * _mask, name=f"dropout_backward, keep_prob={_p}")
-    G.assert_close(_x, _keep, rtol=0, atol=0, name="x after dropout_forward")
-    _numeric_vs_student(
-        lambda v: float((dropout_forward(v, _p, train=True,
-                                   rng=np.random.default_rng(_seed))[0] * _dout).sum()),
-        _x, _dx, f"dropout dx against a numerical gradient (keep_prob={_p})")
-# test mode draws nothing and passes gradients straight through
-_g = np.random.default_rng(4)
-_x = _rng.normal(size=(3, 3))
-_out, _cache = G.call_student(dropout_forward, _x, 0.4, train=False, rng=_g)
-G.assert_close(_out, _x, name="test-mode output")
-G.assert_close(G.call_student(dropout_backward, _x * 2, _cache), _x * 2, name="test-mode dx")
-G.assert_close(_g.random(), np.random.default_rng(4).random(), rtol=0, atol=0,
-               name="the generator after a test-mode call", hint="Draw random numbers only in train mode.")
-# keep_prob=1 keeps everything; on average the output equals the input
-G.assert_close(G.call_student(dropout_forward, _x, 1.0, train=True, rng=np.random.default_rng(5))[0], _x,
-               name="dropout_forward with keep_prob=1")
-_big = np.ones((400, 500))
-_out = G.assert_shape(G.call_student(dropout_forward, _big, 0.25, train=True,
-                                     rng=np.random.default_rng(6))[0], (400, 500), "out")
-G.assert_close(float(_out.mean()), 1.0, atol=0.02, name="mean output of 200000 ones, keep_prob=0.25",
-               hint="Inverted dropout divides the kept units by keep_prob so the mean is unchanged.")
-### END HIDDEN TESTS
-""".replace("{grad_check}", _GRAD_CHECK.strip()))
+""")
 
 DROPOUT_CHECK = given_code("dropout_check", """
 # Gradient check of dropout with a fixed mask (the same seed on every call), and the mean.
@@ -1353,66 +1058,13 @@ G.assert_true(isinstance(_grads, dict) and set(_grads) == set(_p),
               f"grads must have exactly the keys {sorted(_p)}.")
 for _k in _p:
     G.assert_shape(_grads[_k], _p[_k].shape, f"grads['{_k}']")
+_h = _X
+for _l in (1, 2):
+    _h = np.maximum(_h @ _p[f"W{_l}"] + _p[f"b{_l}"], 0.0)
+G.assert_close(_out[0], _h @ _p["W3"] + _p["b3"], name="scores of the 4-6-5-3 network without batch norm",
+               hint="affine then ReLU for each hidden layer, and no ReLU after the last affine layer.")
 print("visible tests passed")
-### BEGIN HIDDEN TESTS
-{grad_check}
-{ref_ce}
-{ref_bn}
-_rng = np.random.default_rng(3110)
-for (_dims, _bn, _n) in [([5, 7, 6, 3], False, 6), ([4, 6, 5, 4, 3], True, 8), ([3, 4, 2], True, 5)]:
-    _L = len(_dims) - 1
-    _p = {}
-    for _l in range(1, _L + 1):
-        _p[f"W{_l}"] = _rng.normal(size=(_dims[_l - 1], _dims[_l])) / np.sqrt(_dims[_l - 1])
-        _p[f"b{_l}"] = 0.1 * _rng.normal(size=_dims[_l])
-        if _bn and _l < _L:
-            _p[f"gamma{_l}"] = 1.0 + 0.2 * _rng.normal(size=_dims[_l])
-            _p[f"beta{_l}"] = 0.2 * _rng.normal(size=_dims[_l])
-    _X, _y = _rng.normal(size=(_n, _dims[0])), _rng.integers(0, _dims[-1], size=_n)
-    _st = {l: {"running_mean": _rng.normal(size=_dims[l]), "running_var": _rng.random(_dims[l]) + 0.5}
-           for l in range(1, _L)} if _bn else None
-    _scores, _cache, _new = G.call_student(deep_net_forward, _p, _X, _st, train=True)
-    G.assert_true(isinstance(_new, dict) and set(_new) == (set(range(1, _L)) if _bn else set()),
-                  f"new_bn_state must have one entry per batch-norm layer, keyed 1..{_L - 1} "
-                  "(an empty dict without batch norm).")
-    # reference train-mode forward, and the running statistics it implies
-    _h = _X
-    for _l in range(1, _L):
-        _h = _h @ _p[f"W{_l}"] + _p[f"b{_l}"]
-        if _bn:
-            _h, _m, _v = _ref_batchnorm(_h, _p[f"gamma{_l}"], _p[f"beta{_l}"], _st[_l]["running_mean"],
-                                        _st[_l]["running_var"], True, 0.9)
-            G.assert_close(_new[_l]["running_mean"], _m, name=f"new_bn_state[{_l}]['running_mean']",
-                           hint="Keep the state batchnorm_forward returns for each layer, keyed by l.")
-            G.assert_close(_new[_l]["running_var"], _v, name=f"new_bn_state[{_l}]['running_var']")
-        _h = np.where(_h > 0, _h, 0.0)
-    G.assert_close(_scores, _h @ _p[f"W{_L}"] + _p[f"b{_L}"], atol=1e-8,
-                   name=f"train-mode scores of a {_dims} network (batch norm: {_bn})")
-    _dscores = _ref_cross_entropy(np.asarray(_scores, dtype=float), _y)[1]
-    _grads = G.call_student(deep_net_backward, _dscores, _cache)
-    G.assert_true(isinstance(_grads, dict) and set(_grads) == set(_p),
-                  f"grads must have exactly the keys of params: {sorted(_p)}.")
-    for _k in _p:
-        def _loss_of(v, key=_k):
-            trial = dict(_p)
-            trial[key] = v
-            s = deep_net_forward(trial, _X, _st, train=True)[0]
-            return _ref_cross_entropy(np.asarray(s, dtype=float), _y)[0]
-
-        _numeric_vs_student(_loss_of, _p[_k].copy(), _grads[_k],
-                            f"grads['{_k}'] of a {_dims} network (batch norm: {_bn})")
-    if _bn:  # test mode uses the running statistics given
-        _ts = G.call_student(deep_net_forward, _p, _X[:1], _st, train=False)[0]
-        _h = _X[:1]
-        for _l in range(1, _L):
-            _h = _ref_batchnorm(_h @ _p[f"W{_l}"] + _p[f"b{_l}"], _p[f"gamma{_l}"], _p[f"beta{_l}"],
-                                _st[_l]["running_mean"], _st[_l]["running_var"], False, 0.9)[0]
-            _h = np.where(_h > 0, _h, 0.0)
-        G.assert_close(_ts, _h @ _p[f"W{_L}"] + _p[f"b{_L}"], atol=1e-8,
-                       name="test-mode scores of one row", hint="Pass train=False on to batchnorm_forward.")
-### END HIDDEN TESTS
-""".replace("{grad_check}", _GRAD_CHECK.strip()).replace("{ref_ce}", _REF_CE.strip())
-   .replace("{ref_bn}", _REF_BN.strip()))
+""")
 
 TRAINING_TOOLS = given_code("training_tools", """
 def init_deep_net(dims, use_batchnorm, seed):
@@ -1504,18 +1156,8 @@ G.assert_true(not any(str(k).startswith("gamma") for k in params_plain),
               "params_plain must be the network without batch norm.")
 G.assert_true(any(str(k).startswith("gamma") for k in params_bn) and isinstance(state_bn, dict),
               "params_bn must have gamma/beta, and state_bn its running statistics.")
-print("visible tests passed; the hidden test needs validation accuracy >= {TARGET} for both")
-### BEGIN HIDDEN TESTS
-{ref_deep}
-_L_bn = sum(1 for k in params_bn if k.startswith("W"))
-G.assert_true(all(f"gamma{l}" in params_bn and l in state_bn for l in range(1, _L_bn)),
-              "the batch-norm network needs gamma{l}, beta{l} and state_bn[l] for every hidden layer l.")
-for _name, _prm, _st in [("without batch norm", params_plain, None), ("with batch norm", params_bn, state_bn)]:
-    _acc = float((_ref_deep_scores(_prm, X_val, _st).argmax(axis=1) == y_val).mean())
-    G.assert_true(_acc >= {TARGET},
-                  f"the network {_name} reaches validation accuracy {_acc:.3f}; the target is {TARGET}.")
-### END HIDDEN TESTS
-""".replace("{TARGET}", str(TARGET_ACC)).replace("{ref_deep}", _REF_DEEP.strip()))
+print("visible tests passed; the grader also needs validation accuracy >= {TARGET} for both")
+""".replace("{TARGET}", str(TARGET_ACC)))
 
 TRAINING_PLOTS = given_code("training_plots", """
 # Comparison: training loss and validation accuracy with and without batch norm; test set once.
@@ -1621,9 +1263,33 @@ CELLS = [
 ]
 
 
+MARKING = {  # the split of each test cell's points (assignments/MARK_SCHEMES.md)
+    "test_affine": "4 forward, 6 backward (dx, dw, db)",
+    "test_relu": "3 ReLU, 3 leaky ReLU, 2 inputs left unchanged",
+    "test_sigmoid_tanh": "4 sigmoid (huge inputs included), 4 tanh",
+    "test_softmax_ce": "6 loss and dscores, 2 scores around 1e4",
+    "test_init": "2 Xavier, 3 He, each reproduced from the rng given",
+    "test_two_layer": "6 loss and gradients without penalty (a Part 1 mistake is not charged "
+                      "again), 4 the penalty",
+    "test_batchnorm_forward": "5 training output, 3 running statistics, 2 test mode",
+    "test_batchnorm_backward": "3 dgamma and dbeta, 5 dx in train mode, 2 dx in test mode",
+    "test_dropout": "3 training mask and scale, 2 test mode, 2 backward",
+    "test_deep_net": "8 scores, running statistics and gradients in both modes (a layer "
+                     "mistake is not charged again)",
+    "test_training": "6 both networks reach the validation target",
+}
+
+
 def build() -> nbformat.NotebookNode:
     """The instructor notebook of homework 3."""
-    return notebook(CELLS)
+    nb = notebook(CELLS)
+    for cell in nb.cells:
+        scheme = MARKING.get(cell.metadata.get("nbgrader", {}).get("grade_id"))
+        if scheme and cell.metadata["nbgrader"].get("grade"):
+            points = cell.metadata["nbgrader"]["points"]
+            text = textwrap.wrap(f"Graded ({points:g} points): {scheme}.", 93)
+            cell.source = "".join(f"# {line}\n" for line in text) + cell.source
+    return nb
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """Time grading with and without the sandbox (not a test; run by hand).
 
-    .venv/bin/python tests/adversarial/measure.py hw1_linear_classifiers 5
+    .venv/bin/python tests/adversarial/measure.py hw1_linear_classifiers 5 [sandboxed]
 
 Grades N copies of the solution notebook of a homework twice, once with nbgrader in-process
 (no isolation) and once sandboxed (worker process, bubblewrap, limits), and prints the median
@@ -22,7 +22,7 @@ from grading import batch, release, sandbox, submission, testing  # noqa: E402
 from grading.paths import ensure_venv_on_path  # noqa: E402
 
 
-def main(hw: str, n: int) -> None:
+def main(hw: str, n: int, only_sandboxed: bool = False) -> None:
     ensure_venv_on_path()
     with tempfile.TemporaryDirectory(prefix="dl-measure-") as tmp:
         tmp = Path(tmp)
@@ -30,8 +30,9 @@ def main(hw: str, n: int) -> None:
         subs = tmp / "subs"
         for i in range(n):
             testing.write(testing.source_notebook(hw), subs, f"s{i:03d}", hw)
-        for label, executor in (("in-process, no isolation", submission.autograde_in_process),
-                                ("sandboxed (" + sandbox.isolation()[1] + ")", None)):
+        runs = [("in-process, no isolation", submission.autograde_in_process),
+                ("sandboxed (" + sandbox.isolation()[1] + ")", None)]
+        for label, executor in runs[1:] if only_sandboxed else runs:
             start = time.perf_counter()
             report = batch.grade_folder(subs, [hw], course_dir=tmp / label[:5],
                                         out_dir=tmp / "grades", template_db=template,
@@ -45,4 +46,4 @@ def main(hw: str, n: int) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]))
+    main(sys.argv[1], int(sys.argv[2]), sys.argv[3:] == ["sandboxed"])

@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 COURSE = ROOT / "assignments"
 HOMEWORK = sorted(p.name for p in (COURSE / "source").iterdir() if p.is_dir())
 ARTIFACTS = ROOT / "artifacts" / "browser"
+FORMGRADER_MATHJAX = "https://cdnjs.cloudflare.com/ajax/libs/mathjax/"
 
 
 def _wait_for_app(page, lab: LabServer) -> None:
@@ -42,7 +43,8 @@ def course_copy(tmp_path_factory):
 def test_formgrader_lists_every_homework(course_copy, browser, tmp_path):
     exchange = tmp_path / "exchange"
     exchange.mkdir(mode=0o777)
-    with LabServer(course_copy, tmp_path / "lab", env={"DL_COURSE_EXCHANGE": str(exchange)}) as lab:
+    with LabServer(course_copy, tmp_path / "lab", env={"DL_COURSE_EXCHANGE": str(exchange),
+                                                       "DL_COURSE_TOOLS": str(ROOT / "tools")}) as lab:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         _wait_for_app(page, lab)
         page.evaluate("() => window.jupyterapp.commands.execute('nbgrader:open-formgrader')")
@@ -59,7 +61,7 @@ def test_student_sees_released_homework_in_assignment_list(course_copy, browser,
     exchange = tmp_path / "exchange"
     exchange.mkdir(mode=0o777)
     os.chmod(exchange, 0o777)  # nbgrader wants a world-writable exchange root
-    env = {**os.environ, "DL_COURSE_EXCHANGE": str(exchange),
+    env = {**os.environ, "DL_COURSE_EXCHANGE": str(exchange), "DL_COURSE_TOOLS": str(ROOT / "tools"),
            "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")}
     hw = HOMEWORK[0]
     nbgrader = [sys.executable, "-m", "nbgrader"]
@@ -83,3 +85,62 @@ def test_student_sees_released_homework_in_assignment_list(course_copy, browser,
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "assignment_list.png"))
         page.close()
+
+
+def test_formgrader_shows_a_hostile_submission_without_running_it(browser, tmp_path):
+    """Issue 15: a student's HTML/JS/SVG/markdown, graded and opened by the instructor in
+    formgrader, runs nothing and makes the page fetch nothing from outside."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    sys.path.insert(0, str(ROOT / "tests"))
+    from adversarial import kinds as K
+    from grading import batch, release, testing
+    from grading.paths import ensure_venv_on_path
+    from nbgrader.api import Gradebook
+
+    ensure_venv_on_path()
+    src = tmp_path / "src" / "source"
+    (src / K.TINY).mkdir(parents=True)
+    import nbformat
+
+    nbformat.write(K.tiny_source(), src / K.TINY / f"{K.TINY}.ipynb")
+    (src / K.TINY / K.DATA_FILE).write_text("2.0\n")
+    (src.parent / "graders").mkdir()
+    (src.parent / "graders" / f"{K.TINY}.py").write_text(K.TINY_GRADER)
+    root, template = release.build_course(tmp_path / "build", [K.TINY], source_dir=src)
+    course = tmp_path / "course"
+    course.mkdir()
+    shutil.copy(COURSE / "nbgrader_config.py", course / "nbgrader_config.py")
+    shutil.copytree(src, course / "source")
+    shutil.copytree(root / "release", course / "release")
+    ctx = K.Context(testing.read(root / "release" / K.TINY / f"{K.TINY}.ipynb"),
+                    testing.read(src / K.TINY / f"{K.TINY}.ipynb"), {})
+    hostile = next(k for k in K.kinds() if k.student == "hostile_html")
+    K.write(hostile, ctx, tmp_path / "subs")
+    report = batch.grade_folder(tmp_path / "subs", [K.TINY], course_dir=course,
+                                out_dir=tmp_path / "grades", template_db=template,
+                                gradebook=course / "gradebook.db", source_dir=src)
+    assert report.results[0].ok and report.results[0].auto_score == 3
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        notebook_id = gb.find_submission_notebook(K.TINY, K.TINY, "hostile_html").id
+
+    requests, dialogs, console = [], [], []
+    with LabServer(course, tmp_path / "lab", env={"DL_COURSE_TOOLS": str(ROOT / "tools")}) as lab:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.on("console", lambda m: console.append(m.text))
+        page.goto(lab.page_url(f"formgrader/submissions/{notebook_id}/?index=0"),
+                  wait_until="load")
+        page.wait_for_timeout(3000)  # time for anything that would fire late
+        html = page.content()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "formgrader_hostile_submission.png"), full_page=True)
+        page.close()
+    assert "bold" in html and "Because squaring is symmetric" in html  # the submission is shown
+    assert dialogs == []  # no alert() ran
+    outside = [u for u in requests if not u.startswith(lab.url) and not u.startswith("data:")]
+    assert [u for u in outside if "evil.example" in u] == []
+    # nothing else left the page but MathJax, which nbgrader's own formgrader template loads
+    # from cdnjs for every notebook (not student content; offline it simply fails)
+    assert [u for u in outside if not u.startswith(FORMGRADER_MATHJAX)] == [], outside
+    assert not any("evil" in line for line in console)

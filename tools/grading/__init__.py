@@ -8,6 +8,14 @@ Modules, one concern each:
 * ``submission`` grade ONE submission in a throwaway copy of the course, import its scores;
 * ``sandbox``    the student's kernel under OS limits and, where it works, bubblewrap
   (``kernel_launcher`` is the kernelspec's command);
+* ``spec``       grader specs (``assignments/graders/<hw>.py``): the trusted tests' API;
+* ``preprocessors`` nbgrader steps: ``TrustedExecute`` (the grader decides each test cell),
+  the legacy ``GuardedExecute``, feedback tracebacks;
+* ``wire``, ``harness_kernel`` plain data between grader and kernel (the kernel's side is
+  sent as source, never imported);
+* ``analysis``   the student's source read by the grader (no-loop checks, imports);
+* ``sanitize``   student markdown and outputs made inert before anyone renders them;
+* ``lms``        LMS zips unpacked with caps and a strict student-id pattern;
 * ``report``     flags for the instructor, tripwires, the grading report;
 * ``batch``      a folder (or LMS zip) of submissions -> gradebook, feedback, CSV, report;
 * ``validate``   solutions score full marks, released stubs score zero;
@@ -16,7 +24,9 @@ Modules, one concern each:
 The unit of isolation is :func:`submission.grade_submission`: a fresh directory holding the
 course config, the instructor source of one homework, a copy of a gradebook that knows only
 that homework, and the one submission. Nothing of other students is reachable from there,
-and the real gradebook is written only by :func:`submission.import_result` afterwards.
+and the real gradebook is written only by :func:`submission.import_result` afterwards (which
+keeps manual grades of unchanged work). For a homework with a grader spec, no test code ever
+runs in the student's kernel: see ``assignments/GRADING_SECURITY.md``, "Design".
 ``batch.grade_folder`` runs each student's kernel in the sandbox (see
 ``assignments/GRADING_SECURITY.md``).
 """

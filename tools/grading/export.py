@@ -85,13 +85,14 @@ def collect(gradebook: Path, *, course_dir: Path = COURSE_DIR,
     course_dir : Path
         Where ``autograded/`` and ``submitted/`` are (for ``timestamp.txt`` files).
     course_policy : CoursePolicy, optional
-        Default: ``assignments/course_policy.toml``.
+        Default: ``course_policy.toml`` of ``course_dir`` (``assignments/course_policy.toml``).
     hws : list of str, optional
         Homework to export, in this order; default every assignment in the gradebook.
     """
     from nbgrader.api import Gradebook, MissingEntry
 
-    course_policy = course_policy or late_policy.load()
+    course_policy = course_policy or late_policy.load(Path(course_dir)
+                                                      / late_policy.POLICY_FILE.name)
     with Gradebook(f"sqlite:///{Path(gradebook).resolve()}") as gb:
         students = sorted((_info(s) for s in gb.students), key=lambda s: s.id)
         hws = hws or sorted(a.name for a in gb.assignments)

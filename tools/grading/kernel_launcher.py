@@ -53,7 +53,7 @@ def hand_over(spec: dict, connection_file: str) -> int | None:
         return None
     for path in (spec["home"], spec["runtime"], connection_file):
         os.chown(path, uid, uid)
-    for folder, dirs, files in os.walk(spec["home"]):
+    for folder, dirs, files in os.walk(spec["home"]):  # read through read-only binds
         for name in dirs + files:
             os.chown(os.path.join(folder, name), uid, uid)
     return uid
@@ -91,9 +91,12 @@ def bwrap_command(spec: dict, connection_file: str, workdir: str, uid: int | Non
            "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
     if uid is None:
         cmd += ["--unshare-user", "--cap-drop", "ALL"]
-    cmd += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
+    limits = spec["limits"]
+    cmd += ["--proc", "/proc", "--dev", "/dev"]
+    cmd += ["--perms", "1777", *_size(limits.get("tmp_mb")), "--tmpfs", "/tmp"]
     # bubblewrap makes missing mount points root-only; the kernel's user must pass through
-    targets = [*spec["readonly"], spec["runtime"], workdir]
+    targets = [*spec["readonly"], spec["runtime"], workdir,
+               *(real for _, real in spec.get("overlays", []))]
     parents = {str(p) for t in targets for p in Path(t).parents if str(p) not in ("/", "/tmp")}
     for folder in sorted(parents, key=lambda p: (p.count("/"), p)):
         cmd += ["--perms", "0755", "--dir", folder]
@@ -102,14 +105,36 @@ def bwrap_command(spec: dict, connection_file: str, workdir: str, uid: int | Non
             cmd += ["--symlink", os.readlink(path), path]
         else:
             cmd += ["--ro-bind", path, path]
-    cmd += ["--bind", spec["runtime"], spec["runtime"],
-            "--bind", spec["home"], workdir, "--chdir", workdir, "--clearenv"]
+    # dlhelpers without its reference implementations, at the path Python expects
+    for stub, real in spec.get("overlays", []):
+        cmd += ["--ro-bind", stub, real]
+    # libraries that implement the homework are replaced by a package that refuses to import
+    for hidden in spec.get("hidden", []):
+        cmd += ["--perms", "0755", "--tmpfs", hidden["path"], "--ro-bind", spec["refusal"],
+                hidden["path"] + "/__init__.py"]
+        for keep in hidden.get("keep", []):  # data files honest code reads (the digits csv)
+            inner = Path(keep).relative_to(hidden["path"]).parents
+            for folder in sorted((str(Path(hidden["path"]) / p) for p in inner if str(p) != "."),
+                                 key=len):
+                cmd += ["--perms", "0755", "--dir", folder]
+            cmd += ["--ro-bind", keep, keep]
+        cmd += ["--remount-ro", hidden["path"]]
+    # the working folder is a size-limited tmpfs; the homework's data files are read-only in it
+    cmd += ["--perms", "1777", *_size(limits.get("work_mb")), "--tmpfs", workdir]
+    for entry in sorted(os.listdir(spec["home"])):
+        cmd += ["--ro-bind", os.path.join(spec["home"], entry), os.path.join(workdir, entry)]
+    cmd += ["--ro-bind", spec["requests"], "/grader_requests"]
+    cmd += ["--bind", spec["runtime"], spec["runtime"], "--chdir", workdir, "--clearenv"]
     for key, value in spec["env"].items():
         cmd += ["--setenv", key, value]
     kernel = kernel_command(spec, connection_file)
     if uid is not None:
         kernel = [spec["python"], "-I", "-c", _BECOME, str(uid), *kernel]
     return cmd + ["--", *kernel]
+
+
+def _size(mb) -> list[str]:
+    return ["--size", str(int(mb) * _MB)] if mb else []
 
 
 def kernel_command(spec: dict, connection_file: str) -> list[str]:

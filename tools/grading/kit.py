@@ -14,7 +14,9 @@ KIT_DIR = REPO / "dist" / "student-kit"
 
 #: Text that exists only in instructor material.
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS",
-           "BEGIN MARK SCHEME", "END MARK SCHEME", "Mark scheme (", "**Model answer.**")
+           "BEGIN MARK SCHEME", "END MARK SCHEME", "Mark scheme (", "**Model answer.**",
+           "= Grader(", "@GRADER.test(")
+GRADERS_DIR = SOURCE_DIR.parent / "graders"
 
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "*.egg-info")
 
@@ -43,17 +45,20 @@ Open `homework/<name>/<name>.ipynb` in JupyterLab. Write code only where you see
 answers where you see `YOUR ANSWER HERE`. The other cells are read-only.
 
 Each function is followed by a test cell. Run it: it checks shapes, types and one small value
-and tells you what to fix. Your grade comes from the same cells with more tests added (other
-shapes and seeds, edge cases, gradient checks, accuracy targets), so test your code on cases of
-your own too.
+and tells you what to fix. Your grade comes from the course grader, which runs your notebook
+and then checks each function itself with more tests (other shapes, fresh random inputs,
+edge cases, gradient checks, accuracy targets); each test cell then shows its verdict. Test
+your code on cases of your own too.
 
 Before you hand in: **Kernel > Restart and Run All**, check that every test cell prints
 `visible tests passed`, save, and submit the notebook under its original file name.
 
-The rules the grader enforces are written at the top of each homework: numpy only, no calls
-to the course's reference implementations in `dlhelpers.knn`, `dlhelpers.nn`,
-`dlhelpers.models`, `dlhelpers.train`, `dlhelpers.optim`, `dlhelpers.schedules` or
-`dlhelpers.landscapes`, and no loops where a function is marked vectorized.
+The rules the grader enforces are written at the top of each homework: numpy only (torch,
+scipy and scikit-learn are not available while grading), no calls to the course's reference
+implementations in `dlhelpers.knn`, `dlhelpers.nn`, `dlhelpers.models`, `dlhelpers.train`,
+`dlhelpers.optim`, `dlhelpers.schedules` or `dlhelpers.landscapes` (they only raise while
+grading), functions that return numbers and numpy arrays, and no loops where a function is
+marked vectorized (the grader reads your code, including the functions it calls).
 """
 
 
@@ -84,7 +89,7 @@ def build_kit(dest: Path = KIT_DIR, *, release_dir: Path = RELEASE_DIR) -> Path:
 
 
 def solution_lines(source_dir: Path = SOURCE_DIR, *, min_length: int = 30) -> dict[str, set[str]]:
-    """Per homework, the distinctive lines of its solution and hidden-test regions.
+    """Per homework, the distinctive lines of its solution and hidden-test regions and grader spec.
 
     A line the author also wrote outside every region (given code such as
     ``rng = np.random.default_rng(seed)``) is not secret, and lines shorter than
@@ -105,6 +110,9 @@ def solution_lines(source_dir: Path = SOURCE_DIR, *, min_length: int = 30) -> di
                 rest = region.sub("", cell.source)
             hidden |= {ln.strip() for text in found for ln in text.splitlines()}
             public |= {ln.strip() for ln in rest.splitlines()}
+        spec = Path(source_dir).parent / "graders" / f"{hw}.py"
+        if spec.is_file():  # the trusted grader's tests and references are hidden tests
+            hidden |= {ln.strip() for ln in spec.read_text().splitlines()}
         secrets[hw] = {ln for ln in hidden - public
                        if len(ln) >= min_length and not ln.startswith("#")}
     return secrets
@@ -115,12 +123,14 @@ def scan(kit: Path, source_dir: Path = SOURCE_DIR) -> list[str]:
 
     A homework's secret lines are searched in its own released notebook and in the lessons;
     ``dlhelpers/`` is searched for markers only, since it legitimately holds the course's
-    reference implementations.
+    reference implementations. A ``graders`` folder anywhere is a leak.
     """
     leaks = []
     secrets = solution_lines(source_dir)
     every_secret = set().union(*secrets.values()) if secrets else set()
     for path in sorted(Path(kit).rglob("*")):
+        if path.is_dir() and path.name == "graders":
+            leaks.append(f"{path.relative_to(kit)}: a folder of grader specs")
         if not path.is_file() or path.suffix not in {".ipynb", ".py", ".md", ".txt", ".toml"}:
             continue
         text = path.read_text(errors="replace")

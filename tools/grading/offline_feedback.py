@@ -15,12 +15,11 @@ exchange, so a MathJax folder next to the feedback would not reach the student. 
   nbgrader config; ``assignments/nbgrader_config.py`` calls it, so ``make grade``, the
   ``nbgrader generate_feedback`` command and formgrader's "generate feedback" all use it.
 
-Kernel side (:data:`KERNEL_ENV`, :data:`KERNEL_READONLY`): the figures a student's notebook
-draws reach the graded notebook (formgrader, feedback) only with matplotlib's inline backend,
-not ``Agg``; and matplotlib's first import runs ``fc-list``, which prints ``Fontconfig error:
-Cannot load default config file`` into the first cell's output when the sandbox hides
-``/etc/fonts``. The sandbox's kernel environment must merge these (see
-``tools/grading/sandbox.py``: ``kernel_env`` and ``readonly_paths``).
+Kernel side: the figures a student's notebook draws reach the graded notebook (formgrader,
+feedback) only with matplotlib's inline backend, not ``Agg``; and matplotlib's first import
+runs ``fc-list``, which prints ``Fontconfig error: Cannot load default config file`` into
+the first cell's output when the sandbox hides ``/etc/fonts``. Both are set where the
+sandbox is defined: ``tools/grading/sandbox.py``, ``kernel_env`` and ``readonly_paths``.
 """
 
 from __future__ import annotations
@@ -36,11 +35,6 @@ from .markscheme import StripMarkScheme
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TEMPLATE_NAME = "dl_feedback"
-
-#: merged into the sandboxed kernel's environment: figures as inline PNGs
-KERNEL_ENV = {"MPLBACKEND": "module://matplotlib_inline.backend_inline"}
-#: bound read-only into the sandbox: the font configuration fc-list reads
-KERNEL_READONLY = ["/etc/fonts"]
 
 
 def mathjax_script() -> Path:
@@ -99,5 +93,8 @@ def configure_feedback(c: Config) -> Config:
     current = list(c.GenerateFeedback.get("preprocessors",
                                           GenerateFeedback.preprocessors.default_value))
     extra = [StripMarkScheme, OfflineMathJax]
-    c.GenerateFeedback.preprocessors = [p for p in current if p not in extra] + extra
+    # the mark scheme goes first: SanitizeNotebook drops the cell metadata that marks it
+    c.GenerateFeedback.preprocessors = ([StripMarkScheme]
+                                        + [p for p in current if p not in extra]
+                                        + [OfflineMathJax])
     return c

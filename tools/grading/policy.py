@@ -262,11 +262,17 @@ def timestamp_from_gradebook(gradebook: Path, hw: str, student: str) -> datetime
 
 
 def describe(result: LateResult) -> str:
-    """One phrase for reports: ``on time`` or ``2 d 3 h late: -10 points``."""
+    """One phrase for reports: ``on time``, ``2 d 3 h late: -10 points``, ``12 min late: ...``."""
     if not result.late:
         return "on time" if result.lateness == timedelta(0) else "on time (within the grace)"
-    hours = result.lateness.total_seconds() / 3600
-    when = f"{int(hours // 24)} d {int(hours % 24)} h" if hours >= 24 else f"{hours:.1f} h"
+    seconds = result.lateness.total_seconds()
+    hours = seconds / 3600
+    if hours >= 24:
+        when = f"{int(hours // 24)} d {int(hours % 24)} h"
+    elif hours >= 1:
+        when = f"{hours:.1f} h"
+    else:  # "0.0 h late" would read as on time
+        when = f"{seconds / 60:.0f} min" if seconds >= 60 else f"{seconds:.0f} s"
     if result.final == 0 and result.penalty > 0:
         return f"{when} late: scored 0"
     return f"{when} late: -{result.penalty:g} points"

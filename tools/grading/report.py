@@ -10,6 +10,10 @@ Three sources of flags, all computed outside the student's kernel:
 * :class:`Tripwire`: files student code must never change (the real gradebook, the course
   config, the grading code, ``dlhelpers``, other students' submissions), checked around each
   submission; a changed gradebook is restored from the copy taken before.
+
+Unfinished work is not a flag: an answer left as the released stub (it raises
+``NotImplementedError``) is listed by :func:`unfinished_parts` in its own report section, and
+a written answer left blank is simply waiting for its manual grade.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ import re
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
+
+from .analysis import imports_of
 
 #: (pattern over the code a student wrote, what it suggests)
 SUSPICIOUS = (
@@ -32,8 +38,12 @@ SUSPICIOUS = (
     (r"\bsignal\.", "handles signals"),
     (r"\.ipynb|\bopen\(|\bos\.(listdir|walk|scandir|remove|unlink|rename|chmod|environ)\b|"
      r"\bglob\b|\bshutil\b|\bpathlib\b|\bPath\(", "reads or writes files"),
-    (r"\b(np|numpy)\.(testing\.)?\w+\s*=[^=]|\bsetattr\(|\bbuiltins\b|__builtins__|"
+    (r"\b(np|numpy)(\.\w+)+\s*=[^=]|\bsetattr\(|\bbuiltins\b|__builtins__|"
      r"\bsys\.modules\b|__code__|__class__\s*=", "replaces library functions"),
+    (r"\binspect\b|\bsys\._getframe\b|\bf_locals\b|\bf_back\b|\bf_globals\b|__array\w*__|"
+     r"\bgc\.get_\w+", "walks the call stack or fakes array conversion"),
+    (r"\b_ih\b|\b_oh\b|\bIn\s*\[|\bOut\s*\[|\bprint\(\s*(In|Out)\b|history_manager|%hist",
+     "reads the kernel's input history"),
     (r"get_ipython|\bIPython\b|showtraceback|transformers|\bsys\.set(trace|profile)\b|"
      r"\bsys\.(stdout|stderr)\s*=", "reaches into the kernel"),
     (r"dlhelpers\.grading|\bgrading\.", "touches the grading helpers"),
@@ -108,17 +118,47 @@ def static_flags(submitted: Path, released: Path) -> list[str]:
             flags.append(f"locked cell {name} was edited")
         elif meta.get("locked") and _core(_meta(mine)) != _core(meta):
             flags.append(f"the nbgrader metadata of cell {name} was changed")
-    written = "\n".join(_source(c) for c in cells if c.get("cell_type") == "code"
-                        and _source(c) not in released_sources)
+    new_code = [_source(c) for c in cells if c.get("cell_type") == "code"
+                and _source(c) not in released_sources]
+    written = "\n".join(new_code)
     found = sorted({why for pattern, why in SUSPICIOUS if re.search(pattern, written)})
     if found:
         flags.append("code written by the student " + ", ".join(found))
+    imported = imports_of(new_code)
+    if imported:
+        flags.append("imports " + ", ".join(imported[:8]) + " (the homework allows numpy only; "
+                     "these are not available while grading)")
     return flags
+
+
+#: What a stub left as released raises: unfinished work, reported but never flagged (it
+#: gains the student nothing, and nearly every class has a partly done submission).
+UNFINISHED_ERROR = "NotImplementedError"
+
+
+def unfinished_parts(autograded: Path) -> list[str]:
+    """Answer cells of the executed notebook that raised :data:`UNFINISHED_ERROR`."""
+    nb = _load(autograded)
+    if nb is None:
+        return []
+    parts = []
+    for cell in nb.get("cells", []):
+        meta = _meta(cell)
+        if meta.get("grade") and not meta.get("solution"):
+            continue  # a test cell's verdict already says what is missing
+        if any(out.get("output_type") == "error" and out.get("ename") == UNFINISHED_ERROR
+               for out in cell.get("outputs", []) or []):
+            parts.append(meta.get("grade_id") or "an untagged cell")
+    return list(dict.fromkeys(parts))
 
 
 def runtime_flags(autograded: Path, truncation_mark: str = "[output truncated by the grader:",
                   delegation: str = "delegating to dlhelpers is not allowed here") -> list[str]:
-    """Flags from the executed notebook nbgrader wrote (never from the kernel's word)."""
+    """Flags from the executed notebook nbgrader wrote (never from the kernel's word).
+
+    For test cells graded by a grader spec the verdict text (written by the grader) is read:
+    a function missing, a call that timed out, loops where none are allowed.
+    """
     nb = _load(autograded)
     if nb is None:
         return []
@@ -139,10 +179,24 @@ def runtime_flags(autograded: Path, truncation_mark: str = "[output truncated by
                 flags.append(f"{name}: the tests detected tampering")
             elif delegation in text:
                 flags.append(f"{name}: delegated to dlhelpers' reference code")
-            elif ename and not is_test:
+            elif ename and not is_test and ename != UNFINISHED_ERROR:
                 flags.append(f"{name}: raised {ename} when run")
             elif ename == "NameError" and is_test:
                 flags.append(f"{name}: {out.get('evalue', '')[:80]} (renamed or missing?)")
+            if is_test and out.get("output_type") == "stream":
+                if "is not defined" in text:
+                    flags.append(f"{name}: a function or variable it needs is not defined "
+                                 "(renamed or missing?)")
+                if "did not finish within" in text or "stopped answering" in text:
+                    flags.append(f"{name}: a call timed out")
+                if "the grader could not check this" in text:
+                    flags.append(f"{name}: the grader spec failed on this submission (a spec "
+                                 "bug or unexpected data): check it by hand")
+                if "must not loop" in text:
+                    flags.append(f"{name}: loops in a function that must not loop")
+            if "removed by the grader]" in text:
+                flags.append(f"{name}: active content (script, SVG, widget...) removed by the "
+                             "grader")
             if truncation_mark in text or "... Output truncated ..." in text:
                 flags.append(f"{name}: output cut by the grader (too large)")
     return list(dict.fromkeys(flags))
@@ -199,7 +253,8 @@ class Tripwire:
 
 
 def write_report(path: Path, results, *, isolation: str, skipped: Iterable[str] = (),
-                 problems: Iterable[str] = ()) -> Path:
+                 problems: Iterable[str] = (), notes: Iterable[str] = (),
+                 lateness: dict | None = None) -> Path:
     """The grading report the instructor reads: isolation used, then every flagged submission."""
     import datetime
 
@@ -218,6 +273,20 @@ def write_report(path: Path, results, *, isolation: str, skipped: Iterable[str] 
         lines.append(f"### {r.student} / {r.hw}: {state}, autograded {r.auto_score:g}/"
                      f"{r.auto_max:g}")
         lines += [f"- {f}" for f in r.flags] + [""]
+    unfinished = [r for r in results if getattr(r, "unfinished", None)]
+    if unfinished:
+        lines += ["## Unfinished work (not flagged: parts still raise NotImplementedError)", ""]
+        lines += [f"- {r.student} / {r.hw}: {', '.join(r.unfinished)}" for r in unfinished]
+        lines.append("")
+    notes = list(notes)
+    if notes:
+        lines += ["## Manual grades to look at again (resubmissions)", ""]
+        lines += [f"- {n}" for n in notes] + [""]
+    late = {k: v for k, v in (lateness or {}).items() if "late" in v and "on time" not in v}
+    if late:
+        lines += ["## Late submissions (course_policy.toml; applied in final_grades.csv)", ""]
+        lines += [f"- {student} / {hw}: {what}" for (student, hw), what in sorted(late.items())]
+        lines.append("")
     skipped = list(skipped)
     if skipped:
         lines += ["## Skipped", ""] + [f"- {s}" for s in skipped] + [""]

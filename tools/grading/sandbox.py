@@ -64,6 +64,9 @@ class Limits:
         Largest file the kernel may write (RLIMIT_FSIZE).
     open_files : int
         Open file descriptors (RLIMIT_NOFILE).
+    tmp_mb, work_mb : int
+        Size of the kernel's ``/tmp`` and of its working folder (tmpfs ``--size``, counted in
+        memory, not on the grader's disk). Only with bubblewrap.
     """
 
     memory_mb: int | None = 3072
@@ -71,6 +74,8 @@ class Limits:
     processes: int | None = 64
     file_mb: int | None = 64
     open_files: int | None = 256
+    tmp_mb: int | None = 256
+    work_mb: int | None = 256
 
 
 @functools.cache
@@ -106,14 +111,100 @@ FALLBACK_WARNING = ("WARNING: grading WITHOUT isolation ({reason}). Student code
                     "Install bubblewrap and allow user namespaces for a class.")
 
 
-def readonly_paths() -> list[str]:
-    """What the kernel needs to read: system, Python, venv, dlhelpers."""
+#: dlhelpers modules that implement what the homework asks: stubs in the sandbox.
+REFERENCE_MODULES = ("nn", "knn", "models", "train", "optim", "schedules", "landscapes")
+#: Installed libraries that implement what the homework asks (autograd, distances, modes,
+#: neighbours...): replaced in the sandbox by a package that refuses to import. Data files
+#: honest code reads through them stay readable (``keep``, relative to the package).
+HIDDEN_PACKAGES = {"torch": (), "torchgen": (), "functorch": (), "scipy": (),
+                   "sklearn": ("datasets/data",), "jax": (), "jaxlib": (), "tensorflow": (),
+                   "keras": (), "autograd": (), "numba": (), "cupy": (), "sympy": (),
+                   "chainer": (), "mxnet": (), "theano": ()}
+
+_STUB = '''"""{name}: not available while grading."""
+
+import dlhelpers.grading as _grading
+
+DELEGATION_MESSAGE = _grading.DELEGATION_MESSAGE
+
+
+class ReferenceUnavailable(ImportError):
+    """dlhelpers' reference implementation of a homework part, asked for while grading."""
+
+
+def __getattr__(attr):
+    if attr.startswith("__"):
+        raise AttributeError(attr)
+    raise ReferenceUnavailable(f"{{DELEGATION_MESSAGE}}: {name}.{{attr}} is the course's own "
+                               "solution and is not available while grading; write it yourself")
+'''
+_REFUSAL = ('raise ImportError(f"{__name__} is not available while grading: the homework '
+            'asks you to write this yourself with numpy")\n')
+
+
+def dlhelpers_dir() -> Path:
     import dlhelpers
 
+    return Path(dlhelpers.__file__).resolve().parent
+
+
+def stub_dlhelpers(dest: Path) -> Path:
+    """A copy of dlhelpers in ``dest`` whose reference modules only raise; returns its folder."""
+    target = Path(dest) / "dlhelpers"
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(dlhelpers_dir(), target, ignore=shutil.ignore_patterns(
+        "__pycache__", "*.pyc", *REFERENCE_MODULES, *(f"{m}.py" for m in REFERENCE_MODULES)))
+    for name in REFERENCE_MODULES:
+        (target / f"{name}.py").write_text(_STUB.format(name=f"dlhelpers.{name}"))
+    return target
+
+
+def site_folders() -> list[Path]:
+    """Every package folder the kernel can see, not only the venv's own.
+
+    The read-only mounts include the base interpreter (``sys.base_prefix``) and ``/usr``:
+    their ``site-packages``/``dist-packages`` are one ``sys.path.insert`` away (an
+    independent attacker imported the base Python's scipy that way and delegated the k-NN
+    distances to ``cdist``), so each of them is searched for hidden packages too.
+    """
+    import glob
+    import sysconfig
+
+    candidates = [sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]
+    for prefix in {sys.prefix, sys.base_prefix, "/usr", "/usr/local"}:
+        for pattern in ("lib/python3*/site-packages", "lib/python3*/dist-packages",
+                        "lib/python3/dist-packages", "lib64/python3*/site-packages"):
+            candidates += glob.glob(os.path.join(prefix, pattern))
+    seen, out = set(), []
+    for folder in candidates:
+        real = Path(folder).resolve()
+        if real not in seen and real.is_dir():
+            seen.add(real)
+            out.append(real)
+    return out
+
+
+def hidden_packages() -> list[dict]:
+    """Installed packages of :data:`HIDDEN_PACKAGES` as bubblewrap must hide them."""
+    found = []
+    for site in site_folders():
+        for name, keep in HIDDEN_PACKAGES.items():
+            folder = site / name
+            if folder.is_dir():
+                found.append({"path": str(folder), "keep": [str(folder / k) for k in keep
+                                                            if (folder / k).is_dir()]})
+    return found
+
+
+def readonly_paths() -> list[str]:
+    """What the kernel needs to read: system, Python, venv (dlhelpers comes as a stub copy)."""
     paths = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin"]
     paths += [os.path.realpath(p) for p in (sys.base_prefix, sys.prefix)]
-    paths.append(str(Path(dlhelpers.__file__).resolve().parent))
     paths += [f"/etc/{name}" for name in _ETC_FILES]
+    # fontconfig's configuration (public, no secrets): without it matplotlib's first import
+    # prints "Fontconfig error: Cannot load default config file" into the student's feedback
+    paths += ["/etc/fonts"]
     seen, out = set(), []
     for p in paths:
         if p not in seen and os.path.exists(p):
@@ -128,7 +219,10 @@ def kernel_env() -> dict[str, str]:
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/local/bin", "/usr/bin",
                                  "/bin"]),
         "HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8",
-        "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp/mpl", "IPYTHONDIR": "/tmp/ipython",
+        # the inline backend turns each figure into an image/png output (kept by the
+        # sanitizer): graders see the student's plots in formgrader and feedback; Agg drew none
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+        "MPLCONFIGDIR": "/tmp/mpl", "IPYTHONDIR": "/tmp/ipython",
         "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0",
         # one BLAS thread: fits the memory limit and the same numbers for every student
         "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
@@ -162,10 +256,22 @@ def prepare(root: Path, hw: str, limits: Limits, *, isolate: bool | None = None)
                     ignore=shutil.ignore_patterns("*.ipynb"))
     runtime = root / "runtime"
     runtime.mkdir(exist_ok=True)
+    requests = root / "requests"
+    requests.mkdir(exist_ok=True)
+    requests.chmod(0o755)
+    lib = root / "sandbox_lib"
+    stub = stub_dlhelpers(lib)
+    refusal = lib / "refusal.py"
+    refusal.write_text(_REFUSAL)
+    for folder, _dirs, files in os.walk(lib):  # the kernel may run as another user
+        os.chmod(folder, 0o755)
+        for name in files:
+            os.chmod(os.path.join(folder, name), 0o644)
     spec = {"limits": asdict(limits), "isolate": bool(isolate), "home": str(home),
             "runtime": str(runtime), "readonly": readonly_paths(), "env": kernel_env(),
             "python": sys.executable, "bwrap": shutil.which("bwrap") or "bwrap",
-            "uid": NOBODY}
+            "uid": NOBODY, "requests": str(requests), "refusal": str(refusal),
+            "overlays": [[str(stub), str(dlhelpers_dir())]], "hidden": hidden_packages()}
     _open_path_for_nobody(root)
     spec_file = root / "kernels" / "sandbox.json"
     spec_file.parent.mkdir(parents=True, exist_ok=True)
@@ -179,6 +285,8 @@ def prepare(root: Path, hw: str, limits: Limits, *, isolate: bool | None = None)
         # and takes the kernel along; ipykernel interrupts itself on a control message
         "interrupt_mode": "message"}))
     cfg = Config()
+    cfg.TrustedExecute.request_dir = str(requests)
+    cfg.TrustedExecute.kernel_request_dir = "/grader_requests" if isolate else str(requests)
     cfg.Execute.kernel_name = KERNEL_NAME
     cfg.KernelManager.transport = "ipc"  # no TCP: the sandbox has no network at all
     cfg.KernelManager.connection_file = str(runtime / "kernel.json")

@@ -18,10 +18,12 @@ resource limits) can replace :func:`autograde_in_process` without touching the r
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -65,6 +67,12 @@ class SubmissionResult:
     seconds: float = 0.0
     flags: list[str] = field(default_factory=list)
     log: str = ""
+    timestamp: str | None = None
+    #: per graded cell, a hash of what its grade depends on (see :func:`content_keys`)
+    keys: dict[str, str] = field(default_factory=dict)
+    staged_dir: Path | None = None
+    #: answer cells left unfinished (still raising NotImplementedError): reported, not flagged
+    unfinished: list[str] = field(default_factory=list)
 
     @property
     def auto_score(self) -> float:
@@ -114,7 +122,7 @@ def autograde_in_subprocess(root: Path, hw: str, student: str, extra: Config | N
     command = [*prefix, sys.executable, str(WORKER), str(root), hw, student,
                json.dumps(extra or {})]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True, env=env)
+                            start_new_session=True, env=env, preexec_fn=_limit_worker)
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -129,6 +137,19 @@ def autograde_in_subprocess(root: Path, hw: str, student: str, extra: Config | N
     except (IndexError, json.JSONDecodeError):
         return {"success": False, "error": f"worker exited {proc.returncode}",
                 "log": err[-5000:]}
+
+
+#: Address space of the trusted worker: what a flood of kernel messages can cost at most.
+WORKER_MEMORY_BYTES = 8 * 2**30
+
+
+def _limit_worker() -> None:
+    import resource
+
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = WORKER_MEMORY_BYTES if hard == resource.RLIM_INFINITY else min(hard,
+                                                                            WORKER_MEMORY_BYTES)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
 def autograde_sandboxed(root: Path, hw: str, student: str, extra: Config | None,
@@ -154,9 +175,72 @@ def feedback_in_process(root: Path, hw: str, student: str, extra: Config | None,
                    f"generate_feedback {hw} for {student}", timeout=timeout, check=False)
 
 
+#: Files nbgrader's exchange puts next to a submission, carried into the autograded copy.
+CARRIED_FILES = ("timestamp.txt", "submission_secret.txt")
+#: Largest submitted notebook accepted (bytes).
+MAX_NOTEBOOK_BYTES = 20 * 2**20
+
+
+class UnsafeSubmission(ValueError):
+    """A submission that is not a plain regular file inside the submissions folder."""
+
+
+def read_regular(path: Path, *, limit: int, inside: Path | None = None) -> bytes:
+    """The bytes of ``path``, refusing symlinks (in the path below ``inside`` too) and size.
+
+    A symlinked submission must never read an instructor's file: every component from
+    ``inside`` down is checked with ``lstat`` and the file is opened with ``O_NOFOLLOW``.
+    """
+    path = Path(path)
+    if inside is not None:
+        inside = Path(inside)
+        try:
+            parts = path.relative_to(inside).parts
+        except ValueError:
+            raise UnsafeSubmission(f"{path} is outside {inside}") from None
+        current = inside
+        for part in parts:
+            current = current / part
+            if current.is_symlink():
+                raise UnsafeSubmission(f"{current.relative_to(inside)} is a symbolic link")
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK)
+    except OSError as exc:
+        raise UnsafeSubmission(f"{path.name} cannot be opened as a plain file "
+                               f"({exc.strerror})") from None
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise UnsafeSubmission(f"{path.name} is not a regular file")
+        if info.st_size > limit:
+            raise UnsafeSubmission(f"{path.name} is {info.st_size} bytes, over the limit of "
+                                   f"{limit}")
+        return fh.read(limit + 1)
+
+
+def preflight(data: bytes) -> dict:
+    """The submitted notebook as JSON, or :class:`UnsafeSubmission` saying why it is not one."""
+    try:
+        nb = json.loads(data.decode("utf-8", errors="replace"))
+    except RecursionError:
+        raise UnsafeSubmission("the notebook is nested too deeply to be read") from None
+    except ValueError:
+        raise UnsafeSubmission("the notebook is not valid JSON (corrupt or not a notebook)") \
+            from None
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        raise UnsafeSubmission("the notebook is not valid JSON (corrupt or not a notebook)")
+    return nb
+
+
 def stage_submission(workdir: Path, hw: str, student: str, notebook: Path,
-                     template_db: Path, *, source_dir: Path = SOURCE_DIR) -> Path:
-    """Create the throwaway course copy for one submission; return its root."""
+                     template_db: Path, *, source_dir: Path = SOURCE_DIR,
+                     data: bytes | None = None) -> Path:
+    """Create the throwaway course copy for one submission; return its root.
+
+    ``data`` is the notebook's content when the caller has already read it safely
+    (:func:`read_regular`); the small files of :data:`CARRIED_FILES` next to the notebook
+    are carried along when they are plain files.
+    """
     root = Path(workdir) / f"{student}-{hw}"
     if root.exists():
         shutil.rmtree(root)
@@ -165,8 +249,50 @@ def stage_submission(workdir: Path, hw: str, student: str, notebook: Path,
     shutil.copyfile(template_db, root / "gradebook.db")
     dest = root / "submitted" / student / hw
     dest.mkdir(parents=True)
-    shutil.copyfile(notebook, dest / notebook_name(hw))
+    if data is None:
+        data = read_regular(Path(notebook), limit=MAX_NOTEBOOK_BYTES)
+    (dest / notebook_name(hw)).write_bytes(data)
+    for name in CARRIED_FILES:
+        try:
+            extra = read_regular(Path(notebook).parent / name, limit=4096)
+        except UnsafeSubmission:
+            continue
+        (dest / name).write_bytes(extra)
     return root
+
+
+def content_keys(nb: dict) -> dict[str, str]:
+    """Per graded cell, a hash of what its grade depends on.
+
+    A written answer depends on its own text; an autograded test cell on all the code the
+    student wrote. A regrade keeps a manual score or comment whose key did not change.
+    """
+    code = []
+    keys = {}
+    for cell in nb.get("cells", []):
+        if not isinstance(cell, dict):
+            continue
+        meta = (cell.get("metadata") or {}).get("nbgrader") or {}
+        src = cell.get("source", "")
+        src = "".join(src) if isinstance(src, list) else str(src)
+        if meta.get("grade") and meta.get("solution") and meta.get("grade_id"):
+            keys[str(meta["grade_id"])] = hashlib.sha256(src.encode()).hexdigest()
+        if cell.get("cell_type") == "code" and not meta.get("locked"):
+            code.append(src)
+    keys["__code__"] = hashlib.sha256("\n\0".join(code).encode()).hexdigest()
+    return keys
+
+
+def read_timestamp(root: Path, hw: str, student: str) -> str | None:
+    """The submission time nbgrader read from ``timestamp.txt`` (ISO text), if any."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        try:
+            stamp = gb.find_submission(hw, student).timestamp
+        except MissingEntry:
+            return None
+        return stamp.isoformat() if stamp is not None else None
 
 
 def read_scores(root: Path, hw: str, student: str) -> list[CellScore]:
@@ -212,7 +338,8 @@ def grade_submission(hw: str, student: str, notebook: Path, *, template_db: Path
                      timeout: float = DEFAULT_SUBMISSION_TIMEOUT,
                      executor: Executor = autograde_in_process,
                      source_dir: Path = SOURCE_DIR,
-                     released: Path | None = None) -> SubmissionResult:
+                     released: Path | None = None,
+                     inside: Path | None = None) -> SubmissionResult:
     """Autograde one submission in its own throwaway course copy.
 
     Parameters
@@ -237,26 +364,45 @@ def grade_submission(hw: str, student: str, notebook: Path, *, template_db: Path
     released : Path, optional
         The released notebook; when given, the submission is compared with it and the
         student's code scanned (:func:`report.static_flags`).
+    inside : Path, optional
+        The submissions folder: no component of ``notebook`` below it may be a symlink.
 
     Returns
     -------
     SubmissionResult
-        ``ok`` is False when nbgrader could not grade the submission (corrupt notebook,
-        kernel death, timeout...); its autograded cells then count 0.
+        ``ok`` is False when the submission could not be graded (a symlink, a file too
+        large, corrupt or too deeply nested JSON, kernel death, timeout...); its autograded
+        cells then count 0 and ``error`` says why in one line.
     """
     start = time.perf_counter()
+    cfg = Config()
+    cfg.TrustedExecute.grader_dir = str(Path(source_dir).parent / "graders")
+    if extra is not None:
+        cfg.merge(extra)
+    try:
+        data = read_regular(Path(notebook), limit=MAX_NOTEBOOK_BYTES, inside=inside)
+        keys = content_keys(preflight(data))
+    except UnsafeSubmission as exc:
+        return SubmissionResult(hw=hw, student=student, ok=False, error=str(exc),
+                                seconds=time.perf_counter() - start)
     root = stage_submission(workdir, hw, student, Path(notebook), template_db,
-                            source_dir=source_dir)
-    answer = executor(root, hw, student, extra, timeout)
+                            source_dir=source_dir, data=data)
+    answer = executor(root, hw, student, cfg, timeout)
     autograded = root / "autograded" / student / hw
     ok = bool(answer.get("success")) and (autograded / notebook_name(hw)).is_file()
     cells = read_scores(root, hw, student)
     result = SubmissionResult(hw=hw, student=student, ok=ok, cells=cells,
                               error="" if ok else _short_error(answer),
                               autograded_dir=autograded if ok else None,
-                              log=str(answer.get("log", "")))
+                              log=str(answer.get("log", "")), keys=keys,
+                              timestamp=read_timestamp(root, hw, student),
+                              staged_dir=root / "submitted" / student / hw)
+    if ok:
+        for name in CARRIED_FILES:  # issue 16's feedback release needs the submission time
+            if (result.staged_dir / name).is_file() and not (autograded / name).exists():
+                shutil.copyfile(result.staged_dir / name, autograded / name)
     if ok and feedback:
-        fb = feedback_in_process(root, hw, student, extra, timeout)
+        fb = feedback_in_process(root, hw, student, cfg, timeout)
         fb_dir = root / "feedback" / student / hw
         if fb.get("success") and fb_dir.is_dir():
             result.feedback_dir = fb_dir
@@ -266,6 +412,7 @@ def grade_submission(hw: str, student: str, notebook: Path, *, template_db: Path
         result.flags[:0] = report.static_flags(Path(notebook), Path(released))
     if ok:
         result.flags.extend(report.runtime_flags(autograded / notebook_name(hw)))
+        result.unfinished = report.unfinished_parts(autograded / notebook_name(hw))
     result.flags.extend(post_checks(cells, root, hw, student))
     result.seconds = time.perf_counter() - start
     return result
@@ -282,12 +429,20 @@ def _short_error(answer: dict) -> str:
     return (specific or interesting or lines or ["unknown error"])[-1][:300]
 
 
-def import_result(result: SubmissionResult, gradebook: Path, course_dir: Path) -> None:
+def import_result(result: SubmissionResult, gradebook: Path, course_dir: Path) -> list[str]:
     """Write one graded submission into the real gradebook and course folders.
 
-    Any earlier submission of this student for this homework is removed first (grades,
-    autograded notebook, feedback), so nothing stale survives a failed regrade. A failed
-    submission is imported with 0 on every autograded cell and flagged for manual review.
+    The only writer of the real gradebook. Auto scores are replaced by this run's (0 and a
+    manual-review flag for a failed submission, so nothing stale survives). Manual scores
+    and comments entered in formgrader are KEPT when what they judged is unchanged (same
+    written answer text; for a test cell, the same code) and, when it changed, moved into
+    ``course_dir/grading_state/<student>__<hw>.json`` (history) and the cell flagged for a
+    new look. The submission time (``timestamp.txt``) is recorded. Returns report lines.
+
+    Returns
+    -------
+    list of str
+        What needs the instructor's attention: manual grades that no longer apply.
     """
     from nbgrader.api import Gradebook, MissingEntry
 
@@ -295,35 +450,90 @@ def import_result(result: SubmissionResult, gradebook: Path, course_dir: Path) -
         old = Path(course_dir) / step / result.student / result.hw
         if old.exists():
             shutil.rmtree(old)
+    state_file = Path(course_dir) / "grading_state" / f"{result.student}__{result.hw}.json"
+    state = _read_state(state_file)
+    before = state.get("keys")  # None: no record (first grading by this pipeline)
+    notes: list[str] = []
     with Gradebook(f"sqlite:///{Path(gradebook).resolve()}") as gb:
         gb.update_or_create_student(result.student)
         try:
-            gb.remove_submission(result.hw, result.student)
+            sub = gb.find_submission(result.hw, result.student)
         except MissingEntry:
-            pass
-        gb.add_submission(result.hw, result.student)
+            sub = gb.add_submission(result.hw, result.student)
+        sub.timestamp = _parse_time(result.timestamp)
         names = [c.cell for c in result.cells] or _graded_cell_names(gb, result.hw)
         scores = {c.cell: c for c in result.cells}
-        for nb in gb.find_submission(result.hw, result.student).notebooks:
+        for nb in sub.notebooks:
+            answers = {cell.name for cell in nb.notebook.solution_cells}
             for grade in nb.grades:
                 if grade.name not in names:
                     continue
                 got = scores.get(grade.name)
+                written = grade.name in answers
                 if result.ok and got is not None:
                     grade.auto_score = got.score
                     grade.needs_manual_grade = got.needs_manual
                 else:
                     grade.auto_score = 0.0
                     grade.needs_manual_grade = True
+                if grade.manual_score is None:
+                    continue
+                key = grade.name if written else "__code__"
+                if before is not None and before.get(key) == result.keys.get(key) \
+                        and result.ok:
+                    continue  # the same work: the instructor's score still applies
+                if before is None and result.ok:
+                    notes.append(f"{result.student}/{result.hw} {grade.name}: manual score "
+                                 f"{grade.manual_score:g} kept (no record of the earlier "
+                                 "submission's content); please check it still applies")
+                    continue
+                state.setdefault("history", []).append(
+                    {"cell": grade.name, "manual_score": grade.manual_score,
+                     "replaced": time.strftime("%Y-%m-%d %H:%M:%S")})
+                notes.append(f"{result.student}/{result.hw} {grade.name}: changed since it was "
+                             f"graded by hand ({grade.manual_score:g} points): needs a new look")
                 grade.manual_score = None
+                grade.needs_manual_grade = True
             for comment in nb.comments:
                 got = scores.get(comment.name)
-                if got is not None and result.ok:
-                    comment.auto_comment = got.comment or None
+                comment.auto_comment = (got.comment or None) if got is not None and result.ok \
+                    else None
+                if not comment.manual_comment:
+                    continue
+                key = comment.name if comment.name in answers else "__code__"
+                if before is not None and before.get(key) != result.keys.get(key) \
+                        or not result.ok:
+                    state.setdefault("history", []).append(
+                        {"cell": comment.name, "manual_comment": comment.manual_comment,
+                         "replaced": time.strftime("%Y-%m-%d %H:%M:%S")})
+                    comment.manual_comment = None
         gb.db.commit()
+    state["keys"] = result.keys if result.ok else {}
+    state_file.parent.mkdir(parents=True, exist_ok=True)
+    state_file.write_text(json.dumps(state, indent=1))
     for step, src in (("autograded", result.autograded_dir), ("feedback", result.feedback_dir)):
         if src is not None and src.is_dir():
             shutil.copytree(src, Path(course_dir) / step / result.student / result.hw)
+    return notes
+
+
+def _read_state(path: Path) -> dict:
+    try:
+        state = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
+def _parse_time(text: str | None):
+    import datetime
+
+    if not text:
+        return None
+    try:
+        return datetime.datetime.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def _graded_cell_names(gb, hw: str) -> list[str]:

@@ -14,9 +14,11 @@ from traitlets.config import Config
 from . import nbg
 from .paths import RELEASE_DIR, SOURCE_DIR, homework_names, notebook_name
 from .release import build_course
+from .spec import grader_path, load_grader
 from .submission import grade_submission
 
 BLANK_STUDENT = "ci_blank"
+SOLUTION_STUDENT = "ci_solution"
 
 
 @dataclass
@@ -49,8 +51,13 @@ def points(nb: nbformat.NotebookNode) -> tuple[float, float]:
     return auto, manual
 
 
-def static_problems(nb: nbformat.NotebookNode) -> list[str]:
-    """Authoring rules nbgrader does not enforce (see assignments/AUTHORING.md)."""
+def static_problems(nb: nbformat.NotebookNode, grader=None) -> list[str]:
+    """Authoring rules nbgrader does not enforce (see assignments/AUTHORING.md).
+
+    With a grader spec (``grader``, a :class:`grading.spec.Grader`) every test cell must have
+    an entry worth the same points, no entry may name a missing cell, and no test cell may
+    keep hidden tests in the notebook (they belong in the spec).
+    """
     from nbgrader.nbgraderformat import MetadataValidator
 
     problems = []
@@ -67,8 +74,22 @@ def static_problems(nb: nbformat.NotebookNode) -> list[str]:
             problems.append(f"cell {cell.get('id')} has no nbgrader metadata (make it read-only)")
         if meta.get("solution") and cell.cell_type == "code" and "BEGIN SOLUTION" not in cell.source:
             problems.append(f"{name}: answer cell without a BEGIN SOLUTION region")
-        if meta.get("grade") and not meta.get("solution") and "BEGIN HIDDEN TESTS" not in cell.source:
+        is_test = meta.get("grade") and not meta.get("solution")
+        if is_test and grader is None and "BEGIN HIDDEN TESTS" not in cell.source:
             problems.append(f"{name}: test cell without hidden tests")
+        if is_test and grader is not None:
+            entry = grader.tests.get(name)
+            if "BEGIN HIDDEN TESTS" in cell.source:
+                problems.append(f"{name}: hidden tests belong in the grader spec, not the notebook")
+            if entry is None:
+                problems.append(f"{name}: no entry in the grader spec")
+            elif float(entry.points) != float(meta.get("points", 0)):
+                problems.append(f"{name}: the grader spec gives {entry.points:g} points, the "
+                                f"notebook {meta.get('points')}")
+    if grader is not None:
+        cells = {c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells}
+        problems += [f"{name}: the grader spec names a test cell the notebook does not have"
+                     for name in grader.tests if name not in cells]
     return problems
 
 
@@ -113,8 +134,9 @@ def validate_homework(hws: list[str] | None = None, *, extra: Config | None = No
     """Validate each homework in a fresh course copy with a fresh gradebook.
 
     For each: static authoring checks; nbgrader's Validator on the source (every test cell
-    passes); the generated release autograded as a blank student (hidden tests restored,
-    every autograded cell must score 0); the committed release matches the generated one.
+    passes); with a grader spec, the source graded as a student by the trusted grader (full
+    marks); the generated release autograded as a blank student (every autograded cell must
+    score 0); the committed release matches the generated one.
     """
     hws = hws or homework_names(source_dir)
     checks = []
@@ -124,8 +146,23 @@ def validate_homework(hws: list[str] | None = None, *, extra: Config | None = No
             start = time.perf_counter()
             source_nb = nbformat.read(root / "source" / hw / notebook_name(hw), as_version=4)
             check = HomeworkCheck(hw, *points(source_nb))
-            check.problems += static_problems(source_nb)
+            spec_file = grader_path(Path(source_dir).parent / "graders", hw)
+            grader = load_grader(spec_file) if spec_file.is_file() else None
+            check.problems += static_problems(source_nb, grader)
+            # the visible tests pass on the solution (what a student sees)
             check.source_failures = validate_source(root, hw, extra, timeout)
+            if grader is not None:  # and the trusted grader gives it full marks
+                solution = grade_submission(hw, SOLUTION_STUDENT,
+                                            root / "source" / hw / notebook_name(hw),
+                                            template_db=template, workdir=Path(tmp) / "work",
+                                            extra=extra, feedback=False, timeout=timeout,
+                                            source_dir=source_dir)
+                if not solution.ok:
+                    check.source_failures.append(f"the solution could not be graded: "
+                                                 f"{solution.error}")
+                check.source_failures += [
+                    f"{c.cell}: the grader gives the solution {c.score:g} of {c.max_score:g}"
+                    for c in solution.cells if c.autograded and c.score != c.max_score]
             released = root / "release" / hw / notebook_name(hw)
             blank = grade_submission(hw, BLANK_STUDENT, released, template_db=template,
                                      workdir=Path(tmp) / "work", extra=extra, feedback=False,

@@ -1,0 +1,169 @@
+"""How fast does ``make grade`` get through a class: serially, with 2 local workers, on Dask?
+
+    .venv/bin/python benchmarks/bench_grading.py --students 40
+    .venv/bin/python benchmarks/bench_grading.py --students 12 --dask tcp://host:8786
+
+A synthetic class of the tiny two-function homework of ``tests/test_grading_pipeline.py``
+(hw1 takes 6-16 s per submission here; the tiny one shows the fixed cost per submission,
+which is what parallelism and the Dask transport add to or take from): honest (the
+solution), partial (one function wrong, a test cell deleted), blank (the release as handed
+out) and hostile (tampering with numpy's asserts, killing the kernel, an endless loop cut by
+the cell timeout), in that rotation. The same class is graded three times into fresh
+gradebooks: serially, with ``workers=2`` (process pool) and on a 2-worker Dask LocalCluster
+(or the cluster at ``--dask``). Every run's scores must equal the serial run's. Prints
+seconds per submission (wall clock of the whole run / class size), speed-up over serial, and
+the bare nbclient execution of the honest notebook in the same sandbox (step 1's floor).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "assignments" / "builders"))
+
+import nbformat  # noqa: E402
+from grading import batch, release, sandbox, submission, testing  # noqa: E402
+from grading.paths import ensure_venv_on_path  # noqa: E402
+from traitlets.config import Config  # noqa: E402
+
+TINY = "tiny"
+HOSTILE = {
+    "patcher": "import numpy as np\n\nnp.testing.assert_allclose = lambda *a, **k: None\n"
+               "np.allclose = lambda *a, **k: True\n\ndef square(x):\n    return x + x",
+    "crasher": "import os\n\ndef square(x):\n    os._exit(1)",
+    "looper": "def square(x):\n    while True:\n        pass",
+}
+
+
+def make_class(folder: Path, sources: Path, course_root: Path, n: int) -> dict[str, str]:
+    """Write ``n`` submissions; return student -> kind."""
+    released = testing.read(course_root / "release" / TINY / f"{TINY}.ipynb")
+    solution = testing.read(sources / TINY / f"{TINY}.ipynb")
+    kinds = {}
+    rotation = ["honest", "partial", "blank", "hostile"]
+    for i in range(n):
+        kind = rotation[i % 4]
+        nb = testing.fill(released, solution, ["square", "half"])
+        if kind == "partial":
+            testing.set_answer(nb, "square", "def square(x):\n    return x + x")
+            testing.delete_cell(nb, "test_square")
+        elif kind == "blank":
+            nb = nbformat.from_dict(dict(released))
+        elif kind == "hostile":
+            name = sorted(HOSTILE)[(i // 4) % len(HOSTILE)]
+            testing.set_answer(nb, "square", HOSTILE[name])
+            kind = f"hostile:{name}"
+        student = f"s{i:04d}"
+        testing.write(nb, folder, student, TINY)
+        kinds[student] = kind
+    return kinds
+
+
+def bare_nbclient_seconds(notebook: Path, sources: Path, template: Path,
+                          tmp: Path) -> float | None:
+    """nbclient running ``notebook`` top to bottom in the grading sandbox (a fresh kernel).
+
+    None (with the reason printed) when the sandboxed kernel cannot be driven by plain
+    nbclient outside nbgrader.
+    """
+    root = submission.stage_submission(tmp / "bare", TINY, "bare", notebook, template,
+                                       source_dir=sources)
+    sandbox.prepare(root, TINY, sandbox.Limits())
+    code = ("import sys, time, nbformat\nfrom nbclient import NotebookClient\n"
+            "nb = nbformat.read(sys.argv[1], as_version=4)\nt = time.perf_counter()\n"
+            "NotebookClient(nb, kernel_name='dl-sandbox', timeout=60, allow_errors=True,"
+            " startup_timeout=30,"
+            " resources={'metadata': {'path': sys.argv[2]}}).execute()\n"
+            "print(time.perf_counter() - t)")
+    out = subprocess.run([sys.executable, "-c", code, str(notebook), str(root / "kernel_home")],
+                         env=sandbox.worker_env(root), capture_output=True, text=True, timeout=300)
+    if out.returncode:
+        lines = out.stderr.strip().splitlines() or ["no output"]
+        print(f"bare nbclient in the sandbox failed: {lines[-1][:200]}", file=sys.stderr)
+        return None
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def grade(folder: Path, out: Path, template: Path, sources: Path, **kw):
+    extra = Config()
+    extra.Execute.timeout = 5  # the endless loop is cut here
+    start = time.perf_counter()
+    report = batch.grade_folder(folder, [TINY], course_dir=out / "course",
+                                out_dir=out / "grades", template_db=template,
+                                gradebook=out / "course" / "gradebook.db", extra=extra,
+                                source_dir=sources, progress=False, **kw)
+    return report, time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--students", type=int, default=12)
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--dask", default="local", help="scheduler address, or 'local'")
+    p.add_argument("--skip", nargs="*", default=[], choices=["serial", "pool", "dask"])
+    args = p.parse_args(argv)
+    ensure_venv_on_path()
+    warnings.filterwarnings("ignore", message=".*not in session.*")  # nbgrader's own noise
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    from test_grading_pipeline import _tiny_notebook
+
+    with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp_name:
+        tmp = Path(tmp_name)
+        sources = tmp / "source"
+        (sources / TINY).mkdir(parents=True)
+        nbformat.write(_tiny_notebook(), sources / TINY / f"{TINY}.ipynb")
+        course_root, template = release.build_course(tmp / "course", [TINY], source_dir=sources)
+        kinds = make_class(tmp / "subs", sources, course_root, args.students)
+        honest = next(s for s, k in kinds.items() if k == "honest")
+        bare = bare_nbclient_seconds(tmp / "subs" / honest / TINY / f"{TINY}.ipynb", sources,
+                                     template, tmp)
+        runs = {}
+        modes = [("serial", dict(workers=1)),
+                 (f"pool x{args.workers}", dict(workers=args.workers)),
+                 (f"dask {args.dask} x{args.workers}", dict(workers=args.workers,
+                                                            dask=args.dask))]
+        for (name, kw), key in zip(modes, ["serial", "pool", "dask"], strict=True):
+            if key in args.skip:
+                continue
+            report, seconds = grade(tmp / "subs", tmp / key, template, sources, **kw)
+            runs[name] = (report, seconds)
+        print(f"class of {args.students} tiny-homework submissions "
+              f"({', '.join(sorted(set(k.split(':')[0] for k in kinds.values())))}); "
+              f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+        print("bare nbclient run of the honest notebook in the sandbox: "
+              + (f"{bare:.1f} s" if bare else "not measured (see stderr)"))
+        scores = {name: {r.student: (r.ok, r.auto_score) for r in rep.results}
+                  for name, (rep, _) in runs.items()}
+        base = next(iter(runs.values()))[1]
+        first = next(iter(scores.values()))
+        print(f"{'mode':24s} {'wall s':>8s} {'s/submission':>13s} {'speed-up':>9s} "
+              f"{'median grade s':>15s} {'/bare':>6s}  same scores")
+        for name, (rep, seconds) in runs.items():
+            median = sorted(r.seconds for r in rep.results)[len(rep.results) // 2]
+            print(f"{name:24s} {seconds:8.1f} {seconds / args.students:13.2f} "
+                  f"{base / seconds:9.2f} {median:15.1f} "
+                  f"{(f'{median / bare:.1f}' if bare else 'n/a'):>6s}  "
+                  f"{scores[name] == first}")
+        per = {k: [r.seconds for r in next(iter(runs.values()))[0].results
+                   if kinds[r.student].startswith(k)] for k in ("honest", "partial", "blank",
+                                                                 "hostile")}
+        print("first mode, median seconds by kind: " + ", ".join(
+            f"{k} {sorted(v)[len(v) // 2]:.1f}" for k, v in per.items() if v))
+        fastest = min(seconds for _, seconds in runs.values())
+        print(f"extrapolated to 1000 submissions at the fastest rate: "
+              f"{fastest / args.students * 1000 / 60:.0f} min")
+        return 0 if all(s == first for s in scores.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
