@@ -622,10 +622,17 @@ def _training_run(s: Session) -> None:
             lr = {"__callable__": "named", "name": "settings", "key": "lr"}
         else:
             lr = scalar(lr, "settings['lr']")
-        value = s.call("train_network", {"__callable__": "named", "name": "network_loss"},
-                       _init(0), X, y, timeout=100, seed=0, lr=lr,
-                       rule={"__callable__": "named", "name": "settings", "key": "rule"}, **args)
-        trained, _ = _trained(value, ("W1", "b1", "W2", "b2"))
+        try:
+            value = s.call("train_network", {"__callable__": "named", "name": "network_loss"},
+                           _init(0), X, y, timeout=100, seed=0, lr=lr,
+                           rule={"__callable__": "named", "name": "settings", "key": "rule"},
+                           **args)
+            trained, _ = _trained(value, ("W1", "b1", "W2", "b2"))
+        except Fail as exc:
+            # principle 4 (MARK_SCHEMES.md): a run that cannot train reaches no target
+            raise Fail(f"the grader retrains with your train_network, your rule and your "
+                       f"settings, and that run failed, so the target cannot be reached: "
+                       f"{exc}") from None
         acc = _val_accuracy(trained, X_val, y_val)
         s.true(acc >= TARGET_VAL_ACC, f"retrained with your settings, the validation accuracy "
                f"is {acc:.4f}; the target is {TARGET_VAL_ACC}. Try another rule, learning rate "
