@@ -45,17 +45,20 @@ Open `homework/<name>/<name>.ipynb` in JupyterLab. Write code only where you see
 answers where you see `YOUR ANSWER HERE`. The other cells are read-only.
 
 Each function is followed by a test cell. Run it: it checks shapes, types and one small value
-and tells you what to fix. Your grade comes from the same cells with more tests added (other
-shapes and seeds, edge cases, gradient checks, accuracy targets), so test your code on cases of
-your own too.
+and tells you what to fix. Your grade comes from the course grader, which runs your notebook
+and then checks each function itself with more tests (other shapes, fresh random inputs,
+edge cases, gradient checks, accuracy targets); each test cell then shows its verdict. Test
+your code on cases of your own too.
 
 Before you hand in: **Kernel > Restart and Run All**, check that every test cell prints
 `visible tests passed`, save, and submit the notebook under its original file name.
 
-The rules the grader enforces are written at the top of each homework: numpy only, no calls
-to the course's reference implementations in `dlhelpers.knn`, `dlhelpers.nn`,
-`dlhelpers.models`, `dlhelpers.train`, `dlhelpers.optim`, `dlhelpers.schedules` or
-`dlhelpers.landscapes`, and no loops where a function is marked vectorized.
+The rules the grader enforces are written at the top of each homework: numpy only (torch,
+scipy and scikit-learn are not available while grading), no calls to the course's reference
+implementations in `dlhelpers.knn`, `dlhelpers.nn`, `dlhelpers.models`, `dlhelpers.train`,
+`dlhelpers.optim`, `dlhelpers.schedules` or `dlhelpers.landscapes` (they only raise while
+grading), functions that return numbers and numpy arrays, and no loops where a function is
+marked vectorized (the grader reads your code, including the functions it calls).
 """
 
 
