@@ -1,8 +1,8 @@
 """hw2_optimizers: typical mistakes and the points each must cost (assignments/MARK_SCHEMES.md).
 
-The costs are the decided mark scheme for the trusted grader spec of hw2, which is being
-written (issue 15). ``tests/test_grading_mutants.py`` runs this catalogue as soon as
-``assignments/graders/hw2_optimizers.py`` exists, and skips it until then.
+The costs are the decided mark scheme that the trusted grader spec
+``assignments/graders/hw2_optimizers.py`` implements; ``tests/test_grading_mutants.py`` grades
+every mutant through the real pipeline and checks each cost.
 """
 
 from . import Mutant
