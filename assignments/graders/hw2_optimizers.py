@@ -162,8 +162,12 @@ def _run(s: Session, fn: str, w0, grads, hp) -> tuple[list, list, list]:
     return ws, states, changed
 
 
+def _steps(k: int) -> str:
+    return f"{k + 1} step{'s' if k else ''}"
+
+
 def _label(fn, hp, w0, k):
-    return f"w after {k + 1} steps of {fn} with {hp}, shape {w0.shape}"
+    return f"w after {_steps(k)} of {fn} with {hp}, shape {w0.shape}"
 
 
 def _check_iterates(s: Session, fn, got, want, hp, w0) -> None:
@@ -185,7 +189,7 @@ def _check_state(s: Session, fn, states, want_states, changed) -> None:
                        f"{str(state[key])[:40]}. {hint}")
             else:
                 s.close(state[key], value, rtol=1e-8, atol=1e-15,
-                        name=f"state[{key!r}] after {k + 1} steps", hint=hint)
+                        name=f"state[{key!r}] after {_steps(k)}", hint=hint)
         if changed[k]:
             names = " and ".join(changed[k])
             raise Fail(f"{fn} changed {names} in place at step {k + 1}: leave w, dw and the "
@@ -306,7 +310,7 @@ def _step_decay(s: Session) -> None:
         steps = sorted(set(range(40)) | {size - 1, size, size + 1, 3 * size, 3 * size - 1})
         got = _values(s, fn, steps, lr0, size, gamma=gamma)
         _schedule_check(s, fn, steps, got, [lr0 * gamma ** (k // size) for k in steps],
-                        f"{lr0:.6g}, {size}, gamma={gamma:.6g}",
+                        f"{lr0:.10g}, {size}, gamma={gamma:.10g}",
                         "The rate is lr0 * gamma ** (step // step_size): the first decay is at "
                         "step step_size.")
     got = _values(s, fn, [10], 0.1, 5)
@@ -325,13 +329,13 @@ def _cosine_test(s: Session) -> None:
             steps = list(range(total + 1))
             _schedule_check(s, fn, steps, _values(s, fn, steps, lr0, total, lr_min=low),
                             [_cosine(k, lr0, total, low) for k in steps],
-                            f"{lr0:.6g}, {total}, lr_min={low:.6g}",
+                            f"{lr0:.10g}, {total}, lr_min={low:.10g}",
                             "lr_min + 0.5 * (lr0 - lr_min) * (1 + cos(pi * step / total_steps)).")
     with s.part(1, "after total_steps"):
         for lr0, total, low in cases:
             steps = [total + 1, total + 2, 2 * total + 3, 10 * total]
             _schedule_check(s, fn, steps, _values(s, fn, steps, lr0, total, lr_min=low),
-                            [low] * len(steps), f"{lr0:.6g}, {total}, lr_min={low:.6g}",
+                            [low] * len(steps), f"{lr0:.10g}, {total}, lr_min={low:.10g}",
                             "After total_steps the rate stays at lr_min (clamp the step at "
                             "total_steps).")
 
@@ -350,14 +354,14 @@ def _warmup(s: Session) -> None:
             steps = list(range(warm))
             _schedule_check(s, fn, steps, _values(s, fn, steps, lr0, warm, total, lr_min=low),
                             [lr0 * k / warm for k in steps],
-                            f"{lr0:.6g}, {warm}, {total}, lr_min={low:.6g}",
+                            f"{lr0:.10g}, {warm}, {total}, lr_min={low:.10g}",
                             "During warm-up the rate is lr0 * step / warmup_steps: 0 at step 0.")
     with s.part(3, "cosine phase"):
         for lr0, warm, total, low in cases:
             steps = list(range(warm, total + 5)) + [3 * total]
             got = _values(s, fn, steps, lr0, warm, total, lr_min=low)
             want = [_cosine(k - warm, lr0, total - warm, low) for k in steps]
-            args = f"{lr0:.6g}, {warm}, {total}, lr_min={low:.6g}"
+            args = f"{lr0:.10g}, {warm}, {total}, lr_min={low:.10g}"
             hint = ("From step warmup_steps on, the cosine runs from lr0 down to lr_min over the "
                     "remaining total_steps - warmup_steps steps.")
             try:
@@ -440,11 +444,11 @@ def _steps_to_tolerance(s: Session) -> None:
         want = _first_at_or_below(losses.tolist(), tol)
         shown = np.array2string(losses[:6], precision=4) + (" ..." if losses.size > 6 else "")
         if want is None:
-            s.true(value is None, f"steps_to_tolerance({shown}, tol={tol:.6g}): no loss reaches "
+            s.true(value is None, f"steps_to_tolerance({shown}, tol={tol:.10g}): no loss reaches "
                    f"tol (nan and inf never do), so the answer is None; got {str(value)[:40]}.")
         else:
             ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value == want
-            s.true(ok, f"steps_to_tolerance({shown}, tol={tol:.6g}): expected index {want} (the "
+            s.true(ok, f"steps_to_tolerance({shown}, tol={tol:.10g}): expected index {want} (the "
                    f"first loss <= tol), got {str(value)[:40]}.")
 
 
