@@ -35,6 +35,8 @@ class HomeworkChecks:
     MIXED_ZEROED: ClassVar[set[str]]         # test cells zeroed although their answers work
     MIXED_SPOT_CHECKS: ClassVar[dict[str, float]]  # test cell -> score, each with its reason
     MIXED_TOTAL: ClassVar[float | None] = None
+    # test cell -> score, for answers that lose only a part (a trusted spec's s.part)
+    MIXED_PARTIAL: ClassVar[dict[str, float]] = {}
     HIDDEN_SECRETS: ClassVar[tuple[str, ...]]  # hidden-test text that feedback must not show
 
     @staticmethod
@@ -102,6 +104,7 @@ class HomeworkChecks:
         points = testing.points_of_tests(testing.source_notebook(self.HW))
         expected = testing.expected_score(points, self.DEPENDS, self.MIXED_WORKING)
         expected.update({name: 0.0 for name in self.MIXED_ZEROED})
+        expected.update(self.MIXED_PARTIAL)
         got = {c.cell: c.score for c in mallory.cells if c.autograded}
         assert got == expected
         for cell, score in self.MIXED_SPOT_CHECKS.items():

@@ -34,7 +34,8 @@ WRITTEN = {"q1_answer": 6.0, "q2_answer": 6.0}
 
 # The mixed submission: most parts solved; a Nesterov that is right but prints a
 # RuntimeWarning to stderr; an RMSProp that delegates to dlhelpers.optim; a momentum that
-# updates the state it was given in place (wrong: the old state changes); warm-up + cosine and
+# updates the state it was given in place (right iterates, but the old state changes: the state
+# part, 2 of 6 points, assignments/MARK_SCHEMES.md); warm-up + cosine and
 # steps_to_tolerance left blank; the SGD test cell deleted; written answers typed in.
 NOISY_NESTEROV = '''
 import warnings
@@ -67,7 +68,8 @@ def momentum(w, dw, state=None, *, lr, rho=0.9):
 MIXED_WORKING = {"sgd", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "step_decay", "cosine",
                  "run_rule", "train_network", "training_run"}
 MIXED_ZEROED = {"test_rmsprop"}  # it works, but only by delegating
-MIXED_EXPECTED_TOTAL = 67.0  # 88 minus momentum 6, rmsprop 5, warm-up 6, steps_to_tolerance 4
+MIXED_PARTIAL = {"test_momentum": 4.0}  # the values part; the state part (2) is lost
+MIXED_EXPECTED_TOTAL = 71.0  # 88 minus momentum 2, rmsprop 5, warm-up 6, steps_to_tolerance 4
 
 
 def _mixed(released, source):
@@ -92,8 +94,10 @@ class TestGrading(HomeworkChecks):
     MIXED_SPOT_CHECKS = {
         "test_sgd": 3,  # the deleted test cell was restored and graded
         "test_nesterov": 6,  # a RuntimeWarning on stderr did not zero it
-        "test_momentum": 0,  # the state passed in was modified
+        "test_momentum": 4,  # the state passed in was modified: the state part is lost
     }
+    MIXED_PARTIAL = MIXED_PARTIAL
     MIXED_TOTAL = MIXED_EXPECTED_TOTAL
-    HIDDEN_SECRETS = ("_weighted(", "_reference(", "_fake_rule", "_val_accuracy")
+    HIDDEN_SECRETS = ("_weighted(", "_reference(", "_fake_rule", "_val_accuracy", "_ref_adam",
+                      "_own_adamw", "_net_loss")
     mixed = staticmethod(_mixed)

@@ -153,9 +153,28 @@ class Session:
             raise Fail(f"{name}: the kernel returned the wrong number of results")
         return values
 
-    def get(self, name: str, *, timeout: float | None = None):
-        """The value of the notebook variable ``name`` (plain data only)."""
-        return self._ask({"op": "get", "name": name}, name, timeout).get("value")
+    def chain(self, name: str, w0, grads: Sequence, *, state=None,
+              timeout: float | None = None, **kwargs) -> list[dict]:
+        """The update rule ``name`` run on its own state: ``w, state = name(w, g, state,
+        **kwargs)`` for each ``g``, in one round trip.
+
+        Returns one ``{"result": (w_new, state), "changed": [...]}`` per step; ``changed``
+        names the inputs (``"w"``, ``"dw"``, ``"state"``) that the call modified in place.
+        The run stops after a result that is not a pair.
+        """
+        answer = self._ask({"op": "chain", "name": name, "w": w0, "grads": list(grads),
+                            "state": state, "kwargs": kwargs}, f"{name}(...)", timeout)
+        steps = answer.get("value")
+        if not isinstance(steps, list) or not all(isinstance(x, dict) for x in steps):
+            raise Fail(f"{name}: the kernel's answer is malformed")
+        return steps
+
+    def get(self, name: str, *, timeout: float | None = None,
+            functions_by_name: bool = False):
+        """The value of the notebook variable ``name`` (plain data only; with
+        ``functions_by_name`` a function inside it comes back as ``{"__function__": name}``)."""
+        return self._ask({"op": "get", "name": name, "functions_by_name": functions_by_name},
+                         name, timeout).get("value")
 
     # -- the source ----------------------------------------------------------------------
     def no_loops(self, name: str) -> None:
