@@ -1008,31 +1008,38 @@ $g$, $g^2$). 2: first step $\\eta$ with correction and about $3.16\\,\\eta$ with
 """)
 
 Q2 = instructions("q2_prompt", """
-**Question 2 (6 points): L2 penalty or decoupled weight decay?** Adding
-$\\tfrac{\\lambda}{2}\\lVert w\\rVert^2$ to the loss adds $\\lambda w$ to the gradient. Compare
-what that does inside Adam with what AdamW does. Which weights are shrunk more and which less
-in each case? Why are the two the same for plain SGD? Which would you use with Adam, and why?
+**Question 2 (6 points): L2 penalty or decoupled weight decay?** With the course's L2
+convention (lesson 03), adding $\\lambda\\lVert w\\rVert^2$ to the loss adds $2\\lambda w$ to
+the gradient; the `weight_decay` $d$ of `adam` adds $d\\,w$ (so $d = 2\\lambda$), while
+`adamw` multiplies $w$ by $(1-\\eta d)$ and steps on the data gradient alone. Compare the two
+inside Adam. Which weights are shrunk more and which less in each case, and where does each
+settle? Why are the two the same for plain SGD? What does `weight_decay` mean in
+`torch.optim.Adam`? Which would you use with Adam, and why?
 """)
 
 A2 = written("q2_answer", 6, """
-**Model answer.** With an L2 penalty inside Adam, $\\lambda w$ joins the gradient before the
-moments are taken, so it goes through $m$ and is divided by $\\sqrt{\\hat v}$ like everything
-else. A weight whose gradients have been large has a large $\\hat v$, so its decay is divided
-down and it is barely regularised; a weight with small gradients gets its decay amplified. The
-strength of the regularisation then depends on the gradient history rather than on
-$\\lambda$ alone, and the decay term also disturbs the momentum. AdamW keeps the decay out of
-the adaptive part: every step multiplies each weight by $(1 - \\eta\\lambda)$, the same relative
-shrink for every weight, and the Adam step uses the loss gradient alone. For plain SGD there
-is no per-coordinate denominator: $w - \\eta(g + \\lambda w) = (1-\\eta\\lambda)w - \\eta g$, so
-L2 and decay give the same iterates (with the same $\\lambda$). With Adam use decoupled decay
-(AdamW): it regularises uniformly, its $\\lambda$ is easier to tune separately from $\\eta$,
-and in practice it generalises better.
+**Model answer.** With L2 inside Adam, $d\\,w$ joins the gradient before the moments, so it is
+averaged into $m$ and divided by $\\sqrt{\\hat v}$ like the data gradient. A weight with a large
+gradient history has a large $\\hat v$, so each step's decay is small: it is pulled towards
+zero slowly. Because the data pull and the decay are divided by the same $\\sqrt{\\hat v}$,
+where they balance is still the penalized (ridge) minimum, about $h/(h+d)$ of the free value
+for a weight of curvature $h$ (lessons 06 and 08). AdamW keeps the decay out of the adaptive
+part: every step multiplies each weight by $(1-\\eta d)$ whatever its gradients, while the data
+step is still divided by $\\sqrt{\\hat v}$. A weight with noisy gradients (noise level
+$\\sigma$, so a large $\\sqrt{\\hat v}$) has a weak data pull against the same decay and settles
+near $h/(h+d\\sigma)$ of its free value: noisy weights are shrunk more, quiet ones barely at
+all (lesson 06 measures it). For plain SGD there is no per-coordinate denominator:
+$w - \\eta(g + d\\,w) = (1-\\eta d)w - \\eta g$, the same iterates. `torch.optim.Adam(weight_decay=...)`,
+like `optim.adam`, is the coupled L2 term; only `AdamW` decouples. With Adam, AdamW is the
+usual default (its $d$ is tuned apart from $\\eta$, and Loshchilov and Hutter found it
+generalizes better), but the choice is empirical: compare both on validation data.
 
-**Mark scheme (6).** 2: in Adam the L2 gradient is rescaled by $1/\\sqrt{\\hat v}$ (and mixed
-into $m$). 1: consequence: weights with large or frequent gradients are decayed less, those
-with small gradients more. 1: AdamW shrinks every weight by the same factor $1-\\eta\\lambda$,
-independent of the gradients. 1: the SGD equivalence shown by expanding the update.
-1: a reasoned choice (AdamW for Adam-type optimizers).
+**Mark scheme (6).** 2: in Adam the L2 gradient goes through $m$ and is rescaled by
+$1/\\sqrt{\\hat v}$. 1: consequence: weights with large gradient histories are pulled towards
+zero more slowly under Adam + L2 (it still settles at the penalized minimum). 1: AdamW shrinks
+every weight by the same factor $1-\\eta d$ per step, outside the adaptive scaling (accept:
+where it settles depends on the gradient noise). 1: the SGD equivalence shown by expanding the
+update. 1: a reasoned choice, naming that torch's `Adam(weight_decay)` is coupled.
 """)
 
 END = instructions("submit", """
