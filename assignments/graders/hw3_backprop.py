@@ -143,10 +143,10 @@ def _same(a, b) -> bool:
 def _unchanged(s: Session, sent: list, names: list[str], fn: str) -> None:
     """The positional arguments after the call equal what was sent (no in-place change)."""
     after = s.args_after
-    for i, name in enumerate(names):
+    for position, name in enumerate(names):
         if name is None:
             continue
-        s.true(len(after) > i and _same(after[i], sent[i]),
+        s.true(len(after) > position and _same(after[position], sent[position]),
                f"{fn} changed its argument {name} in place; the rules say never modify an "
                "input: work on a new array (np.maximum(x, 0), x * mask, not x[...] = ...).")
 
