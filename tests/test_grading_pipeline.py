@@ -363,3 +363,20 @@ def test_parallel_grading_matches_a_serial_run(batch_run, course, sources, tmp_p
     for name in ("grades.csv", "parts.csv"):
         assert (tmp_path / "grades" / name).read_text() == (serial_tmp / "grades" / name).read_text()
     assert parallel.problems == [] and serial.problems == []
+
+
+def test_a_long_student_id_is_graded(course, sources, tmp_path):
+    """An id of 64 characters (the longest the LMS pattern allows) must not push the kernel's
+    socket path past the 107-byte unix limit."""
+    _, template = course
+    student = "s" + "0123456789" * 6 + "abc"
+    assert len(student) == 64
+    testing.write(_submission(course, sources), tmp_path / "subs", student, TINY)
+    report = batch.grade_folder(tmp_path / "subs", [TINY], course_dir=tmp_path / "course",
+                                out_dir=tmp_path / "grades", template_db=template,
+                                gradebook=tmp_path / "course" / "gradebook.db",
+                                source_dir=sources)
+    (result,) = report.results
+    assert result.ok, result.error
+    assert {c.cell: c.score for c in result.cells if c.autograded} == {"test_square": 2,
+                                                                       "test_half": 1}

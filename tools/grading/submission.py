@@ -241,7 +241,9 @@ def stage_submission(workdir: Path, hw: str, student: str, notebook: Path,
     (:func:`read_regular`); the small files of :data:`CARRIED_FILES` next to the notebook
     are carried along when they are plain files.
     """
-    root = Path(workdir) / f"{student}-{hw}"
+    # A short fixed-length name: the kernel's unix sockets live below root/runtime, and a
+    # path over 107 bytes fails ("File name too long") for long student ids (up to 64).
+    root = Path(workdir) / ("c-" + hashlib.sha256(f"{student}/{hw}".encode()).hexdigest()[:10])
     if root.exists():
         shutil.rmtree(root)
     root.mkdir(parents=True)
