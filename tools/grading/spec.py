@@ -40,6 +40,10 @@ from pathlib import Path
 
 import numpy as np
 
+# One formatter for every 'expected ... got ...' message: the visible tests' (dlhelpers.grading)
+# and the grader's say the same thing the same way.
+from dlhelpers.grading import expected_got
+
 from .analysis import Definitions, loops_in
 
 
@@ -289,21 +293,6 @@ def assert_close(actual, expected, *, rtol: float = 1e-6, atol: float = 1e-8,
         raise Fail(f"{name}: {int(over.sum())} of {want.size} entries are off; the worst is at "
                    f"index {index}: {expected_got(float(want.flat[worst]), float(got.flat[worst]))}"
                    f".{tail}")
-
-
-def expected_got(want: float, got: float) -> str:
-    """``expected A, got B`` with enough digits that A and B differ, and their gap.
-
-    Two numbers that differ in the 9th digit must not print alike (``expected -2.370605, got
-    -2.370605``); the relative gap says how far off the answer is.
-    """
-    for digits in (8, 12, 17):
-        a, b = f"{want:.{digits}g}", f"{got:.{digits}g}"
-        if a != b:
-            break
-    gap = abs(got - want)
-    size = f"relative gap {gap / abs(want):.1e}" if want != 0 else f"gap {gap:.1e}"
-    return f"expected {a}, got {b} ({size})"
 
 
 def assert_labels_equal(actual, expected, *, name: str = "labels", hint: str = "") -> None:
