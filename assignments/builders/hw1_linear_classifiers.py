@@ -8,13 +8,21 @@ written answers 12 (manual) = 100.
 from __future__ import annotations
 
 import sys
-import textwrap
 from pathlib import Path
 
 import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from nbcells import answer, given_code, instructions, notebook, tests, write_source, written  # noqa: E402
+from nbcells import (  # noqa: E402
+    answer,
+    given_code,
+    instructions,
+    mark_graded_cells,
+    notebook,
+    tests,
+    write_source,
+    written,
+)
 
 HW = "hw1_linear_classifiers"
 TARGET_VAL_ACC = 0.92
@@ -962,14 +970,7 @@ MARKING = {
 
 def build() -> nbformat.NotebookNode:
     """The instructor notebook of homework 1."""
-    nb = notebook(CELLS)
-    for cell in nb.cells:
-        scheme = MARKING.get(cell.metadata.get("nbgrader", {}).get("grade_id"))
-        if scheme and cell.metadata["nbgrader"].get("grade"):
-            points = cell.metadata["nbgrader"]["points"]
-            text = textwrap.wrap(f"Graded ({points:g} points): {scheme}.", 93)
-            cell.source = "".join(f"# {line}\n" for line in text) + cell.source
-    return nb
+    return mark_graded_cells(notebook(CELLS), MARKING)
 
 
 def main() -> None:

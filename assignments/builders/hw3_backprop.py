@@ -10,13 +10,21 @@ backward 10), dropout 7, deeper network 8, training 6, written answers 10 (manua
 from __future__ import annotations
 
 import sys
-import textwrap
 from pathlib import Path
 
 import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from nbcells import answer, given_code, instructions, notebook, tests, write_source, written  # noqa: E402
+from nbcells import (  # noqa: E402
+    answer,
+    given_code,
+    instructions,
+    mark_graded_cells,
+    notebook,
+    tests,
+    write_source,
+    written,
+)
 
 HW = "hw3_backprop"
 TARGET_ACC = 0.90  # validation accuracy each deeper network must reach
@@ -1282,14 +1290,7 @@ MARKING = {  # the split of each test cell's points (assignments/MARK_SCHEMES.md
 
 def build() -> nbformat.NotebookNode:
     """The instructor notebook of homework 3."""
-    nb = notebook(CELLS)
-    for cell in nb.cells:
-        scheme = MARKING.get(cell.metadata.get("nbgrader", {}).get("grade_id"))
-        if scheme and cell.metadata["nbgrader"].get("grade"):
-            points = cell.metadata["nbgrader"]["points"]
-            text = textwrap.wrap(f"Graded ({points:g} points): {scheme}.", 93)
-            cell.source = "".join(f"# {line}\n" for line in text) + cell.source
-    return nb
+    return mark_graded_cells(notebook(CELLS), MARKING)
 
 
 def main() -> None:

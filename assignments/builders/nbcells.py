@@ -71,6 +71,20 @@ def notebook(cells: list) -> nbformat.NotebookNode:
     return nb
 
 
+def mark_graded_cells(nb: nbformat.NotebookNode, marking: dict[str, str]) -> nbformat.NotebookNode:
+    """Start each graded test cell with its mark scheme, ``# Graded (N points): ...``.
+
+    ``marking`` maps a test cell's grade_id to the scheme's text (what each part is worth).
+    """
+    for cell in nb.cells:
+        scheme = marking.get(cell.metadata.get("nbgrader", {}).get("grade_id"))
+        if scheme and cell.metadata["nbgrader"].get("grade"):
+            points = cell.metadata["nbgrader"]["points"]
+            text = textwrap.wrap(f"Graded ({points:g} points): {scheme}.", 93)
+            cell.source = "".join(f"# {line}\n" for line in text) + cell.source
+    return nb
+
+
 def write_source(hw: str, nb: nbformat.NotebookNode) -> Path:
     """Write ``nb`` as the instructor notebook ``assignments/source/<hw>/<hw>.ipynb``."""
     out = Path(__file__).resolve().parents[1] / "source" / hw / f"{hw}.ipynb"
