@@ -8,20 +8,18 @@ hide a wrong policy. Regenerate them with ``DL_REGEN_GOLDEN=1`` after a delibera
 """
 
 import csv
-import importlib.util
 import io
 import os
-import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
+from tools.grading import export, policy
+from tools.grading.paths import ensure_venv_on_path
 
-from grading import export, policy  # noqa: E402
-from grading.paths import ensure_venv_on_path  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
+
 
 GOLDEN = ROOT / "tests" / "data" / "golden"
 pytestmark = pytest.mark.grading
@@ -167,9 +165,8 @@ def test_bad_format_and_missing_gradebook(gradebook, tmp_path):
 
 
 def test_course_export_and_csv_commands(gradebook, tmp_path, capsys):
-    spec = importlib.util.spec_from_file_location("course_cli", ROOT / "tools" / "course.py")
-    course = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(course)
+    from tools import course
+
     out = tmp_path / "moodle.csv"
     assert course.main(["export", "--format", "moodle", "--gradebook", str(gradebook),
                         "--out", str(out)]) == 0

@@ -5,7 +5,7 @@ homework pages are the released student notebooks (no solutions, no hidden tests
 learner's and instructor's paths come from the README, and MathJax is copied from the
 django-static-mathjax package. Output: site/index.html.
 
-Usage: python tools/build_site.py [--out site] [--keep-source]
+Usage: python -m tools.build_site [--out site] [--keep-source]
 """
 
 from __future__ import annotations

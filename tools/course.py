@@ -1,12 +1,12 @@
 """Instructor commands for the homework (the Makefile's release, validate, grade and kit).
 
-    python tools/course.py release                      # assignments/release/<hw>/
-    python tools/course.py validate                     # solutions full marks, stubs zero
-    python tools/course.py grade --submissions DIR      # DIR/<student>/<hw>/<hw>.ipynb
-    python tools/course.py grade --zip lms.zip --assignment hw1_linear_classifiers
-    python tools/course.py kit                          # dist/student-kit/ and .zip
-    python tools/course.py export --format canvas       # artifacts/grades/canvas.csv
-    python tools/course.py csv                          # refresh the CSVs, no grading
+    python -m tools.course release                      # assignments/release/<hw>/
+    python -m tools.course validate                     # solutions full marks, stubs zero
+    python -m tools.course grade --submissions DIR      # DIR/<student>/<hw>/<hw>.ipynb
+    python -m tools.course grade --zip lms.zip --assignment hw1_linear_classifiers
+    python -m tools.course kit                          # dist/student-kit/ and .zip
+    python -m tools.course export --format canvas       # artifacts/grades/canvas.csv
+    python -m tools.course csv                          # refresh the CSVs, no grading
 
 Every nbgrader step runs in-process under a wall-clock limit and fails loudly: the exit code
 is non-zero whenever a homework does not validate or a submission could not be graded.
@@ -20,10 +20,8 @@ import tempfile
 import warnings
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from grading import batch, kit, lms, paths, release, validate  # noqa: E402
-from grading.paths import ensure_venv_on_path  # noqa: E402
+from tools.grading import batch, kit, lms, paths, release, validate
+from tools.grading.paths import ensure_venv_on_path
 
 
 def cmd_release(args: argparse.Namespace) -> int:
@@ -101,7 +99,7 @@ def cmd_kit(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from grading import export
+    from tools.grading import export
 
     out = Path(args.out or paths.ARTIFACTS / "grades" / f"{args.format}.csv")
     try:
@@ -117,7 +115,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_csv(args: argparse.Namespace) -> int:
     """Refresh grades.csv, parts.csv and final_grades.csv from the gradebook (no grading)."""
-    from grading import export
+    from tools.grading import export
 
     gradebook, out = Path(args.gradebook), Path(args.out)
     if not gradebook.is_file():
@@ -136,7 +134,7 @@ def cmd_csv(args: argparse.Namespace) -> int:
 
 
 def cmd_markscheme(args: argparse.Namespace) -> int:
-    from grading import markscheme
+    from tools.grading import markscheme
 
     added = markscheme.annotate_course()
     print(f"mark scheme shown after {added} written answer(s) in assignments/autograded/ "

@@ -1,6 +1,6 @@
 """Grades out of the gradebook, late policy applied, as the CSV a learning platform imports.
 
-Three formats (``tools/course.py export --format ...``, ``make export FORMAT=...``):
+Three formats (``python -m tools.course export --format ...``, ``make export FORMAT=...``):
 
 ``canvas``
     Canvas's gradebook import: ``Student, ID, SIS User ID, SIS Login ID, Section``, then one

@@ -2,7 +2,7 @@
 
     python tools/grading/worker.py ROOT HW STUDENT [EXTRA_CONFIG_JSON]
 
-Used by :func:`grading.submission.autograde_in_subprocess`, which may prefix the command
+Used by :func:`tools.grading.submission.autograde_in_subprocess`, which may prefix the command
 with a sandbox (bubblewrap, prlimit...). The last line of stdout is
 ``{"success": bool, "error": str, "log": str}``.
 """
@@ -14,11 +14,16 @@ import os
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# submission.autograde_in_subprocess runs this file BY PATH (its folder, not the repo, is then
+# sys.path[0]) with the grader's environment: the repo root is put first so the course's
+# ``tools`` package imports. Drop this line when the spawner runs ``python -m
+# tools.grading.worker`` with the repo root as cwd or PYTHONPATH.
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from traitlets.config import Config  # noqa: E402
 
-from grading import nbg  # noqa: E402
+from tools.grading import nbg  # noqa: E402
 
 
 def main(argv: list[str]) -> int:
