@@ -18,7 +18,7 @@ import nbformat
 import pytest
 import synthetic
 
-from tools.grading import batch, release
+from tools.grading import batch, nbg, release
 from tools.grading.paths import RELEASE_DIR, ensure_venv_on_path, notebook_name
 from tools.grading.validate import release_differences
 
@@ -136,7 +136,6 @@ class HomeworkChecks:
         assert alice_parts == synthetic.points_of_tests(synthetic.source_notebook(self.HW))
 
     def test_regrade_after_a_failed_submission_leaves_no_stale_grade(self, graded):
-        from nbgrader.api import Gradebook
 
         _, course_dir, tmp, template = graded
         subs = tmp / "resubmissions"
@@ -146,7 +145,7 @@ class HomeworkChecks:
         again = batch.grade_folder(subs, [self.HW], course_dir=course_dir, out_dir=tmp / "grades2",
                                    template_db=template, gradebook=course_dir / "gradebook.db")
         assert [r.student for r in again.failed] == ["alice"]
-        with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gb:
+        with nbg.gradebook(course_dir / "gradebook.db") as gb:
             sub = gb.find_submission(self.HW, "alice")
             assert sub.score == 0 and sub.needs_manual_grade
             assert gb.find_submission(self.HW, "bob").score == 0  # other students untouched

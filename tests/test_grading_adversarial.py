@@ -21,7 +21,7 @@ import synthetic
 from adversarial import kinds as K
 from traitlets.config import Config
 
-from tools.grading import batch, release, sandbox
+from tools.grading import batch, nbg, release, sandbox
 from tools.grading.paths import ensure_venv_on_path, homework_names, notebook_name
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -134,12 +134,11 @@ def test_the_whole_class_is_graded_and_reported(graded):
 
 
 def test_real_gradebook_holds_exactly_the_imported_scores(graded):
-    from nbgrader.api import Gradebook
 
     report, _, _, _, course_dir = graded
     assert report.problems == []
     assert batch.check_gradebook(course_dir / "gradebook.db", report.results) == []
-    with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gb:
+    with nbg.gradebook(course_dir / "gradebook.db") as gb:
         for student in HONEST:
             sub = gb.find_submission(K.TINY, student)
             got = {g.name: g.score for g in sub.notebooks[0].grades if g.name != "why"}

@@ -22,7 +22,7 @@ import synthetic
 from test_grading_pipeline import SCENARIOS, TINY, _submission
 from traitlets.config import Config
 
-from tools.grading import batch, cluster
+from tools.grading import batch, cluster, nbg
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -190,7 +190,6 @@ def serial_and_dask(course, sources, loopback_cluster, tmp_path_factory):  # noq
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_a_killed_worker_loses_no_grade_and_writes_none_twice(serial_and_dask):
-    from nbgrader.api import Gradebook
 
     serial, report, imports, killed, workers = serial_and_dask
     assert killed, "no worker was ever seen holding a task"
@@ -205,7 +204,7 @@ def test_a_killed_worker_loses_no_grade_and_writes_none_twice(serial_and_dask):
     assert _rows(report) == _rows(serial)
     assert report.problems == []
     db = report.grades_csv.parents[1] / "course" / "gradebook.db"
-    with Gradebook(f"sqlite:///{db}") as gb:
+    with nbg.gradebook(db) as gb:
         assert sorted(s.student.id for s in gb.find_assignment(TINY).submissions) == sorted(CLASS)
 
 

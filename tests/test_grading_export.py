@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.grading import export, policy
+from tools.grading import export, nbg, policy
 from tools.grading.paths import ensure_venv_on_path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,9 +36,8 @@ COURSE = policy.CoursePolicy(
 
 def make_gradebook(path: Path) -> Path:
     """hwA: test t1 (6) + written q1 (4); hwB: test t2 (20). Scores as a term leaves them."""
-    from nbgrader.api import Gradebook
 
-    with Gradebook(f"sqlite:///{path}") as gb:
+    with nbg.gradebook(path) as gb:
         gb.add_assignment("hwA", duedate=DUE_A)
         gb.add_notebook("hwA", "hwA")
         gb.add_grade_cell("t1", "hwA", "hwA", max_score=6, cell_type="code")

@@ -6,8 +6,8 @@ notebook, an LMS zip, and nbgrader's exchange flow end to end. Every nbgrader ca
 temporary course copy with a fresh gradebook, under a wall-clock limit.
 """
 
+import contextlib
 import csv
-import os
 import zipfile
 from pathlib import Path
 
@@ -246,13 +246,8 @@ def _write_config(folder: Path, exchange: Path, *, course_root: Path | None = No
 def _nbgrader(cwd: Path, *args: str) -> str:
     from nbgrader.tests import run_nbgrader
 
-    old = os.getcwd()
-    os.chdir(cwd)
-    try:
-        with nbg.wall_clock(180, f"nbgrader {' '.join(args)}"):
-            return run_nbgrader(list(args))
-    finally:
-        os.chdir(old)
+    with contextlib.chdir(cwd), nbg.wall_clock(180, f"nbgrader {' '.join(args)}"):
+        return run_nbgrader(list(args))
 
 
 def test_exchange_flow_end_to_end(sources, course, tmp_path):
@@ -281,9 +276,7 @@ def test_exchange_flow_end_to_end(sources, course, tmp_path):
     _nbgrader(instructor, "release_feedback", TINY)
     _nbgrader(student, "fetch_feedback", TINY)
 
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{instructor / 'gradebook.db'}") as gb:
+    with nbg.gradebook(instructor / "gradebook.db") as gb:
         grades = {g.name: g.score for g in gb.find_submission_notebook(TINY, TINY, who).grades}
     assert grades["test_square"] == 2 and grades["test_half"] == 0
     feedback = list((student / "dl-course" / TINY / "feedback").glob(f"*/{TINY}.html"))
@@ -294,7 +287,6 @@ def test_exchange_flow_end_to_end(sources, course, tmp_path):
 
 def test_regrades_keep_manual_grades_and_record_the_submission_time(course, sources, tmp_path):
     """Issue 16 builds on this: a regrade never loses what the instructor entered by hand."""
-    from nbgrader.api import Gradebook
 
     _, template = course
     subs, course_dir = tmp_path / "subs", tmp_path / "course"
@@ -310,7 +302,7 @@ def test_regrades_keep_manual_grades_and_record_the_submission_time(course, sour
 
     grade()
     assert (course_dir / "autograded" / "erin" / TINY / "timestamp.txt").is_file()
-    with Gradebook(f"sqlite:///{db}") as gb:
+    with nbg.gradebook(db) as gb:
         sub = gb.find_submission(TINY, "erin")
         assert sub.timestamp is not None and (sub.timestamp.month, sub.timestamp.hour) == (3, 12)
         nbk = sub.notebooks[0]
@@ -322,7 +314,7 @@ def test_regrades_keep_manual_grades_and_record_the_submission_time(course, sour
     # the same submission again: every manual grade and comment is kept
     again = grade()
     assert again.regrade_notes == [] and again.problems == []
-    with Gradebook(f"sqlite:///{db}") as gb:
+    with nbg.gradebook(db) as gb:
         assert gb.find_grade("why", TINY, TINY, "erin").manual_score == 0.5
         assert gb.find_grade("test_half", TINY, TINY, "erin").manual_score == 0.25
         assert gb.find_comment("why", TINY, TINY, "erin").manual_comment == "Say why it matters."
@@ -332,7 +324,7 @@ def test_regrades_keep_manual_grades_and_record_the_submission_time(course, sour
     synthetic.write(nb, subs, "erin", TINY)
     third = grade()
     assert any("erin/tiny why" in n and "new look" in n for n in third.regrade_notes)
-    with Gradebook(f"sqlite:///{db}") as gb:
+    with nbg.gradebook(db) as gb:
         why = gb.find_grade("why", TINY, TINY, "erin")
         assert why.manual_score is None and why.needs_manual_grade
         assert gb.find_grade("test_half", TINY, TINY, "erin").manual_score == 0.25

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.grading import policy
+from tools.grading import nbg, policy
 from tools.grading.paths import ensure_venv_on_path
 from tools.grading.policy import LatePolicy, PolicyError
 
@@ -117,10 +117,9 @@ def test_timestamp_from_nbgrader_file(tmp_path):
 
 @pytest.mark.grading
 def test_timestamp_from_gradebook(tmp_path):
-    from nbgrader.api import Gradebook
 
     db = tmp_path / "gradebook.db"
-    with Gradebook(f"sqlite:///{db}") as gb:
+    with nbg.gradebook(db) as gb:
         gb.add_assignment("hw1")
         gb.add_student("alice")
         gb.add_student("bob")

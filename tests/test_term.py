@@ -34,7 +34,7 @@ import pytest
 import synthetic
 from browser.lab import CHROMIUM, CHROMIUM_ARGS, LabServer, chromium_available
 
-from tools.grading import export, markscheme, policy
+from tools.grading import export, markscheme, nbg, policy
 from tools.grading.paths import ensure_venv_on_path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -110,12 +110,8 @@ def nbgrader(args: list[str], cwd: Path) -> None:
     """One nbgrader command, in-process (no 5 s start-up), run from ``cwd``."""
     from nbgrader.tests import run_nbgrader
 
-    old = os.getcwd()
-    os.chdir(cwd)
-    try:
+    with contextlib.chdir(cwd):
         run_nbgrader(args)
-    finally:
-        os.chdir(old)
 
 
 def student_args(term: Term, student: str) -> list[str]:
@@ -169,10 +165,10 @@ def grade_class(term: Term, name: str) -> int:
 
 def gradebook_state(term: Term) -> dict:
     """{student: {cell: (auto, manual, manual comment)}, "_score": total} from the gradebook."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
     state = {}
-    with Gradebook(f"sqlite:///{term.gradebook}") as gb:
+    with nbg.gradebook(term.gradebook) as gb:
         for student in STUDENTS:
             try:
                 sub = gb.find_submission(HW, student)
@@ -190,10 +186,9 @@ def gradebook_state(term: Term) -> dict:
 
 def grade_by_hand(term: Term) -> None:
     """In formgrader (Chromium): type each score and comment of HAND_GRADED, as a grader does."""
-    from nbgrader.api import Gradebook
     from playwright.sync_api import sync_playwright
 
-    with Gradebook(f"sqlite:///{term.gradebook}") as gb:
+    with nbg.gradebook(term.gradebook) as gb:
         ids = {s: gb.find_submission_notebook(HW, HW, s).id for s in HAND_GRADED}
     guard = ["--ServerApp.jpserver_extensions", "tools.grading.formgrader_guard=True"]
     env = {"PYTHONPATH": str(ROOT), "DL_COURSE_EXCHANGE": str(term.exchange)}

@@ -42,9 +42,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    if bool(args.submissions) == bool(args.zip):
-        print("give exactly one of --submissions DIR or --zip FILE", file=sys.stderr)
-        return 2
     hws = [args.assignment] if args.assignment else None
     with tempfile.TemporaryDirectory(prefix="dl-lms-") as tmp:
         folder = Path(args.submissions) if args.submissions else None
@@ -158,8 +155,9 @@ def parser() -> argparse.ArgumentParser:
         sp.add_argument("--assignment", help="only this homework")
         sp.set_defaults(func=fn)
     g = sub.add_parser("grade", help="autograde submissions, write feedback and CSVs")
-    g.add_argument("--submissions", help="folder laid out <student>/<hw>/<hw>.ipynb")
-    g.add_argument("--zip", help="an LMS download (zip of <student>_<hw>.ipynb files)")
+    source = g.add_mutually_exclusive_group(required=True)
+    source.add_argument("--submissions", help="folder laid out <student>/<hw>/<hw>.ipynb")
+    source.add_argument("--zip", help="an LMS download (zip of <student>_<hw>.ipynb files)")
     g.add_argument("--zip-regexp", default=batch.DEFAULT_ZIP_REGEXP,
                    help="regexp with named groups student_id and file_id, matched against "
                         "each file name in the zip")
@@ -194,7 +192,10 @@ def main(argv: list[str] | None = None) -> int:
     ensure_venv_on_path()
     # nbgrader's own SQLAlchemy session warnings are noise here (grades are checked per cell)
     warnings.filterwarnings("ignore", message=".*not in session.*")
-    args = parser().parse_args(argv)
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as exc:  # a usage error (2, message on stderr) or --help (0)
+        return exc.code
     return args.func(args)
 
 

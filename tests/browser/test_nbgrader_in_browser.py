@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tools.grading import nbg
+
 from .lab import LabServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -92,7 +94,6 @@ def test_formgrader_shows_a_hostile_submission_without_running_it(browser, tmp_p
     formgrader, runs nothing and makes the page fetch nothing from outside."""
     import synthetic
     from adversarial import kinds as K
-    from nbgrader.api import Gradebook
 
     from tools.grading import batch, release
     from tools.grading.paths import ensure_venv_on_path
@@ -120,7 +121,7 @@ def test_formgrader_shows_a_hostile_submission_without_running_it(browser, tmp_p
                                 out_dir=tmp_path / "grades", template_db=template,
                                 gradebook=course / "gradebook.db", source_dir=src)
     assert report.results[0].ok and report.results[0].auto_score == 3
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+    with nbg.gradebook(course / "gradebook.db") as gb:
         notebook_id = gb.find_submission_notebook(K.TINY, K.TINY, "hostile_html").id
 
     requests, dialogs, console = [], [], []
