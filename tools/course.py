@@ -146,7 +146,7 @@ def _warn_pending(pending: list[str]) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="python -m tools.course", description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
     for name, fn, helptext in (("release", cmd_release, "build assignments/release/"),
                                ("validate", cmd_validate, "check every homework"),
