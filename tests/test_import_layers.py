@@ -54,3 +54,31 @@ def test_a_bad_import_breaks_its_contract(tmp_path, module, bad_import, broken):
     assert f"{broken} BROKEN" in out.stdout
     others = {LAYERS, STANDALONE, NO_TOOLS} - {broken}
     assert all(f"{name} KEPT" in out.stdout for name in others), out.stdout[-4000:]
+
+
+#: The only files that may still edit sys.path, and why.
+SYS_PATH_ALLOWED = {
+    # run by path by submission.autograde_in_subprocess (its own folder is sys.path[0])
+    "tools/grading/worker.py",
+    # run by path by `make bench`: needs the repo root, tests/ and the builders
+    "benchmarks/bench_grading.py",
+    # an attack in a string: a submission that reaches the base interpreter's site-packages
+    "tests/adversarial/kinds.py",
+    # the homework builders (run as scripts) import their shared nbcells module
+    "assignments/builders/hw1_linear_classifiers.py",
+    "assignments/builders/hw2_optimizers.py",
+    "assignments/builders/hw3_backprop.py",
+}
+
+
+def test_imports_come_from_packaging_not_sys_path_edits():
+    """tools is a package, pytest's `pythonpath` finds tests/ and the builders: no new edits."""
+    edits = set()
+    for folder in ("tools", "tests", "benchmarks", "assignments", "dlhelpers"):
+        for path in (ROOT / folder).rglob("*.py"):
+            if path == Path(__file__).resolve():  # this test names what it looks for
+                continue
+            text = path.read_text(encoding="utf-8")
+            if "sys.path.insert(" in text or "sys.path[:0]" in text or "sys.path.append(" in text:
+                edits.add(path.relative_to(ROOT).as_posix())
+    assert edits <= SYS_PATH_ALLOWED, sorted(edits - SYS_PATH_ALLOWED)
