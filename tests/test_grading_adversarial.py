@@ -134,7 +134,6 @@ def test_the_whole_class_is_graded_and_reported(graded):
 
 
 def test_real_gradebook_holds_exactly_the_imported_scores(graded):
-
     report, _, _, _, course_dir = graded
     assert report.problems == []
     assert batch.check_gradebook(course_dir / "gradebook.db", report.results) == []

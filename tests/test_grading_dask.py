@@ -19,7 +19,13 @@ from pathlib import Path
 
 import pytest
 import synthetic
-from test_grading_pipeline import SCENARIOS, TINY, _submission
+from test_grading_pipeline import (  # noqa: F401 (course, sources: fixtures of those tests)
+    SCENARIOS,
+    TINY,
+    _submission,
+    course,
+    sources,
+)
 from traitlets.config import Config
 
 from tools.grading import batch, cluster, nbg
@@ -190,7 +196,6 @@ def serial_and_dask(course, sources, loopback_cluster, tmp_path_factory):  # noq
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_a_killed_worker_loses_no_grade_and_writes_none_twice(serial_and_dask):
-
     serial, report, imports, killed, workers = serial_and_dask
     assert killed, "no worker was ever seen holding a task"
     assert any(w.pid == killed["pid"] and w.poll() is not None for w in workers)

@@ -117,7 +117,6 @@ def test_timestamp_from_nbgrader_file(tmp_path):
 
 @pytest.mark.grading
 def test_timestamp_from_gradebook(tmp_path):
-
     db = tmp_path / "gradebook.db"
     with nbg.gradebook(db) as gb:
         gb.add_assignment("hw1")
