@@ -8,6 +8,7 @@
     python -m tools.course export --format canvas       # artifacts/grades/canvas.csv
     python -m tools.course csv                          # refresh the CSVs, no grading
 
+Run from the repo root, where ``tools`` is a package (the Makefile does).
 Every nbgrader step runs in-process under a wall-clock limit and fails loudly: the exit code
 is non-zero whenever a homework does not validate or a submission could not be graded.
 """
