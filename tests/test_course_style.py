@@ -1,6 +1,5 @@
 """The packaged course style sheet and the figure helper with a text alternative."""
 
-
 import matplotlib.pyplot as plt
 import pytest
 

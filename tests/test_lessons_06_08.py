@@ -5,7 +5,6 @@ and check that the drawn data changed. Plot functions must return axes with titl
 labels, and reject bad input with a message that says what was expected.
 """
 
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest

@@ -1,6 +1,5 @@
 """Plots and widgets of lessons 09-11 (backpropagation, initialization, batch norm)."""
 
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest

@@ -1,6 +1,5 @@
 """Plots and widgets of lessons 12-13 (dropout, hyperparameter tuning)."""
 
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
