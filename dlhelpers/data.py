@@ -24,6 +24,7 @@ import numpy as np
 
 from dlhelpers._checks import (
     as_float_array,
+    as_generator,
     as_labels,
     check_in_range,
     check_int,
@@ -547,14 +548,6 @@ class Standardizer:
         return Z * self.scale_ + self.mean_
 
 
-def _as_generator(rng) -> np.random.Generator:
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None:
-        return np.random.default_rng(0)
-    return np.random.default_rng(check_int(rng, "rng (a seed)", minimum=0))
-
-
 def minibatches(X, y, batch_size: int, *, rng=None, shuffle: bool = True,
                 drop_last: bool = False) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Yield ``(X_batch, y_batch)`` pairs that together visit every example once (one epoch).
@@ -589,7 +582,7 @@ def minibatches(X, y, batch_size: int, *, rng=None, shuffle: bool = True,
     n = X.shape[0]
     # Checked and shuffled now, so a bad argument fails at the call rather than at the
     # first next(); the batches themselves are produced lazily.
-    order = _as_generator(rng).permutation(n) if shuffle else np.arange(n)
+    order = as_generator(rng, default=0).permutation(n) if shuffle else np.arange(n)
     stop = n - n % batch_size if drop_last else n
     return ((X[order[i:i + batch_size]], y[order[i:i + batch_size]])
             for i in range(0, stop, batch_size))

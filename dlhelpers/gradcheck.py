@@ -22,7 +22,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import as_float_array, check_int, check_positive, check_same_shape
+from ._checks import (
+    as_float_array,
+    as_generator,
+    check_int,
+    check_positive,
+    check_same_shape,
+)
 from ._numerics import FLOOR as FLOOR  # re-exported: the floor belongs to this module's API
 from ._numerics import elementwise_relative_error as _elementwise_relative_error
 
@@ -329,21 +335,19 @@ def sparse_gradient_check(f: Callable, x: np.ndarray, analytic, num_checks: int 
     num_checks : int >= 1
         Entries to sample (without replacement; capped at ``x.size``).
     rng : np.random.Generator, int seed or None
-        ``None`` means ``np.random.default_rng(0)``, so repeated calls check the same entries.
+        ``None`` means seed 0, so repeated calls check the same entries.
     h, tol : float > 0
 
     Returns
     -------
     GradCheckResult
     """
-    from .nn.init import as_generator
-
     x = _writable_float64(x)
     analytic = _analytic(analytic, x)
     num_checks = check_int(num_checks, "num_checks", minimum=1)
     h = check_positive(h, "h")
     tol = check_positive(tol, "tol")
-    gen = np.random.default_rng(0) if rng is None else as_generator(rng)
+    gen = as_generator(rng, default=0)
     flat = gen.choice(x.size, size=min(num_checks, x.size), replace=False)
     indices = [tuple(int(i) for i in np.unravel_index(k, x.shape)) for k in flat]
     numeric = np.array([_central_difference(f, x, idx, h, _scalar) for idx in indices])

@@ -299,6 +299,10 @@ def test_minibatches_seeding_order_and_drop_last():
     epoch1 = np.concatenate([yb for _, yb in data.minibatches(X, y, 4, rng=rng)])
     epoch2 = np.concatenate([yb for _, yb in data.minibatches(X, y, 4, rng=rng)])
     assert not np.array_equal(epoch1, epoch2)
+    unseeded = np.concatenate([yb for _, yb in data.minibatches(X, y, 4)])  # None: seed 0
+    np.testing.assert_array_equal(unseeded, y[np.random.default_rng(0).permutation(len(y))])
+    with pytest.raises(TypeError, match="rng must be a np.random.Generator .* got RandomState"):
+        data.minibatches(X, y, 4, rng=np.random.RandomState(0))
     plain = np.concatenate([yb for _, yb in data.minibatches(X, y, 4, shuffle=False)])
     np.testing.assert_array_equal(plain, y)
     dropped = list(data.minibatches(X, y, 4, drop_last=True))
