@@ -12,6 +12,7 @@ shape ``(N,)``.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import pickle
@@ -21,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import platformdirs
 
 from dlhelpers._checks import (
     as_float_array,
@@ -45,9 +47,6 @@ __all__ = [
     "minibatches",
     "rotate_images",
 ]
-
-# Parsed data sets kept for the life of the Python process (lessons load them repeatedly).
-_MEMORY_CACHE: dict = {}
 
 _MNIST_CACHE_NAME = "mnist5k_v1.npz"
 _CIFAR_TRAIN_FILES = tuple(f"data_batch_{i}" for i in range(1, 6))
@@ -99,11 +98,17 @@ def load_digits(*, images: bool = False) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _cache_dir() -> Path:
-    """Folder for on-disk caches: $DLHELPERS_CACHE, else $XDG_CACHE_HOME/dlhelpers, else ~/.cache."""
+    """Folder for on-disk caches: ``$DLHELPERS_CACHE``, else the platform's user cache folder
+    (``~/.cache/dlhelpers`` or ``$XDG_CACHE_HOME/dlhelpers`` on Linux)."""
     if os.environ.get("DLHELPERS_CACHE"):
         return Path(os.environ["DLHELPERS_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "dlhelpers"
+    return platformdirs.user_cache_path("dlhelpers")
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    """Mark a cached array read-only: callers get copies, and nothing may edit the cache."""
+    array.flags.writeable = False
+    return array
 
 
 def _read_mnist_npz(path: Path) -> tuple[np.ndarray, np.ndarray] | None:
@@ -133,10 +138,9 @@ def _write_mnist_npz(path: Path, X: np.ndarray, y: np.ndarray) -> None:
         Path(tmp).unlink(missing_ok=True)
 
 
+@functools.cache  # parsed once per process: lessons load the set repeatedly
 def _mnist_arrays() -> tuple[np.ndarray, np.ndarray]:
-    """The 5000 MNIST images as uint8 (5000, 784) and labels, from memory, disk or csv."""
-    if "mnist" in _MEMORY_CACHE:
-        return _MEMORY_CACHE["mnist"]
+    """The 5000 MNIST images as uint8 (5000, 784) and labels (read-only), from disk or csv."""
     path = _cache_dir() / _MNIST_CACHE_NAME
     arrays = _read_mnist_npz(path)
     if arrays is None:
@@ -145,8 +149,7 @@ def _mnist_arrays() -> tuple[np.ndarray, np.ndarray]:
         X, y = mnist_data()  # parses a csv.gz: about 3 s, hence the caches
         arrays = (np.asarray(X).astype(np.uint8), np.asarray(y, dtype=np.int64))
         _write_mnist_npz(path, *arrays)
-    _MEMORY_CACHE["mnist"] = arrays
-    return arrays
+    return _frozen(arrays[0]), _frozen(arrays[1])
 
 
 def load_mnist_subset(*, images: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -204,15 +207,13 @@ def load_mnist1d(*, seed: int | None = None, as_dict: bool = False):
     """
     if seed is not None:
         seed = check_int(seed, "seed", minimum=0)
-    key = ("mnist1d", 42 if seed is None else seed)
-    if key not in _MEMORY_CACHE:
-        _MEMORY_CACHE[key] = _generate_mnist1d(key[1])
-    cached = _MEMORY_CACHE[key]
+    cached = _generate_mnist1d(42 if seed is None else seed)
     if as_dict:
         return {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in cached.items()}
     return (cached["x"].copy(), cached["y"].copy(), cached["x_test"].copy(), cached["y_test"].copy())
 
 
+@functools.cache  # generation takes about 3 s; one set per seed is kept for the process
 def _generate_mnist1d(seed: int) -> dict:
     from mnist1d.data import get_dataset_args, make_dataset
 
