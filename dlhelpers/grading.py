@@ -38,8 +38,8 @@ import numpy as np
 import numpy.testing as _np_testing
 import numpy.testing._private.utils as _np_testing_private
 
-# The course's one relative error. _numerics imports nothing from dlhelpers and uses only
-# ndarray methods; its code object is guarded like this module's own (_OWN_CODE).
+# The course's one relative error. _numerics imports nothing from dlhelpers and holds its
+# own references to numpy's ufuncs; its code object is guarded like this module's (_OWN_CODE).
 from ._numerics import elementwise_relative_error as _elementwise_relative_error
 
 # Taken once at import: later monkeypatching of numpy's namespace does not reach these.
