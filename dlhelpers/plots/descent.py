@@ -7,24 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from dlhelpers._checks import as_float_array, check_int
 from dlhelpers.plots import COLORS
+from dlhelpers.plots._figure import new_ax
 
 # Path colours: the palette without its pale yellow, which vanishes on a white background.
 _PATH_COLORS = [COLORS[i] for i in (0, 1, 2, 3, 4, 5, 7)]
 # Meaning never by colour alone: each curve or path also gets its own dash and marker.
 _DASHES = ["-", "--", "-.", ":", (0, (8, 2, 1, 2, 1, 2)), (0, (12, 4))]   # six distinct patterns
 _MARKERS = ["o", "^", "s", "D", "v", "P", "X"]
-
-
-def _new_axes(ax):
-    if ax is not None:
-        return ax
-    _, ax = plt.subplots()
-    return ax
 
 
 def _check_range(lim, name: str) -> tuple[float, float]:
@@ -51,7 +44,7 @@ def plot_loss_curves(curves: Mapping[str, np.ndarray], ax=None, logy: bool = Tru
     """
     if not curves:
         raise ValueError("curves must hold at least one named history; got an empty mapping")
-    ax = _new_axes(ax)
+    ax = new_ax(ax)
     for i, (label, values) in enumerate(curves.items()):
         v = as_float_array(values, f"curves[{label!r}]", ndim=1, allow_nan=True)
         ax.plot(np.arange(1, v.shape[0] + 1), v, label=label, color=_PATH_COLORS[i % len(_PATH_COLORS)],
@@ -86,7 +79,7 @@ def plot_path_1d(f: Callable[[np.ndarray], np.ndarray], path, xlim=(-3.0, 3.0), 
     """
     p = as_float_array(path, "path", ndim=1, allow_nan=True)
     lo, hi = _check_range(xlim, "xlim")
-    ax = _new_axes(ax)
+    ax = new_ax(ax)
     if show_function:
         xs = np.linspace(lo, hi, 400)
         ax.plot(xs, f(xs), color="gray", lw=1.5, label="f(x)")
@@ -152,7 +145,7 @@ def plot_contour_paths(f: Callable[[np.ndarray], float], paths: Mapping[str, np.
     matplotlib Axes
     """
     xs, ys, z = grid_values(f, xlim, ylim)
-    ax = _new_axes(ax)
+    ax = new_ax(ax)
     if log_levels:
         shift = z.min()
         lv = shift + np.geomspace(1e-3 * (z.max() - shift) + 1e-12, z.max() - shift, levels)
@@ -207,7 +200,7 @@ def plot_gradient_arrows(f: Callable[[np.ndarray], float], grad: Callable[[np.nd
     if length <= 0:
         raise ValueError(f"length must be > 0; got {length}")
     xs, ys, z = grid_values(f, xlim, ylim)
-    ax = _new_axes(ax)
+    ax = new_ax(ax)
     through = [float(f(p)) for p in pts]  # draw the level set through every arrow's foot
     lv = np.unique(np.concatenate([np.linspace(z.min(), z.max(), levels), through]))
     ax.contour(xs, ys, z, levels=lv, colors="gray", linewidths=0.7, linestyles="solid")
@@ -248,7 +241,7 @@ def plot_mean_band(x, runs, ax=None, label: str = "", color: str | None = None,
     r = as_float_array(runs, "runs", ndim=2)
     if r.shape[1] != xv.shape[0]:
         raise ValueError(f"runs must have shape (S, {xv.shape[0]}) to match x; got {r.shape}")
-    ax = _new_axes(ax)
+    ax = new_ax(ax)
     color = COLORS[0] if color is None else color
     ax.plot(xv, r.mean(axis=0), ls=ls, color=color, label=label)
     if r.shape[0] > 1:
@@ -277,7 +270,7 @@ def plot_error_vs_h(hs, errors: Mapping[str, np.ndarray], ax=None,
     h = as_float_array(hs, "hs", ndim=1)
     if np.any(h <= 0):
         raise ValueError("hs must all be > 0 (they go on a log axis)")
-    ax = _new_axes(ax)
+    ax = new_ax(ax)
     for i, (label, err) in enumerate(errors.items()):
         e = as_float_array(err, f"errors[{label!r}]", ndim=1)
         if e.shape != h.shape:

@@ -13,17 +13,12 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from dlhelpers._checks import as_float_array, check_int, check_same_shape
+from dlhelpers.plots._figure import new_ax
 
 __all__ = ["plot_thinned_network", "plot_running_mean", "plot_ensemble_accuracy",
            "plot_keep_prob_sweep", "plot_heldout_by_epoch"]
 
 _KEPT, _DROPPED, _EDGE = "#0072B2", "0.85", "0.45"
-
-
-def _new_ax(ax: Axes | None) -> Axes:
-    if ax is None:
-        _, ax = plt.subplots()
-    return ax
 
 
 def _layer_positions(sizes: Sequence[int]) -> list[np.ndarray]:
@@ -51,7 +46,7 @@ def plot_thinned_network(layer_sizes: Sequence[int], unit_masks: Sequence | None
     sizes = [check_int(s, "each layer size", minimum=1) for s in layer_sizes]
     if len(sizes) < 2:
         raise ValueError(f"layer_sizes needs at least 2 layers; got {sizes}")
-    ax = _new_ax(ax)
+    ax = new_ax(ax)
     keep = [np.ones(n, dtype=bool) for n in sizes]
     if unit_masks is not None:
         if len(unit_masks) != len(sizes) - 2:
@@ -104,7 +99,7 @@ def plot_running_mean(samples, expected: float, *, ax: Axes | None = None,
     samples = as_float_array(samples, "samples", ndim=1)
     if samples.size < 2:
         raise ValueError(f"samples needs at least 2 values; got {samples.size}")
-    ax = _new_ax(ax)
+    ax = new_ax(ax)
     t = np.arange(1, samples.size + 1)
     running = np.cumsum(samples) / t
     se = samples.std(ddof=1) / np.sqrt(t)
@@ -139,7 +134,7 @@ def plot_ensemble_accuracy(num_masks, ensemble_acc, single_pass_acc: float,
     num_masks = as_float_array(num_masks, "num_masks", ndim=1)
     ensemble_acc = as_float_array(ensemble_acc, "ensemble_acc", ndim=1)
     check_same_shape(num_masks, ensemble_acc, "num_masks", "ensemble_acc")
-    ax = _new_ax(ax)
+    ax = new_ax(ax)
     ax.plot(num_masks, ensemble_acc, marker="o", label="average of T thinned networks")
     ax.axhline(single_pass_acc, color="#D55E00", linestyle="--",
                label="one pass, no dropout (inverted scaling)")
@@ -230,7 +225,7 @@ def plot_heldout_by_epoch(epochs, curves, *, ax: Axes | None = None,
     epochs = as_float_array(epochs, "epochs", ndim=1)
     if not isinstance(curves, dict) or not curves:
         raise TypeError("curves must be a non-empty dict of label -> (seeds, epochs) array")
-    ax = _new_ax(ax)
+    ax = new_ax(ax)
     styles = (("o", "-", "#E69F00"), ("s", "--", "0.3"), ("^", ":", _KEPT))
     for (label, curve), (marker, dash, color) in zip(curves.items(), styles, strict=False):
         curve = as_float_array(curve, f"curves[{label!r}]", ndim=2)

@@ -15,18 +15,13 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from dlhelpers._checks import as_float_array, check_same_shape
+from dlhelpers.plots._figure import new_ax
 
 __all__ = ["plot_log_sampling", "plot_search_results", "plot_learning_curves",
            "plot_curve_gallery", "plot_best_over_peaks", "plot_horizons", "plot_capacity",
            "plot_update_ratios", "plot_layer_stats"]
 
 _BLUE, _ORANGE, _GREEN, _VERMILION = "#0072B2", "#E69F00", "#009E73", "#D55E00"
-
-
-def _new_ax(ax: Axes | None) -> Axes:
-    if ax is None:
-        _, ax = plt.subplots()
-    return ax
 
 
 def plot_log_sampling(linear_samples, log_samples, *, axes=None) -> np.ndarray:
@@ -94,7 +89,7 @@ def plot_search_results(lrs, regs, val_acc, *, ax: Axes | None = None, box=None,
     val_acc = as_float_array(val_acc, "val_acc", ndim=1)
     check_same_shape(lrs, regs, "lrs", "regs")
     check_same_shape(lrs, val_acc, "lrs", "val_acc")
-    ax = _new_ax(ax)
+    ax = new_ax(ax)
     dots = ax.scatter(lrs, regs, c=val_acc, cmap="viridis", s=60, edgecolors="black",
                       vmin=val_acc.min() if vmin is None else vmin,
                       vmax=val_acc.max() if vmax is None else vmax)
@@ -127,7 +122,7 @@ def plot_learning_curves(sizes, curves: Mapping[str, tuple], *, ax: Axes | None 
     sizes = as_float_array(sizes, "sizes", ndim=1)
     if not isinstance(curves, Mapping) or not curves:
         raise TypeError("curves must be a non-empty dict of label -> (train_error, val_error)")
-    ax = _new_ax(ax)
+    ax = new_ax(ax)
     for k, (label, (train_err, val_err)) in enumerate(curves.items()):
         train_err = as_float_array(train_err, f"curves[{label!r}] train error", ndim=1)
         val_err = as_float_array(val_err, f"curves[{label!r}] validation error", ndim=1)
@@ -209,7 +204,7 @@ def plot_best_over_peaks(peaks, grid_best, random_best, *, grid_x=None, ax: Axes
     check_same_shape(peaks, grid_best, "peaks", "grid_best")
     if random_best.shape[0] != peaks.size:
         raise ValueError(f"random_best must have shape ({peaks.size}, S); got {random_best.shape}")
-    ax = _new_ax(ax)
+    ax = new_ax(ax)
     lo, hi = np.percentile(random_best, [10, 90], axis=1)
     ax.fill_between(peaks, lo, hi, color=_BLUE, alpha=0.2, label="random: 10-90 % of seeds")
     ax.plot(peaks, random_best.mean(axis=1), color=_BLUE, label="random: mean over seeds")
@@ -238,7 +233,7 @@ def plot_horizons(lrs, acc_by_horizon: Mapping[str, np.ndarray], *, ax: Axes | N
     lrs = as_float_array(lrs, "lrs", ndim=1)
     if not isinstance(acc_by_horizon, Mapping) or not acc_by_horizon:
         raise TypeError("acc_by_horizon must be a non-empty dict of label -> accuracies")
-    ax = _new_ax(ax)
+    ax = new_ax(ax)
     styles = (("o", "-", _BLUE), ("s", "--", _ORANGE), ("^", ":", _GREEN), ("D", "-.", _VERMILION))
     for (label, acc), (marker, dash, color) in zip(acc_by_horizon.items(), styles, strict=False):
         acc = as_float_array(acc, f"acc_by_horizon[{label!r}]", ndim=1)
@@ -269,7 +264,7 @@ def plot_capacity(labels, train_acc, val_acc, *, ax: Axes | None = None,
     check_same_shape(train_acc, val_acc, "train_acc", "val_acc")
     if len(labels) != train_acc.shape[0]:
         raise ValueError(f"labels must name each of the {train_acc.shape[0]} networks; got {len(labels)}")
-    ax = _new_ax(ax)
+    ax = new_ax(ax)
     x = np.arange(len(labels))
     for acc, name, marker, color, dash in ((train_acc, "training", "s", _BLUE, "--"),
                                            (val_acc, "validation", "o", _ORANGE, "-")):
@@ -299,7 +294,7 @@ def plot_update_ratios(monitors: Mapping[str, object], *, layer: int = 0, ax: Ax
     """
     if not isinstance(monitors, Mapping) or not monitors:
         raise TypeError("monitors must be a non-empty dict of label -> Monitor")
-    ax = _new_ax(ax)
+    ax = new_ax(ax)
     styles = (("-", _BLUE), ("--", _ORANGE), (":", _VERMILION), ("-.", _GREEN))
     for (label, mon), (dash, color) in zip(monitors.items(), styles, strict=False):
         ax.plot(mon.steps + 1, mon.update_ratio[:, layer], linestyle=dash, color=color, label=label)
