@@ -168,7 +168,7 @@ def plot_contour_paths(f: Callable[[np.ndarray], float], paths: Mapping[str, np.
     ax.set_aspect("equal")
     ax.set(title=title, xlabel=r"$w_1$", ylabel=r"$w_2$")
     if legend_loc is not None:
-        ax.legend(loc=legend_loc, fontsize=9)
+        ax.legend(loc=legend_loc)
     return ax
 
 
@@ -218,7 +218,7 @@ def plot_gradient_arrows(f: Callable[[np.ndarray], float], grad: Callable[[np.nd
     ax.set_ylim(ys[0], ys[-1])
     ax.set_aspect("equal")
     ax.set(title=title, xlabel=r"$w_1$", ylabel=r"$w_2$")
-    ax.legend(loc="upper right", fontsize=9)
+    ax.legend(loc="upper right")
     return ax
 
 
@@ -271,11 +271,11 @@ def plot_error_vs_h(hs, errors: Mapping[str, np.ndarray], ax=None,
     if np.any(h <= 0):
         raise ValueError("hs must all be > 0 (they go on a log axis)")
     ax = new_ax(ax)
-    for i, (label, err) in enumerate(errors.items()):
+    for label, err in errors.items():
         e = as_float_array(err, f"errors[{label!r}]", ndim=1)
         if e.shape != h.shape:
             raise ValueError(f"errors[{label!r}] must have shape {h.shape} like hs; got {e.shape}")
-        ax.loglog(h, np.maximum(e, 1e-17), "o-", ms=3, label=label, color=COLORS[i % len(COLORS)])
+        ax.loglog(h, np.maximum(e, 1e-17), "o-", ms=3, label=label)  # colours: the style's cycle
     ax.set(title=title, xlabel="step h", ylabel="|estimate - true derivative|")
     ax.legend()
     return ax

@@ -104,7 +104,7 @@ def plot_decision_regions(predict: Callable[[np.ndarray], np.ndarray], X, y, *, 
     ax.set_xlabel("feature $x_1$")
     ax.set_ylabel("feature $x_2$")
     ax.set_title(title)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.grid(False)
     ax.region_labels = labels
     return ax
@@ -136,7 +136,7 @@ def plot_unit_balls(*, ax=None, radius: float = 1.0):
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     ax.set_title(f"Points at distance {radius:g} from the origin")
-    ax.legend(loc="upper center", fontsize=9, ncol=1)
+    ax.legend(loc="upper center", ncol=1)
     return ax
 
 

@@ -98,7 +98,7 @@ def plot_scores_and_probabilities(scores, true_class: int, class_names: Sequence
     gaps = np.maximum(0.0, s - s[y] + margin)
     gaps[y] = 0.0
     ax_s.set(title=f"Class scores: hinge loss = {gaps.sum():.3f}", xlabel="class", ylabel="score")
-    ax_s.legend(loc="best", fontsize=9)
+    ax_s.legend()
     shifted = s - s.max()
     probs = np.exp(shifted) / np.exp(shifted).sum()
     cross_entropy = np.log(np.exp(shifted).sum()) - shifted[y]

@@ -119,7 +119,7 @@ def plot_paths(paths: Mapping[str, np.ndarray], *, landscape=None, ax: Axes | No
             linestyle="none", label="start")
     ax.set_title(title)
     if legend:
-        ax.legend(loc="best", fontsize=9)
+        ax.legend()
     return ax
 
 
@@ -147,7 +147,7 @@ def plot_loss_vs_step(losses: Mapping[str, np.ndarray], *, ax: Axes | None = Non
     ax.set_xlabel("step")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.legend(loc="best", fontsize=9)
+    ax.legend()
     return ax
 
 
@@ -183,7 +183,7 @@ def plot_runs(runs: Mapping[str, object], key: str = "loss", *, ax: Axes | None 
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel or key.replace("_", " "))
     ax.set_title(title or key.replace("_", " "))
-    ax.legend(loc="best", fontsize=9)
+    ax.legend()
     return ax
 
 
@@ -213,7 +213,7 @@ def plot_schedules(schedules: Mapping[str, Callable], steps: int, *, ax: Axes | 
     ax.set_xlabel("step")
     ax.set_ylabel("learning rate")
     ax.set_title(title)
-    ax.legend(loc="best", fontsize=9)
+    ax.legend()
     return ax
 
 

@@ -67,7 +67,7 @@ def plot_polynomial_fits(x_train, y_train, x_grid, fits: Mapping[str, np.ndarray
     ax.set_xlabel("x")
     ax.set_ylabel("y")
     ax.set_title(title)
-    ax.legend(loc="best", fontsize=9)
+    ax.legend()
     return ax
 
 
@@ -108,7 +108,7 @@ def plot_train_val(values: Sequence[float], train, val, *, ax: Axes | None = Non
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.legend(loc="best", fontsize=9)
+    ax.legend()
     return ax
 
 
@@ -179,7 +179,7 @@ def plot_weight_cdf(weights: Mapping[str, np.ndarray], *, ax: Axes | None = None
     ax.set_xlabel("|w| (log scale)")
     ax.set_ylabel("share of weights with |weight| <= |w|")
     ax.set_title(title)
-    ax.legend(loc="upper left", fontsize=9)
+    ax.legend(loc="upper left")
     return ax
 
 

@@ -97,7 +97,7 @@ def plot_transfer_curves(counts, results: Mapping, *, ax: Axes | None = None,
     ax.set_xlabel("labelled examples per class (log scale)")
     ax.set_ylabel("test accuracy")
     ax.set_title(title)
-    ax.legend(loc="lower right", fontsize=9)
+    ax.legend(loc="lower right")
     return ax
 
 
@@ -278,7 +278,7 @@ def plot_rotation_by_digit(accuracy, upside_down_called_upright=None, *, axes=No
         ax.set_title(title, fontsize=11)
         ax.set_ylim(0, 1.25)
         ax.set_yticks(np.linspace(0, 1, 6))
-        ax.legend(loc="upper center", fontsize=8, ncols=2)
+        ax.legend(loc="upper center", ncols=2)
     return axes
 
 
@@ -303,7 +303,7 @@ def plot_probe_comparison(results: Mapping, *, ax: Axes | None = None, chance: f
                 marker=markers[i % len(markers)], color="black", markersize=5)
     if chance is not None:
         ax.axhline(chance, color="grey", linewidth=1, label="chance")
-        ax.legend(loc="upper left", fontsize=9)
+        ax.legend(loc="upper left")
     ax.set_xticks(range(len(results)),
                   [f"{name}\n{as_float_array(a, name).mean():.3f}" for name, a in results.items()])
     ax.set_ylabel("test accuracy")

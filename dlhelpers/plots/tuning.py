@@ -24,7 +24,7 @@ __all__ = ["plot_log_sampling", "plot_search_results", "plot_learning_curves",
 _BLUE, _ORANGE, _GREEN, _VERMILION = "#0072B2", "#E69F00", "#009E73", "#D55E00"
 
 
-def plot_log_sampling(linear_samples, log_samples, *, axes=None) -> np.ndarray:
+def plot_log_sampling(linear_samples, log_samples, *, ax=None) -> np.ndarray:
     """Where two ways of sampling a learning rate in [1e-4, 1] put their points.
 
     Parameters
@@ -33,6 +33,11 @@ def plot_log_sampling(linear_samples, log_samples, *, axes=None) -> np.ndarray:
         Drawn uniformly in [1e-4, 1].
     log_samples : array of shape (M,)
         Drawn as 10**U(-4, 0).
+    ax : pair of Axes, optional
+        Where to draw the histogram and the points (default: a new figure with two axes).
+
+    Every sample must lie in [1e-4, 1]: one outside would fall out of the four decades the
+    histogram counts, so it raises instead of vanishing silently.
 
     Returns
     -------
@@ -40,12 +45,14 @@ def plot_log_sampling(linear_samples, log_samples, *, axes=None) -> np.ndarray:
     """
     linear_samples = as_float_array(linear_samples, "linear_samples", ndim=1)
     log_samples = as_float_array(log_samples, "log_samples", ndim=1)
-    if np.any(linear_samples <= 0) or np.any(log_samples <= 0):
-        raise ValueError("learning-rate samples must be > 0 to be drawn on a log axis")
-    if axes is None:
-        _, axes = plt.subplots(1, 2, figsize=(10, 3.6))
-    ax_hist, ax_strip = axes
     edges = 10.0 ** np.arange(-4, 1)
+    for name, samples in (("linear_samples", linear_samples), ("log_samples", log_samples)):
+        if samples.size and (samples.min() < edges[0] or samples.max() > edges[-1]):
+            raise ValueError(f"{name} must lie in [1e-4, 1] (the four decades counted); got values "
+                             f"from {samples.min():.3g} to {samples.max():.3g}")
+    if ax is None:
+        _, ax = plt.subplots(1, 2, figsize=(10, 3.6))
+    ax_hist, ax_strip = ax
     width = 0.35
     centres = np.arange(4)
     for k, (samples, name) in enumerate(((linear_samples, "uniform in [1e-4, 1]"),
@@ -56,7 +63,7 @@ def plot_log_sampling(linear_samples, log_samples, *, axes=None) -> np.ndarray:
     ax_hist.set_xlabel("decade of the learning rate")
     ax_hist.set_ylabel("fraction of samples")
     ax_hist.set_title("How many samples land in each decade")
-    ax_hist.legend(loc="upper left", fontsize=9)
+    ax_hist.legend(loc="upper left")
     ax_strip.scatter(linear_samples, np.full(linear_samples.size, 1.0), marker="|", s=200,
                      label="uniform in [1e-4, 1]")
     ax_strip.scatter(log_samples, np.zeros(log_samples.size), marker="|", s=200,
@@ -66,7 +73,7 @@ def plot_log_sampling(linear_samples, log_samples, *, axes=None) -> np.ndarray:
     ax_strip.set_ylim(-0.6, 1.6)
     ax_strip.set_xlabel("learning rate (log axis)")
     ax_strip.set_title("The same samples on a log axis")
-    return np.asarray(axes)
+    return np.asarray(ax)
 
 
 def plot_search_results(lrs, regs, val_acc, *, ax: Axes | None = None, box=None,
@@ -106,7 +113,7 @@ def plot_search_results(lrs, regs, val_acc, *, ax: Axes | None = None, box=None,
     ax.set_ylabel("L2 strength")
     ax.set_title(title)
     ax.figure.colorbar(dots, ax=ax, label="validation accuracy")
-    ax.legend(loc="best", fontsize=9)
+    ax.legend()
     return ax
 
 
@@ -138,7 +145,7 @@ def plot_learning_curves(sizes, curves: Mapping[str, tuple], *, ax: Axes | None 
     ax.set_xlabel("number of training examples")
     ax.set_ylabel("error (1 - accuracy)")
     ax.set_title(title)
-    ax.legend(loc="best", fontsize=9)
+    ax.legend()
     return ax
 
 
@@ -178,7 +185,7 @@ def plot_curve_gallery(runs: Mapping[str, Mapping], *, ncols: int = 3,
         ax.set_title(name, fontsize=11)
         ax.set_xlabel("epoch")
         ax.set_ylabel(ylabel + (" (log axis)" if run.get("log") else ""))
-        ax.legend(loc="best", fontsize=8)
+        ax.legend()
     for ax in axes.ravel()[len(runs):]:
         ax.set_visible(False)
     fig.suptitle("Training curves, each produced on purpose")
@@ -217,7 +224,7 @@ def plot_best_over_peaks(peaks, grid_best, random_best, *, grid_x=None, ax: Axes
     ax.set_xlabel("position of the peak along x")
     ax.set_ylabel("best score found")
     ax.set_title(title)
-    ax.legend(loc="lower center", fontsize=8, ncols=2)
+    ax.legend(loc="lower center", ncols=2)
     return ax
 
 
@@ -244,7 +251,7 @@ def plot_horizons(lrs, acc_by_horizon: Mapping[str, np.ndarray], *, ax: Axes | N
     ax.set_xlabel("learning rate (log axis)")
     ax.set_ylabel("validation accuracy")
     ax.set_title(title)
-    ax.legend(loc="lower center", fontsize=9)
+    ax.legend(loc="lower center")
     return ax
 
 
@@ -275,7 +282,7 @@ def plot_capacity(labels, train_acc, val_acc, *, ax: Axes | None = None,
     ax.set_xlabel("hidden units per layer")
     ax.set_ylabel("accuracy")
     ax.set_title(title)
-    ax.legend(loc="lower right", fontsize=9)
+    ax.legend(loc="lower right")
     return ax
 
 
@@ -304,7 +311,7 @@ def plot_update_ratios(monitors: Mapping[str, object], *, layer: int = 0, ax: Ax
     ax.set_xlabel("step (log axis)")
     ax.set_ylabel(f"||update|| / ||W{layer + 1}||  (log axis)")
     ax.set_title(title)
-    ax.legend(loc="best", fontsize=8)
+    ax.legend()
     return ax
 
 
@@ -345,7 +352,7 @@ def plot_layer_stats(monitors: Mapping[str, object], *, over_time: str | None = 
         ax.set_xlabel("layer")
         ax.set_ylabel(f"std of {what} (log axis)")
         ax.set_title(f"{what.capitalize()} at the first step")
-        ax.legend(loc="best", fontsize=8)
+        ax.legend()
         ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
     if over_time is not None:
         ax = axes[2]
@@ -361,5 +368,5 @@ def plot_layer_stats(monitors: Mapping[str, object], *, over_time: str | None = 
         ax.set_xlabel("step")
         ax.set_ylabel("std of activations (log axis)")
         ax.set_title(f"During training ({over_time})")
-        ax.legend(loc="lower right", fontsize=8)
+        ax.legend(loc="lower right")
     return np.asarray(axes)

@@ -62,7 +62,7 @@ def broadcast_figure(a_shape: tuple[int, ...], b_shape: tuple[int, ...]):
                    "from the right; each pair of sizes must be equal or contain a 1.")
         axes[2].set_axis_off()
         axes[2].text(0.5, 0.5, "numpy raises ValueError:\ncompare sizes from the right;\neach pair must be equal\nor contain a 1",
-                     ha="center", va="center", fontsize=11, color="#D55E00",
+                     ha="center", va="center", color="#D55E00",
                      transform=axes[2].transAxes)
         result_shape = None
     else:

@@ -59,12 +59,12 @@ def _draw(name: str, z: np.ndarray, stats: dict) -> Figure:
     left.plot(grid, f, label="f(z)")
     left.plot(grid, df, label="f'(z)")
     left.set(xlabel="z", ylabel="value", ylim=(-1.5, 3), title=f"{name}: function and local gradient")
-    left.legend(fontsize=8, loc="upper left")
+    left.legend(loc="upper left")
     out, _ = forward(z)
     right.hist(out, bins=60, color="#0072B2")
     right.axvline(stats["mean_output"], color="#D55E00", label=f"mean {stats['mean_output']:.2f}")
     right.set(xlabel="f(z)", ylabel="count", title="outputs")
-    right.legend(fontsize=8)
+    right.legend()
     return fig
 
 

@@ -68,7 +68,7 @@ def _draw(rec: dict, batch_size: int, momentum: float, true_mean: float, true_va
         ax.plot(steps, rec[f"running_{key}"], color="#0072B2", label=f"running {label}")
         ax.axhline(truth, color="#D55E00", ls="--", label=f"true {label}")
         ax.set(xlabel="training step", ylabel=label, title=f"running {label}")
-        ax.legend(fontsize=8, loc="lower right")
+        ax.legend(loc="lower right")
     fig.suptitle(f"batch size {batch_size}, momentum {momentum:.3f}")
     return fig
 

@@ -197,7 +197,7 @@ def _draw_hidden(ax, hidden, thinned, kept, keep_prob) -> None:
     ax.set_ylabel("activation")
     ax.set_title(f"p = {keep_prob:.2f}: {int(kept.sum())} of {kept.size} hidden units kept",
                  fontsize=10)
-    ax.legend(loc="upper right", fontsize=7)
+    ax.legend(loc="upper right")
 
 
 def _draw_probs(ax, p_full, p_thin, p_avg, label) -> None:
@@ -212,7 +212,7 @@ def _draw_probs(ax, p_full, p_thin, p_avg, label) -> None:
     ax.set_xlabel("class" + ("" if label is None else f" (true: {label})"))
     ax.set_ylabel("probability")
     ax.set_title("What the network predicts", fontsize=10)
-    ax.legend(loc="upper left", fontsize=7)
+    ax.legend(loc="upper left")
 
 
 def _draw_sweep(ax, sweep, keep_prob) -> None:
@@ -228,7 +228,7 @@ def _draw_sweep(ax, sweep, keep_prob) -> None:
     ax.set_xlabel("keep probability p")
     ax.set_ylabel("accuracy (mean +/- sd)")
     ax.set_title("Measured in the lesson", fontsize=10)
-    ax.legend(loc="lower right", fontsize=7)
+    ax.legend(loc="lower right")
 
 
 class KeepProbExplorer(Explorer):

@@ -160,7 +160,7 @@ def playground_figure(landscape: str = "quadratic", optimizers: Sequence[str] = 
         ax_loss.set_ylim(low, 10 * start_loss)
         ax_loss.text(0.02, 0.98, "curves clipped at 10x the starting loss", transform=ax_loss.transAxes,
                      va="top", fontsize=8)
-    ax_loss.legend(fontsize=8, loc="lower left")
+    ax_loss.legend(loc="lower left")
     fig.suptitle(f"{land.name}: one panel per optimizer (start = black square, minimum = star)",
                  fontsize=11)
     return fig, paths

@@ -142,7 +142,7 @@ def explorer_figure(degree: int = 11, lam: float = 1e-3, penalty: str = "L2", *,
     ax_fit.set_xlabel("x")
     ax_fit.set_ylabel("y")
     ax_fit.set_title(f"train MSE {readout['train_mse']:.3f}, validation MSE {readout['val_mse']:.3f}")
-    ax_fit.legend(loc="lower right", fontsize=8)
+    ax_fit.legend(loc="lower right")
     powers = np.arange(1, degree + 1)
     ax_coef.bar(powers, coef[1:], color=["0.7" if c == 0 else "#0072B2" for c in coef[1:]])
     ax_coef.axhline(0, color="black", linewidth=0.8)

@@ -120,14 +120,14 @@ def explorer_figure(name: str = "cosine", lr0: float = 0.5, total_steps: int = 3
     ax_lr.set_xlabel("step")
     ax_lr.set_ylabel("learning rate")
     ax_lr.set_title("Schedule")
-    ax_lr.legend(loc="best", fontsize=9)
+    ax_lr.legend()
     ax_loss.plot(base, color="0.6", linestyle="--", label=f"constant (end {readout['final_loss_constant']:.3f})")
     ax_loss.plot(losses, color="#0072B2", linestyle="-", label=f"{name} (end {readout['final_loss']:.3f})")
     ax_loss.set_yscale("log")
     ax_loss.set_xlabel("step")
     ax_loss.set_ylabel("loss at the current weights (log)")
     ax_loss.set_title("SGD with noisy gradients on a quadratic")
-    ax_loss.legend(loc="best", fontsize=9)
+    ax_loss.legend()
     return fig, readout
 
 

@@ -124,14 +124,14 @@ def search_figure(strategy: str = "grid", n_trials: int = 9, seed: int = 0, peak
     ax_map.set_ylabel("unimportant hyperparameter y")
     ax_map.set_title(f"{strategy} search, {n_trials} trials")
     # below the map, so it never hides a trial
-    ax_map.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2, fontsize=8)
+    ax_map.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2)
     ax_line.plot(grid, toy_score(grid, 0.5, peak), color="black", label="score along x (y = 0.5)")
     ax_line.scatter(pts[:, 0], scores, color="#0072B2", zorder=3, label="trials")
     ax_line.set_xlabel("important hyperparameter x")
     ax_line.set_ylabel("validation score")
     ax_line.set_title(f"{readout['distinct_x']} distinct x values, best {readout['best_score']:.3f}")
     ax_line.set_ylim(-0.05, 1.05)
-    ax_line.legend(loc="upper left", fontsize=8)
+    ax_line.legend(loc="upper left")
     return fig, readout
 
 
