@@ -311,7 +311,7 @@ def plot_update_ratios(monitors: Mapping[str, object], *, layer: int = 0, ax: Ax
     ax.set_xlabel("step (log axis)")
     ax.set_ylabel(f"||update|| / ||W{layer + 1}||  (log axis)")
     ax.set_title(title)
-    ax.legend()
+    ax.legend(loc="lower right")  # "best" can sit astride the rule-of-thumb line
     return ax
 
 
