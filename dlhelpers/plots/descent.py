@@ -27,7 +27,7 @@ def _check_range(lim, name: str) -> tuple[float, float]:
     return float(arr[0]), float(arr[1])
 
 
-def plot_loss_curves(curves: Mapping[str, np.ndarray], ax=None, logy: bool = True,
+def plot_loss_curves(curves: Mapping[str, np.ndarray], *, ax=None, logy: bool = True,
                      xlabel: str = "epoch", ylabel: str = "loss", title: str = "Loss curves"):
     """One line per named loss history.
 
@@ -56,7 +56,7 @@ def plot_loss_curves(curves: Mapping[str, np.ndarray], ax=None, logy: bool = Tru
     return ax
 
 
-def plot_path_1d(f: Callable[[np.ndarray], np.ndarray], path, xlim=(-3.0, 3.0), ax=None,
+def plot_path_1d(f: Callable[[np.ndarray], np.ndarray], path, *, xlim=(-3.0, 3.0), ax=None,
                  label: str = "iterates", title: str = "Gradient descent in one dimension",
                  color: str | None = None, show_function: bool = True):
     """A 1-D function and the points a descent visited, joined in order.
@@ -117,7 +117,7 @@ def grid_values(f: Callable[[np.ndarray], float], xlim, ylim, n: int = 80):
 
 
 def plot_contour_paths(f: Callable[[np.ndarray], float], paths: Mapping[str, np.ndarray],
-                       xlim=(-3.0, 3.0), ylim=(-3.0, 3.0), ax=None, levels: int = 25,
+                       *, xlim=(-3.0, 3.0), ylim=(-3.0, 3.0), ax=None, levels: int = 25,
                        log_levels: bool = True, title: str = "Paths on the loss surface",
                        mark: Mapping[str, tuple[float, float]] | None = None,
                        legend_loc: str | None = "upper right"):
@@ -173,7 +173,7 @@ def plot_contour_paths(f: Callable[[np.ndarray], float], paths: Mapping[str, np.
 
 
 def plot_gradient_arrows(f: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.ndarray],
-                         points, xlim=(-3.0, 3.0), ylim=(-3.0, 3.0), ax=None, levels: int = 12,
+                         points, *, xlim=(-3.0, 3.0), ylim=(-3.0, 3.0), ax=None, levels: int = 12,
                          length: float = 0.6,
                          title: str = "Minus the gradient: steepest descent, across the level sets"):
     """Level sets of a 2-D function with an arrow of minus the gradient at each given point.
@@ -222,7 +222,7 @@ def plot_gradient_arrows(f: Callable[[np.ndarray], float], grad: Callable[[np.nd
     return ax
 
 
-def plot_mean_band(x, runs, ax=None, label: str = "", color: str | None = None,
+def plot_mean_band(x, runs, *, ax=None, label: str = "", color: str | None = None,
                    ls: str = "-", logx: bool = True, logy: bool = True):
     """Mean over seeds of several runs, with a band from the smallest to the largest run.
 
@@ -253,7 +253,7 @@ def plot_mean_band(x, runs, ax=None, label: str = "", color: str | None = None,
     return ax
 
 
-def plot_error_vs_h(hs, errors: Mapping[str, np.ndarray], ax=None,
+def plot_error_vs_h(hs, errors: Mapping[str, np.ndarray], *, ax=None,
                     title: str = "Finite-difference error against step h"):
     """Log-log plot of the error of derivative estimates against the step ``h``.
 
