@@ -15,8 +15,8 @@ from tools.grading.spec import (
     Grader,
     Session,
     numerical_gradient,
-    relative_error,
     scalar,
+    scaled_error,
 )
 
 GRADER = Grader("hw1_linear_classifiers")
@@ -124,9 +124,9 @@ def _loss_values(s: Session, fn: str, reference) -> None:
         lambda points: [scalar(_pair(v, fn)[0], "loss") for v in
                         s.call_many(fn, [((w, X, y, 0.1), {}) for w in points])], W)
     analytic = _pair(s.call(fn, W, X, y, 0.1), fn)[1]
-    err = relative_error(s.shape(analytic, W.shape, "dW"), numeric)
+    err = scaled_error(s.shape(analytic, W.shape, "dW"), numeric)
     s.true(err < 1e-6, f"{fn}: the gradient does not match the numerical gradient of your own "
-           f"loss (relative error {err:.2e}).")
+           f"loss (largest gap relative to the gradient's size: {err:.2e}).")
 
 
 def _huge_scores(s: Session, fn: str) -> None:

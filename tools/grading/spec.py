@@ -314,8 +314,15 @@ def assert_true(condition: bool, message: str) -> None:
         raise Fail(message)
 
 
-def relative_error(a, b) -> float:
-    """max |a - b| / max(|a| + |b|, 1e-12), the course's convention."""
+def scaled_error(a, b) -> float:
+    """The largest gap relative to the arrays' scale: max |a - b| / max(max(|a| + |b|), 1e-12).
+
+    Not the course's relative error (``dlhelpers.gradcheck.relative_error``, elementwise): a
+    grader compares a student's whole gradient with a numerical one, and an entry close to 0,
+    which centred differences get only to round-off, must not fail a correct answer. Measured
+    on hw1's softmax check over 400 seeds: the elementwise form flagged 2 correct gradients
+    above 1e-6, this one none.
+    """
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     return float(np.max(np.abs(a - b)) / max(float(np.max(np.abs(a) + np.abs(b))), 1e-12))
 
