@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from dlhelpers._checks import as_float_array, check_int, check_positive
+from dlhelpers.optim import get_rule
 
 __all__ = [
     "Landscape",
@@ -252,19 +253,6 @@ class Path:
         return int(hits[0]) if hits.size else None
 
 
-def _resolve_rule(rule):
-    """Accept an update rule or its name in ``optim.OPTIMIZERS``."""
-    if isinstance(rule, str):
-        from dlhelpers.optim import OPTIMIZERS
-
-        if rule not in OPTIMIZERS:
-            raise ValueError(f"rule must be one of {sorted(OPTIMIZERS)} or a callable; got {rule!r}")
-        return OPTIMIZERS[rule]
-    if not callable(rule):
-        raise TypeError(f"rule must be an update rule (callable) or its name; got {type(rule).__name__}")
-    return rule
-
-
 def _blow_up(point: np.ndarray, loss: float) -> str:
     """Return why ``point``/``loss`` count as diverged, or '' if they do not."""
     if not (np.all(np.isfinite(point)) and math.isfinite(loss)):
@@ -301,7 +289,7 @@ def run_optimizer(landscape: Landscape, rule, x0=None, steps: int = 100, **hpara
     """
     if not isinstance(landscape, Landscape):
         raise TypeError(f"landscape must be a Landscape; got {type(landscape).__name__}")
-    update = _resolve_rule(rule)
+    update = get_rule(rule, "rule")
     steps = check_int(steps, "steps", minimum=0)
     start = landscape.start if x0 is None else x0
     point = as_float_array(start, "x0", ndim=1).astype(np.float64)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from dlhelpers import optim
-from dlhelpers._checks import as_float_array, as_labels, check_int
+from dlhelpers._checks import all_finite, as_float_array, as_labels, check_int
 from dlhelpers.data import minibatches
 
 __all__ = ["History", "train", "accuracy"]
@@ -102,18 +102,6 @@ def accuracy(model, X, y) -> float:
 # pieces of the loop
 # --------------------------------------------------------------------------------------
 
-def _resolve_rule(optimizer) -> tuple[Callable, bool]:
-    """The update rule, and whether it is one of the course's elementwise rules."""
-    if isinstance(optimizer, str):
-        if optimizer not in optim.OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {sorted(optim.OPTIMIZERS)} or a function "
-                             f"rule(w, dw, state, lr=...); got {optimizer!r}")
-        return optim.OPTIMIZERS[optimizer], True
-    if callable(optimizer):
-        return optimizer, optimizer in optim.OPTIMIZERS.values()
-    raise TypeError(f"optimizer must be a name or an update function; got {type(optimizer).__name__}")
-
-
 def _num_classes(model) -> int | None:
     if hasattr(model, "layer_sizes"):
         return int(model.layer_sizes[-1])
@@ -134,9 +122,9 @@ class _Updater:
 
     The course's rules are elementwise, so all parameters can live in one flat vector and
     be updated by a single in-place call per step; ``model.params`` then holds views into
-    that vector. Adam and AdamW (the usual choice) go through ``optim._FlatAdam``, which
-    checks its settings once here instead of on every step. Any other rule is called once
-    per parameter array.
+    that vector. The rule goes through :func:`dlhelpers.optim.flat_optimizer`, which checks
+    its settings once here instead of on every step. Any other rule is called once per
+    parameter array.
     """
 
     def __init__(self, model, rule: Callable, fused: bool, lr, kwargs: dict,
@@ -150,14 +138,12 @@ class _Updater:
             arrays = [np.asarray(model.params[k], dtype=np.float64) for k in self.keys]
             self.flat = np.concatenate([a.ravel() for a in arrays])
             self.grad = np.empty_like(self.flat)  # refilled by every step
-            self.state = None
             offset = 0
             for key, arr in zip(self.keys, arrays, strict=True):
                 model.params[key] = self.flat[offset:offset + arr.size].reshape(arr.shape)
                 offset += arr.size
-            self.lean = None
-            if rule in (optim.adam, optim.adamw):
-                self.lean = optim._FlatAdam(rule, self.flat, lr, **kwargs)
+            self.optimizer = optim.flat_optimizer(rule, lr=lr, **kwargs)
+            self.state = self.optimizer.init(self.flat)
         else:
             self.states = dict.fromkeys(self.keys)
 
@@ -165,15 +151,11 @@ class _Updater:
         """Apply one update; return False (and change nothing) if a gradient is not finite."""
         if self.fused:
             g = np.concatenate([grads[k].ravel() for k in self.keys], out=self.grad)
-            if not _finite(g):
+            if not all_finite(g):
                 return False
-            if self.lean is not None:
-                self.lean.step(g)
-            else:
-                _, self.state = self.rule(self.flat, g, self.state, lr=self.lr, inplace=True,
-                                          **self.kwargs)
+            self.optimizer.update(self.flat, g, self.state)
         else:
-            if not all(_finite(grads[k]) for k in self.keys):
+            if not all(all_finite(grads[k]) for k in self.keys):
                 return False
             for key in self.keys:
                 self.model.params[key], self.states[key] = self.rule(
@@ -198,12 +180,6 @@ class _Updater:
                 self.model.params[key] = value.copy()
         if bn_state is not None:
             self.model.bn_state = copy.deepcopy(bn_state)
-
-
-def _finite(g: np.ndarray) -> bool:
-    # One pass and no boolean temporary: a sum is finite only if every term is (an
-    # overflowing sum of finite terms also means the run is blowing up).
-    return math.isfinite(float(np.add.reduce(g, axis=None)))
 
 
 def _step_loss(model):
@@ -284,9 +260,9 @@ def train(model, X_train, y_train, X_val=None, y_val=None, *, optimizer="adam", 
     y_val : int array, shape (M,), optional
     optimizer : str or callable
         A name in :data:`dlhelpers.optim.OPTIMIZERS` or a rule
-        ``rule(w, dw, state, lr=..., **optimizer_kwargs) -> (w, state)``. Adam's and
-        AdamW's settings are checked once, before the first step, and their steps then
-        skip the per-call checks (same numbers as calling the rule).
+        ``rule(w, dw, state, lr=..., **optimizer_kwargs) -> (w, state)``. A course rule's
+        settings are checked once, before the first step, and its steps then skip the
+        per-call checks (same numbers as calling the rule).
     lr : float or callable
         Learning rate, or a schedule ``step -> lr`` (see :mod:`dlhelpers.schedules`); the
         step counts updates from 0 over the whole run.
@@ -326,7 +302,8 @@ def train(model, X_train, y_train, X_val=None, y_val=None, *, optimizer="adam", 
     -------
     History
     """
-    rule, fused = _resolve_rule(optimizer)
+    rule = optim.get_rule(optimizer)
+    fused = rule in optim.OPTIMIZERS.values()
     epochs = check_int(epochs, "epochs", minimum=1)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     rng = np.random.default_rng(check_int(seed, "seed", minimum=0))
