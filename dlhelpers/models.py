@@ -19,53 +19,28 @@ import numpy as np
 
 from dlhelpers import nn
 from dlhelpers._checks import as_float_array, as_labels, check_in_range, check_int, check_positive
+from dlhelpers.nn.activations import _relu, _relu_grad
+from dlhelpers.nn.layers import _affine, _affine_grads
+from dlhelpers.nn.losses import _softmax_cross_entropy
 
 __all__ = ["LinearClassifier", "MLP"]
 
 LOSSES = {"softmax": nn.softmax_cross_entropy, "hinge": nn.multiclass_hinge}
 
 
-# ---------------------------------------------------------------------------------------
-# Unchecked kernels for the hot loop. The nn functions validate every argument on every
-# call, which is right for learners calling them and costs more than the arithmetic for
-# the small matrices of a training step; a model checks its inputs once in the public
-# methods and then uses these. tests/test_models.py checks them against the nn versions.
-# ---------------------------------------------------------------------------------------
+# The nn functions validate every argument on every call, which is right for learners
+# calling them and costs more than the arithmetic for the small matrices of a training step.
+# A model checks its inputs once in its public methods and then calls nn's kernels.
 
-def _affine(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
-    out = x @ w
-    out += b
-    return out
-
-
-def _relu_forward(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _relu_forward_inplace(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # z is a fresh array of the forward pass that nothing else keeps, so the ReLU can
     # overwrite it; h > 0 exactly where z > 0, so h is also all the backward pass needs.
-    h = np.maximum(z, 0.0, out=z)
+    h = _relu(z, out=z)
     return h, h
 
 
-def _relu_backward(dh: np.ndarray, h: np.ndarray) -> np.ndarray:
-    # dh is a temporary owned by the backward pass, so it can be overwritten.
-    dh *= h > 0
-    return dh
-
-
-def _softmax_cross_entropy(scores: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-    """Mean cross-entropy and its gradient (N, K); ``scores`` is overwritten."""
-    # np.maximum.reduce and np.add.reduce are what .max() and .sum() call; calling them
-    # directly skips a Python wrapper, which shows in a loop of many small steps.
-    n = scores.shape[0]
-    rows = np.arange(n)
-    scores -= np.maximum.reduce(scores, axis=1, keepdims=True)
-    picked = scores[rows, y]
-    probs = np.exp(scores, out=scores)
-    total = np.add.reduce(probs, axis=1, keepdims=True)
-    loss = float(np.add.reduce(np.log(total), axis=None) - np.add.reduce(picked)) / n
-    total *= n
-    probs /= total  # the gradient is (softmax - onehot) / N
-    probs[rows, y] -= 1.0 / n
-    return loss, probs
+def _relu_backward_inplace(dh: np.ndarray, h: np.ndarray) -> np.ndarray:
+    return _relu_grad(dh, h, out=dh)  # dh is a temporary owned by the backward pass
 
 
 def _check_features(X, num_features: int) -> np.ndarray:
@@ -239,7 +214,7 @@ class MLP:
     # ------------------------------------------------------------------ forward / backward
     def _activation(self):
         if self.activation == "relu":
-            return _relu_forward, _relu_backward
+            return _relu_forward_inplace, _relu_backward_inplace
         return nn.ACTIVATIONS[self.activation]
 
     def _forward(self, X: np.ndarray, train: bool, update_state: bool, dropout: bool = True):
@@ -276,9 +251,7 @@ class MLP:
         p = self.params
         grads: dict[str, np.ndarray] = {}
         last = self.num_layers
-        grads[f"W{last}"] = caches[-1].T @ dscores
-        grads[f"b{last}"] = np.add.reduce(dscores, axis=0)
-        dh = dscores @ p[f"W{last}"].T
+        dh, grads[f"W{last}"], grads[f"b{last}"] = _affine_grads(dscores, caches[-1], p[f"W{last}"])
         for layer in range(self.num_layers - 1, 0, -1):
             layer_input, bn_cache, act_cache, drop_cache = caches[layer - 1]
             if drop_cache is not None:
@@ -287,10 +260,9 @@ class MLP:
             if bn_cache is not None:
                 norm_backward = nn.layernorm_backward if self.layernorm else nn.batchnorm_backward
                 dz, grads[f"gamma{layer}"], grads[f"beta{layer}"] = norm_backward(dz, bn_cache)
-            grads[f"W{layer}"] = layer_input.T @ dz
-            grads[f"b{layer}"] = np.add.reduce(dz, axis=0)
-            if layer > 1:  # nobody needs the gradient with respect to the data
-                dh = dz @ p[f"W{layer}"].T
+            # nobody needs the gradient with respect to the data (layer 1's dx)
+            dh, grads[f"W{layer}"], grads[f"b{layer}"] = _affine_grads(
+                dz, layer_input, p[f"W{layer}"], need_dx=layer > 1)
         return grads
 
     def _loss(self, X: np.ndarray, y: np.ndarray, train: bool = True):
