@@ -6,7 +6,7 @@ single point of shape ``(2,)`` or a whole grid of shape ``(..., 2)`` (the last a
 ``x, y``), so the same function draws the contour plot and drives the optimizer.
 
 :func:`run_optimizer` applies any update rule from :mod:`dlhelpers.optim` to a landscape and
-returns a :class:`Path` with every iterate and its loss.
+returns a :class:`Trajectory` with every iterate and its loss.
 
 Example
 -------
@@ -29,7 +29,7 @@ from dlhelpers.optim import get_rule
 
 __all__ = [
     "Landscape",
-    "Path",
+    "Trajectory",
     "himmelblau",
     "ill_conditioned_quadratic",
     "noisy",
@@ -217,7 +217,7 @@ def noisy(landscape: Landscape, sigma: float, seed: int = 0) -> Landscape:
 
 
 @dataclass(frozen=True)
-class Path:
+class Trajectory:
     """The record of one optimizer run on a landscape.
 
     Attributes
@@ -264,7 +264,7 @@ def _blow_up(point: np.ndarray, loss: float) -> str:
     return ""
 
 
-def run_optimizer(landscape: Landscape, rule, x0=None, steps: int = 100, **hparams) -> Path:
+def run_optimizer(landscape: Landscape, rule, x0=None, steps: int = 100, **hparams) -> Trajectory:
     """Run ``rule`` from ``x0`` for ``steps`` updates and record the path.
 
     Parameters
@@ -282,7 +282,7 @@ def run_optimizer(landscape: Landscape, rule, x0=None, steps: int = 100, **hpara
 
     Returns
     -------
-    Path
+    Trajectory
         ``points`` of shape ``(steps + 1, 2)`` and ``losses`` of shape ``(steps + 1,)``. If the
         run blows up (NaN/inf, a coordinate beyond 1e8 or a loss beyond 1e15) it stops there:
         the arrays are shorter, ``diverged`` is True and ``message`` says at which step and why.
@@ -315,4 +315,4 @@ def run_optimizer(landscape: Landscape, rule, x0=None, steps: int = 100, **hpara
         point = new_point
         points.append(point)
         losses.append(loss)
-    return Path(np.array(points), np.array(losses), landscape.minimum, diverged, message)
+    return Trajectory(np.array(points), np.array(losses), landscape.minimum, diverged, message)

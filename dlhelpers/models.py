@@ -1,11 +1,14 @@
 """Two classifiers built from :mod:`dlhelpers.nn`: a linear one and a fully-connected network.
 
-Both keep their learnable arrays in a dict ``model.params`` and expose the same small
-interface, which is all :func:`dlhelpers.train.train` needs:
+Both keep their learnable arrays in a dict ``model.params`` and implement
+:class:`dlhelpers.train.Model`, the interface :func:`dlhelpers.train.train` uses:
 
-* ``model.loss(X, y) -> (loss, grads)`` with ``grads`` holding one array per key of
-  ``params``, shaped like it;
-* ``model.scores(X)`` of shape ``(N, K)`` and ``model.predict(X)`` of shape ``(N,)``.
+* ``model.loss(X, y, *, train=True, checked=True) -> (loss, grads)`` with ``grads`` holding
+  one array per key of ``params``, shaped like it;
+* ``model.evaluate(X, y) -> (loss, scores)`` in test mode, one forward pass;
+* ``model.scores(X)`` of shape ``(N, K)`` and ``model.predict(X)`` of shape ``(N,)``;
+* ``model.state``: what the model learns besides ``params`` (batch-norm running
+  statistics), or None.
 
 Data follow docs/CONVENTIONS.md: ``X`` is ``(N, D)``, ``y`` holds int labels ``(N,)``, and
 each layer computes ``x @ W + b`` with ``W`` of shape ``(D_in, D_out)``.
@@ -97,13 +100,19 @@ class LinearClassifier:
         X = _check_features(X, self.num_features)
         return nn.affine_forward(X, self.params["W"], self.params["b"])[0]
 
-    def loss(self, X, y) -> tuple[float, dict[str, np.ndarray]]:
+    state = None  # nothing is learned besides params
+
+    def loss(self, X, y, *, train: bool = True, checked: bool = True) -> tuple[float, dict[str, np.ndarray]]:
         """Mean data loss plus the L2 penalty, and its gradients.
 
         Parameters
         ----------
         X : array, shape (N, D)
         y : int array, shape (N,), values in [0, K)
+        train : bool
+            Accepted for the interface every model shares; a linear model has no train mode.
+        checked : bool
+            False skips the input checks (for a training loop that checked the whole data set).
 
         Returns
         -------
@@ -111,20 +120,19 @@ class LinearClassifier:
         grads : dict
             ``"W"`` of shape (D, K) and ``"b"`` of shape (K,).
         """
-        X = _check_features(X, self.num_features)
-        y = as_labels(y, "y", n=X.shape[0], num_classes=self.num_classes)
-        return self._loss(X, y)
-
-    def _loss(self, X: np.ndarray, y: np.ndarray, train: bool = True):
-        """``loss`` after its input checks (``train`` is accepted for a uniform interface)."""
+        if checked:
+            X = _check_features(X, self.num_features)
+            y = as_labels(y, "y", n=X.shape[0], num_classes=self.num_classes)
         scores, cache = nn.affine_forward(X, self.params["W"], self.params["b"])
         data_loss, dscores = LOSSES[self.loss_name](scores, y)
         _, dW, db = nn.affine_backward(dscores, cache)
         penalty, dpenalty = nn.l2_penalty(self.params["W"], self.reg)
         return data_loss + penalty, {"W": dW + dpenalty, "b": db}
 
-    def _evaluate(self, X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-        """Loss (data + penalty) and scores (N, K), without gradients."""
+    def evaluate(self, X, y) -> tuple[float, np.ndarray]:
+        """Loss (data + penalty) and scores (N, K) of ``X`` (N, D), ``y`` (N,), without gradients."""
+        X = _check_features(X, self.num_features)
+        y = as_labels(y, "y", n=X.shape[0], num_classes=self.num_classes)
         scores = _affine(X, self.params["W"], self.params["b"])
         W = self.params["W"]
         return LOSSES[self.loss_name](scores, y)[0] + self.reg * float(np.vdot(W, W)), scores
@@ -265,29 +273,22 @@ class MLP:
                 dz, layer_input, p[f"W{layer}"], need_dx=layer > 1)
         return grads
 
-    def _loss(self, X: np.ndarray, y: np.ndarray, train: bool = True):
-        """``loss`` without input checks, for a training loop that checked the whole data set."""
-        scores, caches, _ = self._forward(X, train, update_state=True)
-        data_loss, dscores = _softmax_cross_entropy(scores, y)
-        grads = self._backward(dscores, caches)
-        if self.reg > 0:
-            for layer in range(1, self.num_layers + 1):
-                W = self.params[f"W{layer}"]
-                data_loss += self.reg * float(np.vdot(W, W))
-                grads[f"W{layer}"] += (2.0 * self.reg) * W  # as nn.l2_penalty: d/dW reg*|W|^2
-        return data_loss, grads
-
-    def _evaluate(self, X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-        """Test-mode loss (data + penalty) and scores (N, K), without gradients or state changes."""
-        scores = self._forward(X, False, update_state=False, dropout=False)[0]
-        loss = _softmax_cross_entropy(scores.copy(), y)[0]
-        if self.reg > 0:
-            loss += self.reg * sum(float(np.vdot(W, W)) for key, W in self.params.items()
-                                   if key.startswith("W"))
-        return loss, scores
-
     # ------------------------------------------------------------------ public interface
-    def loss(self, X, y, *, train: bool = True) -> tuple[float, dict[str, np.ndarray]]:
+    @property
+    def num_classes(self) -> int:
+        """K, the size of the last layer."""
+        return self.layer_sizes[-1]
+
+    @property
+    def state(self) -> list[dict | None]:
+        """What training learns besides ``params``: ``bn_state`` (running batch-norm statistics)."""
+        return self.bn_state
+
+    @state.setter
+    def state(self, value: list[dict | None]) -> None:
+        self.bn_state = value
+
+    def loss(self, X, y, *, train: bool = True, checked: bool = True) -> tuple[float, dict[str, np.ndarray]]:
         """Mean softmax cross-entropy plus the L2 penalty, and the gradient of every parameter.
 
         Parameters
@@ -297,6 +298,8 @@ class MLP:
         train : bool
             True: batch norm uses the batch's statistics (and updates ``bn_state``), dropout
             draws a fresh mask from ``self.rng``. False: running statistics, no dropout.
+        checked : bool
+            False skips the input checks (for a training loop that checked the whole data set).
 
         Returns
         -------
@@ -304,11 +307,34 @@ class MLP:
         grads : dict
             Same keys and shapes as ``params``.
         """
+        if checked:
+            X = _check_features(X, self.layer_sizes[0])
+            y = as_labels(y, "y", n=X.shape[0], num_classes=self.num_classes)
+            if not isinstance(train, (bool, np.bool_)):
+                raise TypeError(f"train must be True or False; got {train!r}")
+        scores, caches, _ = self._forward(X, bool(train), update_state=True)
+        data_loss, dscores = _softmax_cross_entropy(scores, y)
+        grads = self._backward(dscores, caches)
+        if self.reg > 0:
+            for layer in range(1, self.num_layers + 1):
+                W = self.params[f"W{layer}"]
+                data_loss += self.reg * float(np.vdot(W, W))
+                grads[f"W{layer}"] += (2.0 * self.reg) * W  # as nn.l2_penalty: d/dW reg*|W|^2
+        return data_loss, grads
+
+    def evaluate(self, X, y) -> tuple[float, np.ndarray]:
+        """Test-mode loss (data + penalty) and scores (N, K), without gradients or state changes.
+
+        ``X`` (N, D), ``y`` (N,): one forward pass serves both the loss and the accuracy.
+        """
         X = _check_features(X, self.layer_sizes[0])
-        y = as_labels(y, "y", n=X.shape[0], num_classes=self.layer_sizes[-1])
-        if not isinstance(train, (bool, np.bool_)):
-            raise TypeError(f"train must be True or False; got {train!r}")
-        return self._loss(X, y, bool(train))
+        y = as_labels(y, "y", n=X.shape[0], num_classes=self.num_classes)
+        scores = self._forward(X, False, update_state=False, dropout=False)[0]
+        loss = _softmax_cross_entropy(scores.copy(), y)[0]
+        if self.reg > 0:
+            loss += self.reg * sum(float(np.vdot(W, W)) for key, W in self.params.items()
+                                   if key.startswith("W"))
+        return loss, scores
 
     def scores(self, X, train: bool = False) -> np.ndarray:
         """Class scores of shape (N, K); test mode by default. Running statistics are not updated."""
