@@ -444,3 +444,26 @@ def test_get_rule_accepts_a_name_or_a_function_and_names_the_choices():
         optim.get_rule("adamm")
     with pytest.raises(TypeError, match="rule must be a name or an update function; got int"):
         optim.get_rule(3, "rule")
+
+
+def test_the_grading_sandbox_stubs_the_kernels_as_well_as_the_rules(tmp_path):
+    # The kernels are a working Adam; a homework that asks for Adam must not reach them.
+    import importlib.util
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "tools" / "grading" / "sandbox.py"
+    spec = importlib.util.spec_from_file_location("_sandbox_under_test", path)
+    sandbox = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = sandbox  # its dataclasses look their module up there
+    try:
+        spec.loader.exec_module(sandbox)
+        sandbox.stub_dlhelpers(tmp_path)
+    finally:
+        del sys.modules[spec.name]
+    probe = ("import numpy as np\nfrom dlhelpers import _optim_kernels as k\n"
+             "k.adam(np.zeros(2), np.ones(2), {}, 0.1)\n")
+    run = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True,
+                         env={"PYTHONPATH": str(tmp_path), "PATH": ""})
+    assert run.returncode != 0 and "not available while grading" in run.stderr
