@@ -514,9 +514,10 @@ class FlatOptimizer(NamedTuple):
     """A course rule split in two, as optax does: ``init`` checks, ``update`` only computes.
 
     ``state = init(w)`` checks the packed parameter vector ``w`` (float, shape (n,),
-    C-contiguous, writeable, finite) and returns the rule's zero state. ``update(w, g, state)``
-    then applies one step to ``w`` and ``state`` in place, with the gradient ``g`` (shape (n,),
-    ``w``'s dtype, finite: the caller's job) and no checks at all.
+    C-contiguous, writeable, finite), allocates the scratch space and returns the rule's zero
+    state. ``update(w, g, state)`` then applies one step to ``w`` and ``state`` in place, with
+    the gradient ``g`` (shape (n,), ``w``'s dtype, finite: the caller's job) and no checks at
+    all; ``w`` is a vector that went through ``init``.
     """
 
     init: Callable[[np.ndarray], dict]
@@ -562,6 +563,7 @@ def flat_optimizer(rule, *, lr: LearningRate, **hyperparameters) -> FlatOptimize
                 for key, default in defaults.items()}
     fixed_lr = None if callable(lr) else _resolve_lr(lr, 0)
     kernel = _kernels.KERNELS[name]
+    scratch: dict[int, tuple] = {}  # per vector length, allocated once by init
 
     def init(w: np.ndarray) -> dict:
         if not isinstance(w, np.ndarray) or w.dtype.kind != "f":
@@ -572,11 +574,12 @@ def flat_optimizer(rule, *, lr: LearningRate, **hyperparameters) -> FlatOptimize
         if not (w.flags.c_contiguous and w.flags.writeable):
             raise ValueError("w must be a writeable C-contiguous vector; got a view that is not")
         _check_finite(w, "w")
+        scratch[w.size] = _kernels.scratch(w)
         return _check_state(name, None, w)
 
     def update(w: np.ndarray, g: np.ndarray, state: dict) -> None:
         step_lr = fixed_lr if fixed_lr is not None else _resolve_lr(lr, state["t"])
-        kernel(w, g, state, step_lr, buffers=_kernels.scratch(w), **settings)
+        kernel(w, g, state, step_lr, buffers=scratch[w.size], **settings)
         state["t"] += 1
 
     return FlatOptimizer(init, update)

@@ -16,7 +16,10 @@ from .._checks import as_float_array, check_shape
 def _affine(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``x @ w + b``, adding ``b`` into the fresh product when the dtypes allow (one allocation)."""
     out = x @ w
-    return np.add(out, b, out=out if out.dtype == b.dtype else None)
+    if out.dtype != b.dtype:
+        return out + b  # let numpy promote (e.g. float32 inputs with float64 biases)
+    out += b
+    return out
 
 
 def _affine_grads(dout: np.ndarray, x: np.ndarray, w: np.ndarray, *, need_dx: bool = True):
