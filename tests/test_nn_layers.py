@@ -90,7 +90,7 @@ def test_affine_bad_input_is_named():
                                     ("f8", "f8", "f4")])
 def test_affine_forward_keeps_numpy_promotion_of_x_at_w_plus_b(dtypes):
     rng = np.random.default_rng(3)
-    x, w, b = (rng.standard_normal(s).astype(d) for s, d in zip([(4, 3), (3, 5), (5,)], dtypes))
+    x, w, b = (rng.standard_normal(s).astype(d) for s, d in zip([(4, 3), (3, 5), (5,)], dtypes, strict=True))
     out, _ = nn.affine_forward(x, w, b)
     expected = x @ w + b
     assert out.dtype == expected.dtype
