@@ -162,7 +162,18 @@ def accuracy(model, X, y) -> float:
 # pieces of the loop
 # --------------------------------------------------------------------------------------
 
+def _checked_stopping(patience, monitor: str, lr) -> int | None:
+    """``patience`` as an int (or None), after checking ``monitor`` and calling a schedule once."""
+    if monitor not in MONITORS:
+        raise ValueError(f"monitor must be one of {MONITORS}; got {monitor!r}")
+    if callable(lr):
+        lr(0)  # a broken schedule should fail here, not in the middle of an epoch
+    return None if patience is None else check_int(patience, "patience", minimum=1)
+
+
 def _checked_data(model, X, y, name: str) -> tuple[np.ndarray, np.ndarray]:
+    if X is None or y is None:
+        raise ValueError(f"pass both X_{name} and y_{name}, or neither")
     X = np.ascontiguousarray(as_float_array(X, f"X_{name}"), dtype=np.float64)
     y = as_labels(y, f"y_{name}", n=X.shape[0], num_classes=model.num_classes)
     if X.shape[0] == 0:
@@ -430,18 +441,11 @@ def train(model, X_train, y_train, X_val=None, y_val=None, *, optimizer="adam", 
     epochs = check_int(epochs, "epochs", minimum=1)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     rng = np.random.default_rng(check_int(seed, "seed", minimum=0))
-    if patience is not None:
-        patience = check_int(patience, "patience", minimum=1)
-    if monitor not in MONITORS:
-        raise ValueError(f"monitor must be one of {MONITORS}; got {monitor!r}")
-    if callable(lr):
-        lr(0)  # a broken schedule should fail here, not in the middle of an epoch
+    patience = _checked_stopping(patience, monitor, lr)
     frozen = _checked_frozen(model, frozen)
     X_train, y_train = _checked_data(model, X_train, y_train, "train")
     has_val = X_val is not None or y_val is not None
     if has_val:
-        if X_val is None or y_val is None:
-            raise ValueError("pass both X_val and y_val, or neither")
         X_val, y_val = _checked_data(model, X_val, y_val, "val")
     elif patience is not None:
         raise ValueError("patience (early stopping) needs validation data: pass X_val and y_val")
