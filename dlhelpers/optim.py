@@ -57,6 +57,7 @@ look-ahead point, so no second gradient evaluation is needed (see :func:`nestero
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 from collections.abc import Callable
@@ -563,7 +564,7 @@ def flat_optimizer(rule, *, lr: LearningRate, **hyperparameters) -> FlatOptimize
                 for key, default in defaults.items()}
     fixed_lr = None if callable(lr) else _resolve_lr(lr, 0)
     kernel = _kernels.KERNELS[name]
-    scratch: dict[int, tuple] = {}  # per vector length, allocated once by init
+    steps: dict[int, Callable] = {}  # per vector length: the kernel with its scratch bound (init)
 
     def init(w: np.ndarray) -> dict:
         if not isinstance(w, np.ndarray) or w.dtype.kind != "f":
@@ -574,12 +575,12 @@ def flat_optimizer(rule, *, lr: LearningRate, **hyperparameters) -> FlatOptimize
         if not (w.flags.c_contiguous and w.flags.writeable):
             raise ValueError("w must be a writeable C-contiguous vector; got a view that is not")
         _check_finite(w, "w")
-        scratch[w.size] = _kernels.scratch(w)
+        steps[w.size] = functools.partial(kernel, buffers=_kernels.scratch(w), **settings)
         return _check_state(name, None, w)
 
     def update(w: np.ndarray, g: np.ndarray, state: dict) -> None:
         step_lr = fixed_lr if fixed_lr is not None else _resolve_lr(lr, state["t"])
-        kernel(w, g, state, step_lr, buffers=scratch[w.size], **settings)
+        steps[w.size](w, g, state, step_lr)
         state["t"] += 1
 
     return FlatOptimizer(init, update)
