@@ -8,6 +8,7 @@ silent broadcast or a NaN.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -43,6 +44,18 @@ def as_float_array(x, name: str, *, ndim: int | Sequence[int] | None = None,
         bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
         raise ValueError(f"{name} must be finite; got {bad} NaN/inf value(s)")
     return arr
+
+
+def all_finite(arr: np.ndarray) -> bool:
+    """True when every entry of the float array ``arr`` is finite (NaN and inf are not).
+
+    A sum is finite exactly when every term is, unless it overflows: summing is one cheap
+    pass with no boolean temporary, so the exact elementwise test runs only when the sum is
+    not finite. This is the check of the hot paths (every optimizer step); numpy may warn
+    about the overflowing or NaN sum when the array is bad, which is why
+    :func:`as_float_array`, the check learners meet, keeps the plain elementwise test.
+    """
+    return math.isfinite(float(np.add.reduce(arr, axis=None))) or bool(np.all(np.isfinite(arr)))
 
 
 def as_labels(y, name: str, *, n: int | None = None, num_classes: int | None = None) -> np.ndarray:

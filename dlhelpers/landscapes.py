@@ -6,7 +6,7 @@ single point of shape ``(2,)`` or a whole grid of shape ``(..., 2)`` (the last a
 ``x, y``), so the same function draws the contour plot and drives the optimizer.
 
 :func:`run_optimizer` applies any update rule from :mod:`dlhelpers.optim` to a landscape and
-returns a :class:`Path` with every iterate and its loss.
+returns a :class:`Trajectory` with every iterate and its loss.
 
 Example
 -------
@@ -25,10 +25,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from dlhelpers._checks import as_float_array, check_int, check_positive
+from dlhelpers.optim import get_rule
 
 __all__ = [
     "Landscape",
-    "Path",
+    "Trajectory",
     "himmelblau",
     "ill_conditioned_quadratic",
     "noisy",
@@ -216,7 +217,7 @@ def noisy(landscape: Landscape, sigma: float, seed: int = 0) -> Landscape:
 
 
 @dataclass(frozen=True)
-class Path:
+class Trajectory:
     """The record of one optimizer run on a landscape.
 
     Attributes
@@ -252,19 +253,6 @@ class Path:
         return int(hits[0]) if hits.size else None
 
 
-def _resolve_rule(rule):
-    """Accept an update rule or its name in ``optim.OPTIMIZERS``."""
-    if isinstance(rule, str):
-        from dlhelpers.optim import OPTIMIZERS
-
-        if rule not in OPTIMIZERS:
-            raise ValueError(f"rule must be one of {sorted(OPTIMIZERS)} or a callable; got {rule!r}")
-        return OPTIMIZERS[rule]
-    if not callable(rule):
-        raise TypeError(f"rule must be an update rule (callable) or its name; got {type(rule).__name__}")
-    return rule
-
-
 def _blow_up(point: np.ndarray, loss: float) -> str:
     """Return why ``point``/``loss`` count as diverged, or '' if they do not."""
     if not (np.all(np.isfinite(point)) and math.isfinite(loss)):
@@ -276,7 +264,7 @@ def _blow_up(point: np.ndarray, loss: float) -> str:
     return ""
 
 
-def run_optimizer(landscape: Landscape, rule, x0=None, steps: int = 100, **hparams) -> Path:
+def run_optimizer(landscape: Landscape, rule, x0=None, steps: int = 100, **hparams) -> Trajectory:
     """Run ``rule`` from ``x0`` for ``steps`` updates and record the path.
 
     Parameters
@@ -294,14 +282,14 @@ def run_optimizer(landscape: Landscape, rule, x0=None, steps: int = 100, **hpara
 
     Returns
     -------
-    Path
+    Trajectory
         ``points`` of shape ``(steps + 1, 2)`` and ``losses`` of shape ``(steps + 1,)``. If the
         run blows up (NaN/inf, a coordinate beyond 1e8 or a loss beyond 1e15) it stops there:
         the arrays are shorter, ``diverged`` is True and ``message`` says at which step and why.
     """
     if not isinstance(landscape, Landscape):
         raise TypeError(f"landscape must be a Landscape; got {type(landscape).__name__}")
-    update = _resolve_rule(rule)
+    update = get_rule(rule, "rule")
     steps = check_int(steps, "steps", minimum=0)
     start = landscape.start if x0 is None else x0
     point = as_float_array(start, "x0", ndim=1).astype(np.float64)
@@ -327,4 +315,4 @@ def run_optimizer(landscape: Landscape, rule, x0=None, steps: int = 100, **hpara
         point = new_point
         points.append(point)
         losses.append(loss)
-    return Path(np.array(points), np.array(losses), landscape.minimum, diverged, message)
+    return Trajectory(np.array(points), np.array(losses), landscape.minimum, diverged, message)

@@ -1,11 +1,14 @@
 """Two classifiers built from :mod:`dlhelpers.nn`: a linear one and a fully-connected network.
 
-Both keep their learnable arrays in a dict ``model.params`` and expose the same small
-interface, which is all :func:`dlhelpers.train.train` needs:
+Both keep their learnable arrays in a dict ``model.params`` and implement
+:class:`dlhelpers.train.Model`, the interface :func:`dlhelpers.train.train` uses:
 
-* ``model.loss(X, y) -> (loss, grads)`` with ``grads`` holding one array per key of
-  ``params``, shaped like it;
-* ``model.scores(X)`` of shape ``(N, K)`` and ``model.predict(X)`` of shape ``(N,)``.
+* ``model.loss(X, y, *, train=True, checked=True) -> (loss, grads)`` with ``grads`` holding
+  one array per key of ``params``, shaped like it;
+* ``model.evaluate(X, y) -> (loss, scores)`` in test mode, one forward pass;
+* ``model.scores(X)`` of shape ``(N, K)`` and ``model.predict(X)`` of shape ``(N,)``;
+* ``model.state``: what the model learns besides ``params`` (batch-norm running
+  statistics), or None.
 
 Data follow docs/CONVENTIONS.md: ``X`` is ``(N, D)``, ``y`` holds int labels ``(N,)``, and
 each layer computes ``x @ W + b`` with ``W`` of shape ``(D_in, D_out)``.
@@ -19,53 +22,28 @@ import numpy as np
 
 from dlhelpers import nn
 from dlhelpers._checks import as_float_array, as_labels, check_in_range, check_int, check_positive
+from dlhelpers.nn.activations import _relu, _relu_grad
+from dlhelpers.nn.layers import _affine, _affine_grads
+from dlhelpers.nn.losses import _softmax_cross_entropy
 
 __all__ = ["LinearClassifier", "MLP"]
 
 LOSSES = {"softmax": nn.softmax_cross_entropy, "hinge": nn.multiclass_hinge}
 
 
-# ---------------------------------------------------------------------------------------
-# Unchecked kernels for the hot loop. The nn functions validate every argument on every
-# call, which is right for learners calling them and costs more than the arithmetic for
-# the small matrices of a training step; a model checks its inputs once in the public
-# methods and then uses these. tests/test_models.py checks them against the nn versions.
-# ---------------------------------------------------------------------------------------
+# The nn functions validate every argument on every call, which is right for learners
+# calling them and costs more than the arithmetic for the small matrices of a training step.
+# A model checks its inputs once in its public methods and then calls nn's kernels.
 
-def _affine(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
-    out = x @ w
-    out += b
-    return out
-
-
-def _relu_forward(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _relu_forward_inplace(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # z is a fresh array of the forward pass that nothing else keeps, so the ReLU can
     # overwrite it; h > 0 exactly where z > 0, so h is also all the backward pass needs.
-    h = np.maximum(z, 0.0, out=z)
+    h = _relu(z, out=z)
     return h, h
 
 
-def _relu_backward(dh: np.ndarray, h: np.ndarray) -> np.ndarray:
-    # dh is a temporary owned by the backward pass, so it can be overwritten.
-    dh *= h > 0
-    return dh
-
-
-def _softmax_cross_entropy(scores: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-    """Mean cross-entropy and its gradient (N, K); ``scores`` is overwritten."""
-    # np.maximum.reduce and np.add.reduce are what .max() and .sum() call; calling them
-    # directly skips a Python wrapper, which shows in a loop of many small steps.
-    n = scores.shape[0]
-    rows = np.arange(n)
-    scores -= np.maximum.reduce(scores, axis=1, keepdims=True)
-    picked = scores[rows, y]
-    probs = np.exp(scores, out=scores)
-    total = np.add.reduce(probs, axis=1, keepdims=True)
-    loss = float(np.add.reduce(np.log(total), axis=None) - np.add.reduce(picked)) / n
-    total *= n
-    probs /= total  # the gradient is (softmax - onehot) / N
-    probs[rows, y] -= 1.0 / n
-    return loss, probs
+def _relu_backward_inplace(dh: np.ndarray, h: np.ndarray) -> np.ndarray:
+    return _relu_grad(dh, h, out=dh)  # dh is a temporary owned by the backward pass
 
 
 def _check_features(X, num_features: int) -> np.ndarray:
@@ -122,13 +100,19 @@ class LinearClassifier:
         X = _check_features(X, self.num_features)
         return nn.affine_forward(X, self.params["W"], self.params["b"])[0]
 
-    def loss(self, X, y) -> tuple[float, dict[str, np.ndarray]]:
+    state = None  # nothing is learned besides params
+
+    def loss(self, X, y, *, train: bool = True, checked: bool = True) -> tuple[float, dict[str, np.ndarray]]:
         """Mean data loss plus the L2 penalty, and its gradients.
 
         Parameters
         ----------
         X : array, shape (N, D)
         y : int array, shape (N,), values in [0, K)
+        train : bool
+            Accepted for the interface every model shares; a linear model has no train mode.
+        checked : bool
+            False skips the input checks (for a training loop that checked the whole data set).
 
         Returns
         -------
@@ -136,20 +120,19 @@ class LinearClassifier:
         grads : dict
             ``"W"`` of shape (D, K) and ``"b"`` of shape (K,).
         """
-        X = _check_features(X, self.num_features)
-        y = as_labels(y, "y", n=X.shape[0], num_classes=self.num_classes)
-        return self._loss(X, y)
-
-    def _loss(self, X: np.ndarray, y: np.ndarray, train: bool = True):
-        """``loss`` after its input checks (``train`` is accepted for a uniform interface)."""
+        if checked:
+            X = _check_features(X, self.num_features)
+            y = as_labels(y, "y", n=X.shape[0], num_classes=self.num_classes)
         scores, cache = nn.affine_forward(X, self.params["W"], self.params["b"])
         data_loss, dscores = LOSSES[self.loss_name](scores, y)
         _, dW, db = nn.affine_backward(dscores, cache)
         penalty, dpenalty = nn.l2_penalty(self.params["W"], self.reg)
         return data_loss + penalty, {"W": dW + dpenalty, "b": db}
 
-    def _evaluate(self, X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-        """Loss (data + penalty) and scores (N, K), without gradients."""
+    def evaluate(self, X, y) -> tuple[float, np.ndarray]:
+        """Loss (data + penalty) and scores (N, K) of ``X`` (N, D), ``y`` (N,), without gradients."""
+        X = _check_features(X, self.num_features)
+        y = as_labels(y, "y", n=X.shape[0], num_classes=self.num_classes)
         scores = _affine(X, self.params["W"], self.params["b"])
         W = self.params["W"]
         return LOSSES[self.loss_name](scores, y)[0] + self.reg * float(np.vdot(W, W)), scores
@@ -239,7 +222,7 @@ class MLP:
     # ------------------------------------------------------------------ forward / backward
     def _activation(self):
         if self.activation == "relu":
-            return _relu_forward, _relu_backward
+            return _relu_forward_inplace, _relu_backward_inplace
         return nn.ACTIVATIONS[self.activation]
 
     def _forward(self, X: np.ndarray, train: bool, update_state: bool, dropout: bool = True):
@@ -276,9 +259,7 @@ class MLP:
         p = self.params
         grads: dict[str, np.ndarray] = {}
         last = self.num_layers
-        grads[f"W{last}"] = caches[-1].T @ dscores
-        grads[f"b{last}"] = np.add.reduce(dscores, axis=0)
-        dh = dscores @ p[f"W{last}"].T
+        dh, grads[f"W{last}"], grads[f"b{last}"] = _affine_grads(dscores, caches[-1], p[f"W{last}"])
         for layer in range(self.num_layers - 1, 0, -1):
             layer_input, bn_cache, act_cache, drop_cache = caches[layer - 1]
             if drop_cache is not None:
@@ -287,35 +268,27 @@ class MLP:
             if bn_cache is not None:
                 norm_backward = nn.layernorm_backward if self.layernorm else nn.batchnorm_backward
                 dz, grads[f"gamma{layer}"], grads[f"beta{layer}"] = norm_backward(dz, bn_cache)
-            grads[f"W{layer}"] = layer_input.T @ dz
-            grads[f"b{layer}"] = np.add.reduce(dz, axis=0)
-            if layer > 1:  # nobody needs the gradient with respect to the data
-                dh = dz @ p[f"W{layer}"].T
+            # nobody needs the gradient with respect to the data (layer 1's dx)
+            dh, grads[f"W{layer}"], grads[f"b{layer}"] = _affine_grads(
+                dz, layer_input, p[f"W{layer}"], need_dx=layer > 1)
         return grads
 
-    def _loss(self, X: np.ndarray, y: np.ndarray, train: bool = True):
-        """``loss`` without input checks, for a training loop that checked the whole data set."""
-        scores, caches, _ = self._forward(X, train, update_state=True)
-        data_loss, dscores = _softmax_cross_entropy(scores, y)
-        grads = self._backward(dscores, caches)
-        if self.reg > 0:
-            for layer in range(1, self.num_layers + 1):
-                W = self.params[f"W{layer}"]
-                data_loss += self.reg * float(np.vdot(W, W))
-                grads[f"W{layer}"] += (2.0 * self.reg) * W  # as nn.l2_penalty: d/dW reg*|W|^2
-        return data_loss, grads
-
-    def _evaluate(self, X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-        """Test-mode loss (data + penalty) and scores (N, K), without gradients or state changes."""
-        scores = self._forward(X, False, update_state=False, dropout=False)[0]
-        loss = _softmax_cross_entropy(scores.copy(), y)[0]
-        if self.reg > 0:
-            loss += self.reg * sum(float(np.vdot(W, W)) for key, W in self.params.items()
-                                   if key.startswith("W"))
-        return loss, scores
-
     # ------------------------------------------------------------------ public interface
-    def loss(self, X, y, *, train: bool = True) -> tuple[float, dict[str, np.ndarray]]:
+    @property
+    def num_classes(self) -> int:
+        """K, the size of the last layer."""
+        return self.layer_sizes[-1]
+
+    @property
+    def state(self) -> list[dict | None]:
+        """What training learns besides ``params``: ``bn_state`` (running batch-norm statistics)."""
+        return self.bn_state
+
+    @state.setter
+    def state(self, value: list[dict | None]) -> None:
+        self.bn_state = value
+
+    def loss(self, X, y, *, train: bool = True, checked: bool = True) -> tuple[float, dict[str, np.ndarray]]:
         """Mean softmax cross-entropy plus the L2 penalty, and the gradient of every parameter.
 
         Parameters
@@ -325,6 +298,8 @@ class MLP:
         train : bool
             True: batch norm uses the batch's statistics (and updates ``bn_state``), dropout
             draws a fresh mask from ``self.rng``. False: running statistics, no dropout.
+        checked : bool
+            False skips the input checks (for a training loop that checked the whole data set).
 
         Returns
         -------
@@ -332,11 +307,34 @@ class MLP:
         grads : dict
             Same keys and shapes as ``params``.
         """
+        if checked:
+            X = _check_features(X, self.layer_sizes[0])
+            y = as_labels(y, "y", n=X.shape[0], num_classes=self.num_classes)
+            if not isinstance(train, (bool, np.bool_)):
+                raise TypeError(f"train must be True or False; got {train!r}")
+        scores, caches, _ = self._forward(X, bool(train), update_state=True)
+        data_loss, dscores = _softmax_cross_entropy(scores, y)
+        grads = self._backward(dscores, caches)
+        if self.reg > 0:
+            for layer in range(1, self.num_layers + 1):
+                W = self.params[f"W{layer}"]
+                data_loss += self.reg * float(np.vdot(W, W))
+                grads[f"W{layer}"] += (2.0 * self.reg) * W  # as nn.l2_penalty: d/dW reg*|W|^2
+        return data_loss, grads
+
+    def evaluate(self, X, y) -> tuple[float, np.ndarray]:
+        """Test-mode loss (data + penalty) and scores (N, K), without gradients or state changes.
+
+        ``X`` (N, D), ``y`` (N,): one forward pass serves both the loss and the accuracy.
+        """
         X = _check_features(X, self.layer_sizes[0])
-        y = as_labels(y, "y", n=X.shape[0], num_classes=self.layer_sizes[-1])
-        if not isinstance(train, (bool, np.bool_)):
-            raise TypeError(f"train must be True or False; got {train!r}")
-        return self._loss(X, y, bool(train))
+        y = as_labels(y, "y", n=X.shape[0], num_classes=self.num_classes)
+        scores = self._forward(X, False, update_state=False, dropout=False)[0]
+        loss = _softmax_cross_entropy(scores.copy(), y)[0]
+        if self.reg > 0:
+            loss += self.reg * sum(float(np.vdot(W, W)) for key, W in self.params.items()
+                                   if key.startswith("W"))
+        return loss, scores
 
     def scores(self, X, train: bool = False) -> np.ndarray:
         """Class scores of shape (N, K); test mode by default. Running statistics are not updated."""

@@ -162,4 +162,4 @@ def input_independent_baseline(make_model, X, y, X_val, y_val, **train_kwargs) -
     train(model, np.zeros_like(X), y, progress=False, record_steps=False, eval_train=False,
           **train_kwargs)
     y_val = as_labels(y_val, "y_val", n=X_val.shape[0])
-    return float(model._evaluate(np.zeros_like(X_val), y_val)[0])
+    return float(model.evaluate(np.zeros_like(X_val), y_val)[0])

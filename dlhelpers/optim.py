@@ -19,7 +19,13 @@ By default nothing you pass is modified: ``w`` is copied, the state arrays are c
 ``dw`` is only read. That matters in lessons that keep every iterate of a trajectory. With
 ``inplace=True`` the rule writes into ``w`` and into the state arrays instead (``dw`` is still
 only read) and works through large arrays in cache-sized chunks; this is the fast path for
-big models. Both paths execute the same float operations, so they agree bit for bit.
+big models, kept apart in ``dlhelpers._optim_kernels``. Both paths execute the same float
+operations in the same order, so they agree bit for bit. The functions below are the
+readable definition: whole-array numpy, the way lessons 06 and 07 write the rules.
+
+:func:`flat_optimizer` splits a rule into ``init`` (check every setting once, allocate the
+state) and ``update`` (only arithmetic, in place), as optax does; :func:`dlhelpers.train.train`
+uses it on one flat vector holding all of a model's parameters.
 
 Arithmetic is done in the dtype of ``w`` (float32 stays float32; integer input becomes
 float64); ``dw`` is cast to that dtype.
@@ -51,18 +57,31 @@ look-ahead point, so no second gradient evaluation is needed (see :func:`nestero
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
-from dlhelpers._checks import as_float_array, check_in_range, check_positive, check_same_shape
+from dlhelpers import _optim_kernels as _kernels
+from dlhelpers._checks import (
+    all_finite,
+    as_float_array,
+    check_in_range,
+    check_positive,
+    check_same_shape,
+)
 
 __all__ = [
     "OPTIMIZERS",
+    "FlatOptimizer",
     "adagrad",
     "adam",
     "adamw",
+    "flat_optimizer",
+    "get_rule",
     "momentum",
     "momentum_sutskever",
     "nesterov",
@@ -72,13 +91,9 @@ __all__ = [
 
 LearningRate = float | Callable[[int], float]
 
-# 32 Ki elements: four float32 chunks plus two scratch buffers stay inside a typical L2 cache,
-# so each element is fetched from main memory once per step instead of once per numpy call.
-_CHUNK = 32_768
-
 
 # --------------------------------------------------------------------------------------------
-# shared plumbing
+# checks shared by every rule
 # --------------------------------------------------------------------------------------------
 
 def _resolve_lr(lr: LearningRate, step: int) -> float:
@@ -100,101 +115,10 @@ def _resolve_lr(lr: LearningRate, step: int) -> float:
         raise TypeError(f"lr must be a positive number or a schedule (step -> lr); got {lr!r}") from exc
 
 
-def _check_finite_fast(arr: np.ndarray, name: str) -> None:
-    """Raise unless every entry of ``arr`` is finite.
-
-    A sum is finite exactly when every term is, unless it overflows; summing is one cheap
-    pass with no boolean temporary, so the exact (slower) count runs only when the sum is
-    not finite.
-    """
-    if arr.size and not math.isfinite(float(np.add.reduce(arr, axis=None))):
+def _check_finite(arr: np.ndarray, name: str) -> None:
+    if not all_finite(arr):
         bad = int(arr.size - np.count_nonzero(np.isfinite(arr)))
-        if bad:
-            raise ValueError(f"{name} must be finite; got {bad} NaN/inf value(s)")
-
-
-def _as_param(w, inplace: bool) -> np.ndarray:
-    """Validate ``w``; return the array the rule will write into (``w`` itself or a copy)."""
-    if not inplace:
-        return as_float_array(w, "w").copy()
-    if not isinstance(w, np.ndarray) or w.dtype.kind != "f":
-        got = f"dtype {w.dtype}" if isinstance(w, np.ndarray) else type(w).__name__
-        raise TypeError(f"inplace=True needs w to be a float numpy array; got {got}")
-    if not (w.flags.c_contiguous and w.flags.writeable):
-        raise ValueError("inplace=True needs w to be a writeable C-contiguous array; "
-                         "got a view that is not (pass np.ascontiguousarray(w) or inplace=False)")
-    _check_finite_fast(w, "w")
-    return w
-
-
-def _as_grad(dw, w: np.ndarray, inplace: bool) -> np.ndarray:
-    """Validate ``dw`` against ``w`` and return it as a flat array of ``w``'s dtype (read only)."""
-    if inplace and isinstance(dw, np.ndarray) and dw.dtype.kind == "f":
-        check_same_shape(w, dw, "w", "dw")
-        _check_finite_fast(dw, "dw")
-        g = dw
-    else:
-        g = as_float_array(dw, "dw")
-        check_same_shape(w, g, "w", "dw")
-    return np.ascontiguousarray(g, dtype=w.dtype).reshape(-1)
-
-
-def _start(rule: str, w, dw, state, keys: tuple[str, ...], inplace: bool):
-    """Common opening of every rule.
-
-    Returns ``(w_out, g, state_out)`` where ``w_out`` is the array to update (shape of ``w``),
-    ``g`` the flat gradient of shape ``(w.size,)`` and ``state_out`` a dict whose arrays (shape
-    of ``w``) may be written into.
-    """
-    w_out = _as_param(w, inplace)
-    g = _as_grad(dw, w_out, inplace)
-    if state is None:
-        state_out = {"rule": rule, "t": 0}
-        for key in keys:
-            state_out[key] = np.zeros_like(w_out)
-        return w_out, g, state_out
-    if not isinstance(state, dict):
-        raise TypeError(f"state must be None (first step) or the dict returned by {rule}; "
-                        f"got {type(state).__name__}")
-    if state.get("rule") != rule:
-        raise ValueError(f"state must come from {rule}; got a state made by {state.get('rule')!r} "
-                         "(keep one state per rule and per parameter array)")
-    for key in keys:
-        arr = state.get(key)
-        if not isinstance(arr, np.ndarray) or arr.shape != w_out.shape:
-            got = arr.shape if isinstance(arr, np.ndarray) else type(arr).__name__
-            raise ValueError(f"state[{key!r}] must be an array of shape {w_out.shape} like w; got {got}")
-    if inplace:
-        for key in keys:
-            if state[key].dtype != w_out.dtype or not state[key].flags.c_contiguous:
-                raise ValueError(f"inplace=True needs state[{key!r}] to be C-contiguous {w_out.dtype}; "
-                                 f"got {state[key].dtype}")
-        return w_out, g, state
-    state_out = dict(state)
-    for key in keys:
-        state_out[key] = state[key].astype(w_out.dtype, copy=True)
-    return w_out, g, state_out
-
-
-def _chunks(n: int):
-    """Yield slices that cover ``range(n)`` in pieces of at most ``_CHUNK`` elements."""
-    for lo in range(0, n, _CHUNK):
-        yield slice(lo, min(lo + _CHUNK, n))
-
-
-def _scratch(w: np.ndarray, count: int) -> list[np.ndarray]:
-    """Return ``count`` scratch buffers of shape ``(min(w.size, _CHUNK),)``."""
-    size = min(w.size, _CHUNK)
-    return [np.empty(size, dtype=w.dtype) for _ in range(count)]
-
-
-def _effective_grad(g: np.ndarray, w: np.ndarray, weight_decay: float, buf: np.ndarray) -> np.ndarray:
-    """Return ``g + weight_decay * w`` (coupled L2) for one chunk, using ``buf`` if needed."""
-    if weight_decay == 0.0:
-        return g
-    np.multiply(w, weight_decay, out=buf)
-    buf += g
-    return buf
+        raise ValueError(f"{name} must be finite; got {bad} NaN/inf value(s)")
 
 
 def _check_rate(value, name: str) -> float:
@@ -204,6 +128,77 @@ def _check_rate(value, name: str) -> float:
 
 def _check_decay(weight_decay) -> float:
     return check_positive(weight_decay, "weight_decay", allow_zero=True)
+
+
+def _check_state(rule: str, state, w: np.ndarray) -> dict:
+    """Return ``state``, or a fresh one (zeros shaped like ``w``) when it is None."""
+    keys = _kernels.STATE_KEYS[rule]
+    if state is None:
+        return {"rule": rule, "t": 0, **{key: np.zeros_like(w) for key in keys}}
+    if not isinstance(state, dict):
+        raise TypeError(f"state must be None (first step) or the dict returned by {rule}; "
+                        f"got {type(state).__name__}")
+    if state.get("rule") != rule:
+        raise ValueError(f"state must come from {rule}; got a state made by {state.get('rule')!r} "
+                         "(keep one state per rule and per parameter array)")
+    for key in keys:
+        arr = state.get(key)
+        if not isinstance(arr, np.ndarray) or arr.shape != w.shape:
+            got = arr.shape if isinstance(arr, np.ndarray) else type(arr).__name__
+            raise ValueError(f"state[{key!r}] must be an array of shape {w.shape} like w; got {got}")
+    return state
+
+
+def _start(rule: str, w, dw, state, lr):
+    """Validate one call of the readable path; return ``(w, dw, state, lr)`` ready for the math.
+
+    ``w`` is a float array (integers become float64), ``dw`` and the state arrays are in
+    ``w``'s dtype, ``lr`` is this step's float. Nothing here or in the rules writes into them.
+    """
+    w = as_float_array(w, "w")
+    dw = as_float_array(dw, "dw")
+    check_same_shape(w, dw, "w", "dw")
+    state = _check_state(rule, state, w)
+    state = {**state, **{k: state[k].astype(w.dtype, copy=False) for k in _kernels.STATE_KEYS[rule]}}
+    return w, dw.astype(w.dtype, copy=False), state, _resolve_lr(lr, state["t"])
+
+
+def _next(state: dict, **arrays) -> dict:
+    """The state after one more update: ``t`` counted up, the rule's arrays replaced."""
+    return {**state, "t": state["t"] + 1, **arrays}
+
+
+def _l2(dw: np.ndarray, w: np.ndarray, weight_decay: float) -> np.ndarray:
+    """The gradient with coupled L2 added: ``dw + weight_decay * w``."""
+    return dw + weight_decay * w if weight_decay else dw
+
+
+def _inplace(rule: str, w, dw, state, lr, **hyperparameters) -> tuple[np.ndarray, dict]:
+    """The ``inplace=True`` path: validate, then run the rule's chunked kernel on ``w``."""
+    if not isinstance(w, np.ndarray) or w.dtype.kind != "f":
+        got = f"dtype {w.dtype}" if isinstance(w, np.ndarray) else type(w).__name__
+        raise TypeError(f"inplace=True needs w to be a float numpy array; got {got}")
+    if not (w.flags.c_contiguous and w.flags.writeable):
+        raise ValueError("inplace=True needs w to be a writeable C-contiguous array; "
+                         "got a view that is not (pass np.ascontiguousarray(w) or inplace=False)")
+    _check_finite(w, "w")
+    if isinstance(dw, np.ndarray) and dw.dtype.kind == "f":
+        check_same_shape(w, dw, "w", "dw")
+        _check_finite(dw, "dw")
+    else:
+        dw = as_float_array(dw, "dw")
+        check_same_shape(w, dw, "w", "dw")
+    g = np.ascontiguousarray(dw, dtype=w.dtype).reshape(-1)
+    state = _check_state(rule, state, w)
+    for key in _kernels.STATE_KEYS[rule]:
+        if state[key].dtype != w.dtype or not state[key].flags.c_contiguous:
+            raise ValueError(f"inplace=True needs state[{key!r}] to be C-contiguous {w.dtype}; "
+                             f"got {state[key].dtype}")
+    step_lr = _resolve_lr(lr, state["t"])
+    flat = w.reshape(-1)
+    _kernels.KERNELS[rule](flat, g, state, step_lr, buffers=_kernels.scratch(flat), **hyperparameters)
+    state["t"] += 1
+    return w, state
 
 
 # --------------------------------------------------------------------------------------------
@@ -235,42 +230,11 @@ def sgd(w, dw, state=None, *, lr: LearningRate, weight_decay: float = 0.0,
     state : dict
     """
     weight_decay = _check_decay(weight_decay)
-    w_out, g, state = _start("sgd", w, dw, state, (), inplace)
-    step_lr = _resolve_lr(lr, state["t"])
-    flat = w_out.reshape(-1)
-    (buf, tmp) = _scratch(w_out, 2)
-    for sl in _chunks(flat.size):
-        n = sl.stop - sl.start
-        geff = _effective_grad(g[sl], flat[sl], weight_decay, buf[:n])
-        np.multiply(geff, step_lr, out=tmp[:n])
-        flat[sl] -= tmp[:n]
-    state["t"] += 1
-    return w_out, state
-
-
-def _heavy_ball(rule: str, w, dw, state, lr, rho, weight_decay, inplace, look_ahead: bool):
-    """Shared body of :func:`momentum` and :func:`nesterov` (they differ in the last line)."""
-    rho = _check_rate(rho, "rho")
-    weight_decay = _check_decay(weight_decay)
-    w_out, g, state = _start(rule, w, dw, state, ("v",), inplace)
-    step_lr = _resolve_lr(lr, state["t"])
-    flat, vel = w_out.reshape(-1), state["v"].reshape(-1)
-    (buf, tmp) = _scratch(w_out, 2)
-    for sl in _chunks(flat.size):
-        n = sl.stop - sl.start
-        geff = _effective_grad(g[sl], flat[sl], weight_decay, buf[:n])
-        v = vel[sl]
-        v *= rho
-        v += geff
-        if look_ahead:
-            np.multiply(v, rho, out=tmp[:n])
-            tmp[:n] += geff
-            tmp[:n] *= step_lr
-        else:
-            np.multiply(v, step_lr, out=tmp[:n])
-        flat[sl] -= tmp[:n]
-    state["t"] += 1
-    return w_out, state
+    if inplace:
+        return _inplace("sgd", w, dw, state, lr, weight_decay=weight_decay)
+    w, dw, state, lr = _start("sgd", w, dw, state, lr)
+    g = _l2(dw, w, weight_decay)
+    return w - lr * g, _next(state)
 
 
 def momentum(w, dw, state=None, *, lr: LearningRate, rho: float = 0.9, weight_decay: float = 0.0,
@@ -301,7 +265,13 @@ def momentum(w, dw, state=None, *, lr: LearningRate, rho: float = 0.9, weight_de
     w_new : ndarray, shape of ``w``
     state : dict
     """
-    return _heavy_ball("momentum", w, dw, state, lr, rho, weight_decay, inplace, look_ahead=False)
+    rho, weight_decay = _check_rate(rho, "rho"), _check_decay(weight_decay)
+    if inplace:
+        return _inplace("momentum", w, dw, state, lr, rho=rho, weight_decay=weight_decay)
+    w, dw, state, lr = _start("momentum", w, dw, state, lr)
+    g = _l2(dw, w, weight_decay)
+    v = rho * state["v"] + g
+    return w - lr * v, _next(state, v=v)
 
 
 def nesterov(w, dw, state=None, *, lr: LearningRate, rho: float = 0.9, weight_decay: float = 0.0,
@@ -318,7 +288,13 @@ def nesterov(w, dw, state=None, *, lr: LearningRate, rho: float = 0.9, weight_de
 
     Parameters and returns are those of :func:`momentum`.
     """
-    return _heavy_ball("nesterov", w, dw, state, lr, rho, weight_decay, inplace, look_ahead=True)
+    rho, weight_decay = _check_rate(rho, "rho"), _check_decay(weight_decay)
+    if inplace:
+        return _inplace("nesterov", w, dw, state, lr, rho=rho, weight_decay=weight_decay)
+    w, dw, state, lr = _start("nesterov", w, dw, state, lr)
+    g = _l2(dw, w, weight_decay)
+    v = rho * state["v"] + g
+    return w - lr * (g + rho * v), _next(state, v=v)
 
 
 def momentum_sutskever(w, dw, state=None, *, lr: LearningRate, mu: float = 0.9,
@@ -343,22 +319,13 @@ def momentum_sutskever(w, dw, state=None, *, lr: LearningRate, mu: float = 0.9,
     w_new : ndarray, shape of ``w``
     state : dict
     """
-    mu = _check_rate(mu, "mu")
-    weight_decay = _check_decay(weight_decay)
-    w_out, g, state = _start("momentum_sutskever", w, dw, state, ("v",), inplace)
-    step_lr = _resolve_lr(lr, state["t"])
-    flat, vel = w_out.reshape(-1), state["v"].reshape(-1)
-    (buf, tmp) = _scratch(w_out, 2)
-    for sl in _chunks(flat.size):
-        n = sl.stop - sl.start
-        geff = _effective_grad(g[sl], flat[sl], weight_decay, buf[:n])
-        v = vel[sl]
-        v *= mu
-        np.multiply(geff, step_lr, out=tmp[:n])
-        v -= tmp[:n]
-        flat[sl] += v
-    state["t"] += 1
-    return w_out, state
+    mu, weight_decay = _check_rate(mu, "mu"), _check_decay(weight_decay)
+    if inplace:
+        return _inplace("momentum_sutskever", w, dw, state, lr, mu=mu, weight_decay=weight_decay)
+    w, dw, state, lr = _start("momentum_sutskever", w, dw, state, lr)
+    g = _l2(dw, w, weight_decay)
+    u = mu * state["v"] - lr * g
+    return w + u, _next(state, v=u)
 
 
 def adagrad(w, dw, state=None, *, lr: LearningRate, eps: float = 1e-10, weight_decay: float = 0.0,
@@ -384,25 +351,13 @@ def adagrad(w, dw, state=None, *, lr: LearningRate, eps: float = 1e-10, weight_d
     w_new : ndarray, shape of ``w``
     state : dict
     """
-    eps = check_positive(eps, "eps")
-    weight_decay = _check_decay(weight_decay)
-    w_out, g, state = _start("adagrad", w, dw, state, ("s",), inplace)
-    step_lr = _resolve_lr(lr, state["t"])
-    flat, acc = w_out.reshape(-1), state["s"].reshape(-1)
-    (buf, tmp) = _scratch(w_out, 2)
-    for sl in _chunks(flat.size):
-        n = sl.stop - sl.start
-        geff = _effective_grad(g[sl], flat[sl], weight_decay, buf[:n])
-        s, t = acc[sl], tmp[:n]
-        np.multiply(geff, geff, out=t)
-        s += t
-        np.sqrt(s, out=t)
-        t += eps
-        np.divide(geff, t, out=t)
-        t *= step_lr
-        flat[sl] -= t
-    state["t"] += 1
-    return w_out, state
+    eps, weight_decay = check_positive(eps, "eps"), _check_decay(weight_decay)
+    if inplace:
+        return _inplace("adagrad", w, dw, state, lr, eps=eps, weight_decay=weight_decay)
+    w, dw, state, lr = _start("adagrad", w, dw, state, lr)
+    g = _l2(dw, w, weight_decay)
+    s = state["s"] + g * g
+    return w - lr * (g / (np.sqrt(s) + eps)), _next(state, s=s)
 
 
 def rmsprop(w, dw, state=None, *, lr: LearningRate, decay: float = 0.99, eps: float = 1e-8,
@@ -428,83 +383,27 @@ def rmsprop(w, dw, state=None, *, lr: LearningRate, decay: float = 0.99, eps: fl
     state : dict
     """
     decay = _check_rate(decay, "decay")
-    eps = check_positive(eps, "eps")
-    weight_decay = _check_decay(weight_decay)
-    w_out, g, state = _start("rmsprop", w, dw, state, ("s",), inplace)
-    step_lr = _resolve_lr(lr, state["t"])
-    flat, avg = w_out.reshape(-1), state["s"].reshape(-1)
-    (buf, tmp) = _scratch(w_out, 2)
-    for sl in _chunks(flat.size):
-        n = sl.stop - sl.start
-        geff = _effective_grad(g[sl], flat[sl], weight_decay, buf[:n])
-        s, t = avg[sl], tmp[:n]
-        s *= decay
-        np.multiply(geff, 1.0 - decay, out=t)
-        t *= geff
-        s += t
-        np.sqrt(s, out=t)
-        t += eps
-        np.divide(geff, t, out=t)
-        t *= step_lr
-        flat[sl] -= t
-    state["t"] += 1
-    return w_out, state
+    eps, weight_decay = check_positive(eps, "eps"), _check_decay(weight_decay)
+    if inplace:
+        return _inplace("rmsprop", w, dw, state, lr, decay=decay, eps=eps, weight_decay=weight_decay)
+    w, dw, state, lr = _start("rmsprop", w, dw, state, lr)
+    g = _l2(dw, w, weight_decay)
+    s = decay * state["s"] + (1 - decay) * g * g
+    return w - lr * (g / (np.sqrt(s) + eps)), _next(state, s=s)
 
 
-def _adam_arithmetic(flat: np.ndarray, g: np.ndarray, mom: np.ndarray, sq: np.ndarray,
-                     step_lr: float, step: int, beta1: float, beta2: float, eps: float,
-                     bias_correction: bool, coupled_decay: float, decoupled_decay: float,
-                     buf: np.ndarray, tmp: np.ndarray) -> None:
-    """One Adam/AdamW update of the flat arrays ``flat``, ``mom``, ``sq`` (all shape (n,)), in place.
-
-    No checks: the callers (:func:`_adam_core` and :class:`FlatAdam`) validated everything.
-    ``g`` (n,) is only read; ``step`` counts updates from 1; ``buf`` and ``tmp`` are scratch
-    vectors of shape ``(min(n, _CHUNK),)``.
-    """
+def _adam_step(w, g, state, lr, beta1, beta2, eps, bias_correction) -> tuple[np.ndarray, dict]:
+    """The Adam update of ``w`` from the gradient ``g`` (shared by :func:`adam` and :func:`adamw`)."""
+    t = state["t"] + 1
+    m = beta1 * state["m"] + (1 - beta1) * g
+    v = beta2 * state["v"] + (1 - beta2) * (g * g)
+    step, root = lr, 1.0
     if bias_correction:
-        # sqrt(v / c2) is written sqrt(v) / sqrt(c2) and lr / c1 is folded into the step,
-        # the same association torch uses, so float64 results agree to the last few ulps.
-        step_size = step_lr / (1.0 - beta1 ** step)
-        inv_root_c2 = 1.0 / math.sqrt(1.0 - beta2 ** step)
-    else:
-        step_size, inv_root_c2 = step_lr, 1.0
-    shrink = 1.0 - step_lr * decoupled_decay
-    for sl in _chunks(flat.size):
-        n = sl.stop - sl.start
-        wc, t = flat[sl], tmp[:n]
-        if decoupled_decay:
-            wc *= shrink
-        geff = _effective_grad(g[sl], wc, coupled_decay, buf[:n])
-        m, v = mom[sl], sq[sl]
-        m *= beta1
-        np.multiply(geff, 1.0 - beta1, out=t)
-        m += t
-        v *= beta2
-        np.multiply(geff, geff, out=t)
-        t *= 1.0 - beta2
-        v += t
-        np.sqrt(v, out=t)
-        if bias_correction:
-            t *= inv_root_c2
-        t += eps
-        np.divide(m, t, out=t)
-        t *= step_size
-        wc -= t
-
-
-def _adam_core(rule: str, w, dw, state, lr, beta1, beta2, eps, bias_correction,
-               coupled_decay, decoupled_decay, inplace):
-    """Shared body of :func:`adam` and :func:`adamw`: every check, then the arithmetic."""
-    beta1 = _check_rate(beta1, "beta1")
-    beta2 = _check_rate(beta2, "beta2")
-    eps = check_positive(eps, "eps")
-    w_out, g, state = _start(rule, w, dw, state, ("m", "v"), inplace)
-    step_lr = _resolve_lr(lr, state["t"])
-    _adam_arithmetic(w_out.reshape(-1), g, state["m"].reshape(-1), state["v"].reshape(-1),
-                     step_lr, state["t"] + 1, beta1, beta2, eps, bias_correction,
-                     coupled_decay, decoupled_decay, *_scratch(w_out, 2))
-    state["t"] += 1
-    return w_out, state
+        # sqrt(v / c2) written as sqrt(v) / sqrt(c2), and lr / c1 folded into the step: the
+        # association torch uses, so float64 results agree with it to the last few ulps.
+        step, root = lr / (1 - beta1 ** t), 1 / math.sqrt(1 - beta2 ** t)
+    denom = np.sqrt(v) * root + eps
+    return w - step * (m / denom), _next(state, m=m, v=v)
 
 
 def adam(w, dw, state=None, *, lr: LearningRate = 1e-3, beta1: float = 0.9, beta2: float = 0.999,
@@ -544,8 +443,15 @@ def adam(w, dw, state=None, *, lr: LearningRate = 1e-3, beta1: float = 0.9, beta
     w_new : ndarray, shape of ``w``
     state : dict
     """
-    return _adam_core("adam", w, dw, state, lr, beta1, beta2, eps, bool(bias_correction),
-                      _check_decay(weight_decay), 0.0, inplace)
+    weight_decay = _check_decay(weight_decay)
+    beta1, beta2 = _check_rate(beta1, "beta1"), _check_rate(beta2, "beta2")
+    eps, bias_correction = check_positive(eps, "eps"), bool(bias_correction)
+    if inplace:
+        return _inplace("adam", w, dw, state, lr, beta1=beta1, beta2=beta2, eps=eps,
+                        bias_correction=bias_correction, weight_decay=weight_decay)
+    w, dw, state, lr = _start("adam", w, dw, state, lr)
+    g = _l2(dw, w, weight_decay)
+    return _adam_step(w, g, state, lr, beta1, beta2, eps, bias_correction)
 
 
 def adamw(w, dw, state=None, *, lr: LearningRate = 1e-3, beta1: float = 0.9, beta2: float = 0.999,
@@ -559,8 +465,15 @@ def adamw(w, dw, state=None, *, lr: LearningRate = 1e-3, beta1: float = 0.9, bet
 
     Parameters and returns are those of :func:`adam` (``weight_decay`` defaults to 1e-2).
     """
-    return _adam_core("adamw", w, dw, state, lr, beta1, beta2, eps, True,
-                      0.0, _check_decay(weight_decay), inplace)
+    weight_decay = _check_decay(weight_decay)
+    beta1, beta2 = _check_rate(beta1, "beta1"), _check_rate(beta2, "beta2")
+    eps = check_positive(eps, "eps")
+    if inplace:
+        return _inplace("adamw", w, dw, state, lr, beta1=beta1, beta2=beta2, eps=eps,
+                        weight_decay=weight_decay)
+    w, dw, state, lr = _start("adamw", w, dw, state, lr)
+    w = (1 - lr * weight_decay) * w
+    return _adam_step(w, dw, state, lr, beta1, beta2, eps, bias_correction=True)
 
 
 OPTIMIZERS: dict[str, Callable[..., tuple[np.ndarray, dict]]] = {
@@ -575,64 +488,99 @@ OPTIMIZERS: dict[str, Callable[..., tuple[np.ndarray, dict]]] = {
 """Every course update rule by name (``momentum_sutskever`` is left out: it duplicates
 ``momentum`` and exists for lesson 06's comparison)."""
 
+_RULE_NAMES = {rule: name for name, rule in OPTIMIZERS.items()} | {momentum_sutskever: "momentum_sutskever"}
+
+
+def get_rule(name_or_rule, what: str = "optimizer") -> Callable[..., tuple[np.ndarray, dict]]:
+    """The update rule called ``name_or_rule`` in :data:`OPTIMIZERS`, or the callable itself.
+
+    ``what`` names the argument in the error message (``"optimizer"``, ``"rule"``).
+    """
+    if isinstance(name_or_rule, str):
+        if name_or_rule not in OPTIMIZERS:
+            raise ValueError(f"{what} must be one of {sorted(OPTIMIZERS)} or a function "
+                             f"rule(w, dw, state, lr=...); got {name_or_rule!r}")
+        return OPTIMIZERS[name_or_rule]
+    if not callable(name_or_rule):
+        raise TypeError(f"{what} must be a name or an update function; "
+                        f"got {type(name_or_rule).__name__}")
+    return name_or_rule
+
 
 # --------------------------------------------------------------------------------------------
-# the lean path for a training loop
+# init/update split for a training loop (optax's structure)
 # --------------------------------------------------------------------------------------------
 
-class _FlatAdam:
-    """Adam or AdamW on one flat float vector, checked once, then updated without checks.
+class FlatOptimizer(NamedTuple):
+    """A course rule split in two, as optax does: ``init`` checks, ``update`` only computes.
 
-    :func:`dlhelpers.train.train` packs every parameter of a model into one vector and
-    updates it once per mini-batch. For a small network the checks and scratch buffers of
-    :func:`adam` cost about as much as its arithmetic, and they would find nothing new after
-    the first step: the shapes never change and ``train`` itself checks that each gradient is
-    finite. So everything is validated here, once, and :meth:`step` only does the arithmetic
-    (the same float operations as :func:`adam`, so both give identical numbers).
+    ``state = init(w)`` checks the packed parameter vector ``w`` (float, shape (n,),
+    C-contiguous, writeable, finite), allocates the scratch space and returns the rule's zero
+    state. ``update(w, g, state)`` then applies one step to ``w`` and ``state`` in place, with
+    the gradient ``g`` (shape (n,), ``w``'s dtype, finite: the caller's job) and no checks at
+    all; ``w`` is a vector that went through ``init``.
+    """
+
+    init: Callable[[np.ndarray], dict]
+    update: Callable[[np.ndarray, np.ndarray, dict], None]
+
+
+_SETTING_CHECKS: dict[str, Callable[[object, str], object]] = {
+    "rho": _check_rate, "mu": _check_rate, "decay": _check_rate, "beta1": _check_rate,
+    "beta2": _check_rate, "eps": check_positive,
+    "weight_decay": lambda value, name: _check_decay(value),
+    "bias_correction": lambda value, name: bool(value),
+}
+
+
+def flat_optimizer(rule, *, lr: LearningRate, **hyperparameters) -> FlatOptimizer:
+    """Check ``rule``'s settings once and return its :class:`FlatOptimizer`.
 
     Parameters
     ----------
-    rule : {adam, adamw}
-        The public rule whose update this is; its defaults apply.
-    w : float ndarray, shape (n,), C-contiguous and writeable
-        The packed parameters, updated in place by :meth:`step`.
+    rule : str or callable
+        A course rule (:data:`OPTIMIZERS` or :func:`momentum_sutskever`) or its name.
     lr : float or callable
+        Learning rate or schedule; a schedule is called with the step count on every update.
     **hyperparameters
-        The keyword arguments of ``rule`` (``beta1``, ``beta2``, ``eps``, ``weight_decay``,
-        and ``bias_correction`` for adam).
-    """
+        The rule's keyword arguments; those not given take the rule's own defaults (read
+        from its signature, so they are defined in one place).
 
-    def __init__(self, rule: Callable, w: np.ndarray, lr: LearningRate, **hyperparameters) -> None:
-        if rule is adam:
-            settings = {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "bias_correction": True,
-                        "weight_decay": 0.0}
-        elif rule is adamw:
-            settings = {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 1e-2}
-        else:
-            raise ValueError(f"_FlatAdam runs adam or adamw; got {getattr(rule, '__name__', rule)!r}")
-        unknown = sorted(set(hyperparameters) - set(settings))
-        if unknown:
-            raise TypeError(f"{rule.__name__}() got unexpected keyword argument(s) {unknown}; "
-                            f"it accepts {sorted(settings)}")
-        settings.update(hyperparameters)
+    Each update runs the same kernel as ``rule(..., inplace=True)``, so the numbers are those
+    of the public rule, bit for bit.
+    """
+    rule = get_rule(rule, "rule")
+    if rule not in _RULE_NAMES:
+        raise ValueError(f"flat_optimizer runs a course rule {sorted(_RULE_NAMES.values())}; "
+                         f"got {getattr(rule, '__name__', rule)!r}")
+    name = _RULE_NAMES[rule]
+    defaults = {p.name: p.default for p in inspect.signature(rule).parameters.values()
+                if p.kind is p.KEYWORD_ONLY and p.name not in ("lr", "inplace")}
+    unknown = sorted(set(hyperparameters) - set(defaults))
+    if unknown:
+        raise TypeError(f"{name}() got unexpected keyword argument(s) {unknown}; "
+                        f"it accepts {sorted(defaults)}")
+    settings = {key: _SETTING_CHECKS[key](hyperparameters.get(key, default), key)
+                for key, default in defaults.items()}
+    fixed_lr = None if callable(lr) else _resolve_lr(lr, 0)
+    kernel = _kernels.KERNELS[name]
+    steps: dict[int, Callable] = {}  # per vector length: the kernel with its scratch bound (init)
+
+    def init(w: np.ndarray) -> dict:
+        if not isinstance(w, np.ndarray) or w.dtype.kind != "f":
+            got = f"dtype {w.dtype}" if isinstance(w, np.ndarray) else type(w).__name__
+            raise TypeError(f"w must be a float numpy array; got {got}")
         if w.ndim != 1:
             raise ValueError(f"w must be a flat vector of shape (n,); got shape {w.shape}")
-        self.w = _as_param(w, inplace=True)
-        self.beta1 = _check_rate(settings["beta1"], "beta1")
-        self.beta2 = _check_rate(settings["beta2"], "beta2")
-        self.eps = check_positive(settings["eps"], "eps")
-        decay = _check_decay(settings["weight_decay"])
-        self.bias_correction = bool(settings.get("bias_correction", True))
-        self.coupled_decay, self.decoupled_decay = (decay, 0.0) if rule is adam else (0.0, decay)
-        self.lr = lr if callable(lr) else _resolve_lr(lr, 0)
-        self.m, self.v = np.zeros_like(self.w), np.zeros_like(self.w)
-        self.buf, self.tmp = _scratch(self.w, 2)
-        self.t = 0
+        if not (w.flags.c_contiguous and w.flags.writeable):
+            raise ValueError("w must be a writeable C-contiguous vector; got a view that is not")
+        _check_finite(w, "w")
+        steps[w.size] = functools.partial(kernel, buffers=_kernels.scratch(w), **settings)
+        return _check_state(name, None, w)
 
-    def step(self, g: np.ndarray) -> None:
-        """Update ``w`` in place with the gradient ``g`` (shape (n,), ``w``'s dtype, finite)."""
-        step_lr = _resolve_lr(self.lr, self.t) if callable(self.lr) else self.lr
-        _adam_arithmetic(self.w, g, self.m, self.v, step_lr, self.t + 1, self.beta1, self.beta2,
-                         self.eps, self.bias_correction, self.coupled_decay, self.decoupled_decay,
-                         self.buf, self.tmp)
-        self.t += 1
+    def update(w: np.ndarray, g: np.ndarray, state: dict) -> None:
+        step_lr = fixed_lr if fixed_lr is not None else _resolve_lr(lr, state["t"])
+        steps[w.size](w, g, state, step_lr)
+        state["t"] += 1
+
+    return FlatOptimizer(init, update)

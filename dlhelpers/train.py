@@ -1,9 +1,9 @@
 """One training loop for every model in the course, and an accuracy helper.
 
-:func:`train` works with any object that has a ``params`` dict of float arrays, a
-``loss(X, y) -> (loss, grads)`` method (``grads`` keyed like ``params``) and a
-``predict(X)`` method; :class:`dlhelpers.models.LinearClassifier` and
-:class:`dlhelpers.models.MLP` are two.
+:func:`train` works with any :class:`Model` (:class:`dlhelpers.models.LinearClassifier` and
+:class:`dlhelpers.models.MLP` are two), and with any simpler object that has a ``params``
+dict of float arrays, a ``loss(X, y) -> (loss, grads)`` method (``grads`` keyed like
+``params``) and a ``predict(X)`` method, such as a learner's own model.
 """
 
 from __future__ import annotations
@@ -13,16 +13,73 @@ import math
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from dlhelpers import optim
-from dlhelpers._checks import as_float_array, as_labels, check_int
+from dlhelpers._checks import all_finite, as_float_array, as_labels, check_int
 from dlhelpers.data import minibatches
 
-__all__ = ["History", "train", "accuracy"]
+__all__ = ["History", "Model", "train", "accuracy"]
 
 MONITORS = ("val_acc", "val_loss")
+
+
+@runtime_checkable
+class Model(Protocol):
+    """The interface :func:`train` uses; the course's models implement it.
+
+    Attributes
+    ----------
+    params : dict of str to float ndarray
+        The learnable arrays. ``train`` updates them and, for the course's update rules,
+        replaces each by a view into one flat vector (see :func:`train`).
+    state : any
+        What the model learns besides ``params`` (batch-norm running statistics), or None.
+        ``train`` saves it with the best epoch's parameters and puts it back with them.
+    num_classes : int
+        K, the number of classes (labels are checked against it).
+    """
+
+    params: dict[str, np.ndarray]
+    state: Any
+    num_classes: int
+
+    def loss(self, X, y, *, train: bool = True, checked: bool = True) -> tuple[float, dict]:
+        """Mean loss on (X, y) and its gradient for every key of ``params``.
+
+        ``train`` selects train mode (batch statistics, dropout); ``checked=False`` skips
+        the input checks, which ``train`` does once for the whole data set.
+        """
+
+    def evaluate(self, X, y) -> tuple[float, np.ndarray]:
+        """Test-mode loss and scores (N, K): one forward pass for the loss and the accuracy."""
+
+    def predict(self, X) -> np.ndarray:
+        """Predicted labels, shape (N,)."""
+
+
+class _BasicModel:
+    """A :class:`Model` around an object that only has ``params``, ``loss(X, y)`` and
+    ``predict(X)`` (a learner's own model): no train mode, no state, no per-call shortcut."""
+
+    state = None
+
+    def __init__(self, model) -> None:
+        self.model, self.params = model, model.params
+        self.num_classes = getattr(model, "num_classes", None)
+
+    def loss(self, X, y, *, train: bool = True, checked: bool = True) -> tuple[float, dict]:
+        return self.model.loss(X, y)
+
+    def evaluate(self, X, y) -> tuple[float, np.ndarray]:
+        # One-hot rows of the predictions: scores whose argmax is the model's answer.
+        predicted = self.model.predict(X)
+        return float(self.model.loss(X, y)[0]), np.eye(int(predicted.max()) + 1)[predicted]
+
+    def predict(self, X) -> np.ndarray:
+        return self.model.predict(X)
 
 
 @dataclass
@@ -68,26 +125,29 @@ class History:
         return len(self.loss)
 
     def plot(self, axes=None):
-        """Draw the loss (left) and the accuracies (right) against the epoch; returns the axes."""
+        """Draw the loss (left) and the accuracies (right) against the epoch; returns the axes.
+
+        Each panel is :func:`dlhelpers.plots.optimizers.plot_runs` of the training and
+        validation series, so the curves share the course's line styles.
+        """
         import matplotlib.pyplot as plt
+
+        from dlhelpers.plots.optimizers import plot_runs
 
         if axes is None:
             _, axes = plt.subplots(1, 2, figsize=(10, 3.6))
-        epochs = np.arange(1, self.epochs_run + 1)
         ax_loss, ax_acc = axes
-        ax_loss.plot(epochs, self.loss, marker=".", label="training")
-        if self.val_loss:
-            ax_loss.plot(epochs, self.val_loss, marker=".", label="validation")
-        ax_loss.set(xlabel="epoch", ylabel="loss", title="Loss")
-        if self.train_acc:
-            ax_acc.plot(epochs, self.train_acc, marker=".", label="training")
-        if self.val_acc:
-            ax_acc.plot(epochs, self.val_acc, marker=".", label="validation")
-        ax_acc.set(xlabel="epoch", ylabel="accuracy", title="Accuracy")
-        for ax in axes:
+        for ax, key, train_series, title in ((ax_loss, "loss", self.loss, "Loss"),
+                                             (ax_acc, "accuracy", self.train_acc, "Accuracy")):
+            val_series = self.val_loss if key == "loss" else self.val_acc
+            runs = {label: {key: series} for label, series in
+                    (("training", train_series), ("validation", val_series)) if series}
+            if runs:  # eval_train=False and no validation data leave the accuracy panel empty
+                plot_runs(runs, key, ax=ax, title=title, ylabel=key)
+            ax.set(xlabel="epoch", ylabel=key, title=title)
             if self.best_epoch is not None:
                 ax.axvline(self.best_epoch + 1, color="gray", linestyle=":", label="best epoch")
-            ax.legend(loc="best")
+                ax.legend(loc="best")
         return axes
 
 
@@ -102,27 +162,20 @@ def accuracy(model, X, y) -> float:
 # pieces of the loop
 # --------------------------------------------------------------------------------------
 
-def _resolve_rule(optimizer) -> tuple[Callable, bool]:
-    """The update rule, and whether it is one of the course's elementwise rules."""
-    if isinstance(optimizer, str):
-        if optimizer not in optim.OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {sorted(optim.OPTIMIZERS)} or a function "
-                             f"rule(w, dw, state, lr=...); got {optimizer!r}")
-        return optim.OPTIMIZERS[optimizer], True
-    if callable(optimizer):
-        return optimizer, optimizer in optim.OPTIMIZERS.values()
-    raise TypeError(f"optimizer must be a name or an update function; got {type(optimizer).__name__}")
-
-
-def _num_classes(model) -> int | None:
-    if hasattr(model, "layer_sizes"):
-        return int(model.layer_sizes[-1])
-    return getattr(model, "num_classes", None)
+def _checked_stopping(patience, monitor: str, lr) -> int | None:
+    """``patience`` as an int (or None), after checking ``monitor`` and calling a schedule once."""
+    if monitor not in MONITORS:
+        raise ValueError(f"monitor must be one of {MONITORS}; got {monitor!r}")
+    if callable(lr):
+        lr(0)  # a broken schedule should fail here, not in the middle of an epoch
+    return None if patience is None else check_int(patience, "patience", minimum=1)
 
 
 def _checked_data(model, X, y, name: str) -> tuple[np.ndarray, np.ndarray]:
+    if X is None or y is None:
+        raise ValueError(f"pass both X_{name} and y_{name}, or neither")
     X = np.ascontiguousarray(as_float_array(X, f"X_{name}"), dtype=np.float64)
-    y = as_labels(y, f"y_{name}", n=X.shape[0], num_classes=_num_classes(model))
+    y = as_labels(y, f"y_{name}", n=X.shape[0], num_classes=model.num_classes)
     if X.shape[0] == 0:
         raise ValueError(f"X_{name} must hold at least one example; got shape {X.shape}")
     model.predict(X[:1])  # lets the model reject a wrong number of features up front
@@ -134,9 +187,9 @@ class _Updater:
 
     The course's rules are elementwise, so all parameters can live in one flat vector and
     be updated by a single in-place call per step; ``model.params`` then holds views into
-    that vector. Adam and AdamW (the usual choice) go through ``optim._FlatAdam``, which
-    checks its settings once here instead of on every step. Any other rule is called once
-    per parameter array.
+    that vector. The rule goes through :func:`dlhelpers.optim.flat_optimizer`, which checks
+    its settings once here instead of on every step. Any other rule is called once per
+    parameter array.
     """
 
     def __init__(self, model, rule: Callable, fused: bool, lr, kwargs: dict,
@@ -150,14 +203,12 @@ class _Updater:
             arrays = [np.asarray(model.params[k], dtype=np.float64) for k in self.keys]
             self.flat = np.concatenate([a.ravel() for a in arrays])
             self.grad = np.empty_like(self.flat)  # refilled by every step
-            self.state = None
             offset = 0
             for key, arr in zip(self.keys, arrays, strict=True):
                 model.params[key] = self.flat[offset:offset + arr.size].reshape(arr.shape)
                 offset += arr.size
-            self.lean = None
-            if rule in (optim.adam, optim.adamw):
-                self.lean = optim._FlatAdam(rule, self.flat, lr, **kwargs)
+            self.optimizer = optim.flat_optimizer(rule, lr=lr, **kwargs)
+            self.state = self.optimizer.init(self.flat)
         else:
             self.states = dict.fromkeys(self.keys)
 
@@ -165,15 +216,11 @@ class _Updater:
         """Apply one update; return False (and change nothing) if a gradient is not finite."""
         if self.fused:
             g = np.concatenate([grads[k].ravel() for k in self.keys], out=self.grad)
-            if not _finite(g):
+            if not all_finite(g):
                 return False
-            if self.lean is not None:
-                self.lean.step(g)
-            else:
-                _, self.state = self.rule(self.flat, g, self.state, lr=self.lr, inplace=True,
-                                          **self.kwargs)
+            self.optimizer.update(self.flat, g, self.state)
         else:
-            if not all(_finite(grads[k]) for k in self.keys):
+            if not all(all_finite(grads[k]) for k in self.keys):
                 return False
             for key in self.keys:
                 self.model.params[key], self.states[key] = self.rule(
@@ -186,37 +233,25 @@ class _Updater:
         return float(self.lr(max(self.steps - 1, 0))) if callable(self.lr) else float(self.lr)
 
     def snapshot(self) -> tuple:
+        """A copy of the parameters and of the model's ``state``."""
         params = self.flat.copy() if self.fused else {k: v.copy() for k, v in self.model.params.items()}
-        return params, copy.deepcopy(getattr(self.model, "bn_state", None))
+        return params, copy.deepcopy(self.model.state)
 
     def restore(self, snap: tuple) -> None:
-        params, bn_state = snap
+        params, state = snap
         if self.fused:
-            self.flat[:] = params
+            self.flat[:] = params  # model.params are views into self.flat
         else:
             for key, value in params.items():
                 self.model.params[key] = value.copy()
-        if bn_state is not None:
-            self.model.bn_state = copy.deepcopy(bn_state)
+        if state is not None:
+            self.model.state = copy.deepcopy(state)
 
 
-def _finite(g: np.ndarray) -> bool:
-    # One pass and no boolean temporary: a sum is finite only if every term is (an
-    # overflowing sum of finite terms also means the run is blowing up).
-    return math.isfinite(float(np.add.reduce(g, axis=None)))
-
-
-def _step_loss(model):
-    """The model's loss function for one mini-batch (skipping per-call checks if it can)."""
-    return model._loss if hasattr(model, "_loss") else (lambda X, y, train=True: model.loss(X, y))
-
-
-def _evaluate(model, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+def _evaluate(model: Model, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """Accuracy and loss of ``model`` on (X, y) in test mode."""
-    if hasattr(model, "_evaluate"):
-        loss, scores = model._evaluate(X, y)  # one forward pass serves both numbers
-        return float(np.mean(scores.argmax(axis=1) == y)), float(loss)
-    return float(np.mean(model.predict(X) == y)), float(model.loss(X, y)[0])
+    loss, scores = model.evaluate(X, y)
+    return float(np.mean(scores.argmax(axis=1) == y)), float(loss)
 
 
 def _checked_frozen(model, frozen) -> tuple[str, ...]:
@@ -239,12 +274,77 @@ def _checked_frozen(model, frozen) -> tuple[str, ...]:
     return names
 
 
-def _progress(epochs: int, enabled: bool):
-    if not enabled:
-        return None
-    from tqdm.auto import tqdm
+def _run_epoch(model: Model, updater: _Updater, X: np.ndarray, y: np.ndarray, batch_size: int,
+               rng: np.random.Generator, step_losses: list | None) -> tuple[float, float | None]:
+    """One pass over (X, y) in shuffled mini-batches, one update per batch.
 
-    return tqdm(total=epochs, desc="training", unit="epoch", leave=True)
+    Returns ``(mean loss, None)``, or ``(nan, bad loss)`` when a step's loss or gradient was
+    not finite; training must stop then (nothing was updated by that step).
+    """
+    total, count = 0.0, 0
+    for Xb, yb in minibatches(X, y, batch_size, rng=rng):
+        # Overflow is detected below and reported once, instead of numpy warnings.
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss, grads = model.loss(Xb, yb, train=True, checked=False)
+        if not (math.isfinite(loss) and updater.step(grads)):
+            return math.nan, loss
+        total += loss * len(yb)
+        count += len(yb)
+        if step_losses is not None:
+            step_losses.append(loss)
+    return total / count, None
+
+
+class _EarlyStopping:
+    """The best monitored validation value so far, its epoch, the epochs waited since, and
+    (with ``keep`` set) a snapshot of the model at that epoch."""
+
+    def __init__(self, monitor: str, patience: int | None, updater: _Updater, keep: bool) -> None:
+        self.monitor, self.patience, self.updater, self.keep = monitor, patience, updater, keep
+        self.best_value: float | None = None
+        self.best_epoch: int | None = None
+        self.waited = 0
+        self.snapshot: tuple | None = None
+
+    def update(self, epoch: int, val_acc: float, val_loss: float) -> None:
+        value = val_acc if self.monitor == "val_acc" else -val_loss
+        if self.best_value is None or value > self.best_value:  # ties keep the earlier epoch
+            self.best_value, self.best_epoch, self.waited = value, epoch, 0
+            if self.keep:
+                self.snapshot = self.updater.snapshot()
+        else:
+            self.waited += 1
+
+    @property
+    def out_of_patience(self) -> bool:
+        return self.patience is not None and self.waited >= self.patience
+
+
+class _ProgressBar:
+    """A tqdm bar over epochs showing the last loss (and validation accuracy); or nothing."""
+
+    def __init__(self, epochs: int, enabled: bool) -> None:
+        self.bar = None
+        if enabled:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=epochs, desc="training", unit="epoch", leave=True)
+
+    def __enter__(self) -> _ProgressBar:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+    def update(self, history: History) -> None:
+        if self.bar is None:
+            return
+        shown = {"loss": f"{history.loss[-1]:.3f}"}
+        if history.val_acc:
+            shown["val_acc"] = f"{history.val_acc[-1]:.3f}"
+        self.bar.set_postfix(**shown)
+        self.bar.update(1)
 
 
 # --------------------------------------------------------------------------------------
@@ -273,20 +373,28 @@ def train(model, X_train, y_train, X_val=None, y_val=None, *, optimizer="adam", 
     passed with a margin of at least 4 of the 360 test images (without the L2 term some
     seeds end at 97.2-97.5%; on other split seeds this recipe gives 97.5-98.9%).
 
+    Where the parameters live: with a course rule (a name in
+    :data:`dlhelpers.optim.OPTIMIZERS`, the default "adam" among them), ``train`` packs every
+    trainable array into one flat float64 vector and rebinds each ``model.params[key]`` to a
+    view of it (same shape), so that one in-place update per step moves them all. A reference
+    to an array taken *before* ``train`` (``W = model.params["W1"]``) keeps the old values and
+    does not see training; read ``model.params[...]`` again afterwards. With any other rule
+    the arrays are replaced by new ones on every step.
+
     Parameters
     ----------
-    model : object
-        Has ``params`` (dict of float arrays), ``loss(X, y) -> (loss, grads)`` and
-        ``predict(X)``.
+    model : Model or object
+        A :class:`Model`, or any object with ``params`` (dict of float arrays),
+        ``loss(X, y) -> (loss, grads)`` and ``predict(X)``.
     X_train : array, shape (N, D)
     y_train : int array, shape (N,)
     X_val : array, shape (M, D), optional
     y_val : int array, shape (M,), optional
     optimizer : str or callable
         A name in :data:`dlhelpers.optim.OPTIMIZERS` or a rule
-        ``rule(w, dw, state, lr=..., **optimizer_kwargs) -> (w, state)``. Adam's and
-        AdamW's settings are checked once, before the first step, and their steps then
-        skip the per-call checks (same numbers as calling the rule).
+        ``rule(w, dw, state, lr=..., **optimizer_kwargs) -> (w, state)``. A course rule's
+        settings are checked once, before the first step, and its steps then skip the
+        per-call checks (same numbers as calling the rule).
     lr : float or callable
         Learning rate, or a schedule ``step -> lr`` (see :mod:`dlhelpers.schedules`); the
         step counts updates from 0 over the whole run.
@@ -326,51 +434,36 @@ def train(model, X_train, y_train, X_val=None, y_val=None, *, optimizer="adam", 
     -------
     History
     """
-    rule, fused = _resolve_rule(optimizer)
+    if not isinstance(model, Model):
+        model = _BasicModel(model)
+    rule = optim.get_rule(optimizer)
+    fused = rule in optim.OPTIMIZERS.values()
     epochs = check_int(epochs, "epochs", minimum=1)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     rng = np.random.default_rng(check_int(seed, "seed", minimum=0))
-    if patience is not None:
-        patience = check_int(patience, "patience", minimum=1)
-    if monitor not in MONITORS:
-        raise ValueError(f"monitor must be one of {MONITORS}; got {monitor!r}")
-    if callable(lr):
-        lr(0)  # a broken schedule should fail here, not in the middle of an epoch
+    patience = _checked_stopping(patience, monitor, lr)
     frozen = _checked_frozen(model, frozen)
     X_train, y_train = _checked_data(model, X_train, y_train, "train")
     has_val = X_val is not None or y_val is not None
     if has_val:
-        if X_val is None or y_val is None:
-            raise ValueError("pass both X_val and y_val, or neither")
         X_val, y_val = _checked_data(model, X_val, y_val, "val")
     elif patience is not None:
         raise ValueError("patience (early stopping) needs validation data: pass X_val and y_val")
 
     updater = _Updater(model, rule, fused, lr, optimizer_kwargs, frozen)
-    step_loss = _step_loss(model)
     history = History()
-    best_value, best_snapshot, waited = None, None, 0
-    bar = _progress(epochs, progress)
-    try:
+    stopping = _EarlyStopping(monitor, patience, updater, keep=restore_best)
+    with _ProgressBar(epochs, progress) as bar:
         for epoch in range(epochs):
-            total, count = 0.0, 0
-            for Xb, yb in minibatches(X_train, y_train, batch_size, rng=rng):
-                # Overflow is detected below and reported once, instead of numpy warnings.
-                with np.errstate(over="ignore", invalid="ignore"):
-                    loss, grads = step_loss(Xb, yb, True)
-                if not (math.isfinite(loss) and updater.step(grads)):
-                    history.diverged = True
-                    warnings.warn(f"training diverged at epoch {epoch + 1}: the loss or its "
-                                  f"gradient became inf/NaN (loss {loss}); try a smaller "
-                                  "learning rate", RuntimeWarning, stacklevel=2)
-                    break
-                total += loss * len(yb)
-                count += len(yb)
-                if record_steps:
-                    history.step_loss.append(loss)
-            if history.diverged:
+            mean_loss, bad_loss = _run_epoch(model, updater, X_train, y_train, batch_size, rng,
+                                             history.step_loss if record_steps else None)
+            if bad_loss is not None:
+                history.diverged = True
+                warnings.warn(f"training diverged at epoch {epoch + 1}: the loss or its "
+                              f"gradient became inf/NaN (loss {bad_loss}); try a smaller "
+                              "learning rate", RuntimeWarning, stacklevel=2)
                 break
-            history.loss.append(total / count)
+            history.loss.append(mean_loss)
             history.lr.append(updater.current_lr())
             if eval_train:
                 history.train_acc.append(float(np.mean(model.predict(X_train) == y_train)))
@@ -378,25 +471,14 @@ def train(model, X_train, y_train, X_val=None, y_val=None, *, optimizer="adam", 
                 val_acc, val_loss = _evaluate(model, X_val, y_val)
                 history.val_acc.append(val_acc)
                 history.val_loss.append(val_loss)
-                value = history.val_acc[-1] if monitor == "val_acc" else -history.val_loss[-1]
-                if best_value is None or value > best_value:
-                    best_value, history.best_epoch, waited = value, epoch, 0
-                    if restore_best:
-                        best_snapshot = updater.snapshot()
-                else:
-                    waited += 1
-            if bar is not None:
-                bar.set_postfix(loss=f"{history.loss[-1]:.3f}",
-                                **({"val_acc": f"{history.val_acc[-1]:.3f}"} if has_val else {}))
-                bar.update(1)
-            if patience is not None and waited >= patience:
+                stopping.update(epoch, val_acc, val_loss)
+                history.best_epoch = stopping.best_epoch
+            bar.update(history)
+            if stopping.out_of_patience:
                 history.stopped_early = epoch + 1 < epochs
                 break
             if callback is not None and callback(epoch, history):
                 break
-    finally:
-        if bar is not None:
-            bar.close()
-    if restore_best and best_snapshot is not None:
-        updater.restore(best_snapshot)
+    if stopping.snapshot is not None:
+        updater.restore(stopping.snapshot)
     return history

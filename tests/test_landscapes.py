@@ -187,7 +187,7 @@ def test_run_optimizer_validates_its_arguments():
     land = L.saddle()
     with pytest.raises(ValueError, match="rule must be one of"):
         L.run_optimizer(land, "lbfgs", lr=0.1)
-    with pytest.raises(TypeError, match="rule must be an update rule"):
+    with pytest.raises(TypeError, match="rule must be a name or an update function; got float"):
         L.run_optimizer(land, 0.1)
     with pytest.raises(ValueError, match=r"x0 must have shape \(2,\); got \(3,\)"):
         L.run_optimizer(land, "sgd", x0=[1.0, 2.0, 3.0], lr=0.1)

@@ -84,3 +84,14 @@ def test_affine_bad_input_is_named():
     _, cache = nn.affine_forward(x, w, b)
     with pytest.raises(ValueError, match=r"dout must have shape \(2, 4\); got \(4, 2\)"):
         nn.affine_backward(np.zeros((4, 2)), cache)
+
+
+@pytest.mark.parametrize("dtypes", [("f8", "f8", "f8"), ("f4", "f4", "f4"), ("f4", "f4", "f8"),
+                                    ("f8", "f8", "f4")])
+def test_affine_forward_keeps_numpy_promotion_of_x_at_w_plus_b(dtypes):
+    rng = np.random.default_rng(3)
+    x, w, b = (rng.standard_normal(s).astype(d) for s, d in zip([(4, 3), (3, 5), (5,)], dtypes, strict=True))
+    out, _ = nn.affine_forward(x, w, b)
+    expected = x @ w + b
+    assert out.dtype == expected.dtype
+    assert np.array_equal(out, expected)

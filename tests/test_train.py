@@ -228,3 +228,45 @@ def test_documented_digits_recipe_reaches_97_percent(seed):
         train(model, X_train, y_train, optimizer="adam", lr=3e-3, batch_size=64, epochs=30,
               seed=seed, progress=False)
     assert accuracy(model, X_test, y_test) >= 0.97
+
+
+def test_course_models_implement_the_public_model_protocol():
+    from dlhelpers.train import Model
+
+    for model in (models.MLP([2, 4, 3]), models.LinearClassifier(2, 3)):
+        assert isinstance(model, Model)
+        X, y = _blobs(10)
+        loss, scores = model.evaluate(X, y)
+        assert scores.shape == (10, 3) and loss == pytest.approx(model.loss(X, y, train=False)[0])
+    assert models.MLP([2, 4, 3], batchnorm=True).state is not None
+
+
+class _LearnersModel:
+    """Only what a learner writes: params, loss(X, y) and predict(X) (a linear softmax)."""
+
+    def __init__(self):
+        self.params = {"W": np.zeros((2, 3)), "b": np.zeros(3)}
+
+    def loss(self, X, y):
+        from dlhelpers import nn
+
+        scores, cache = nn.affine_forward(X, self.params["W"], self.params["b"])
+        loss, dscores = nn.softmax_cross_entropy(scores, y)
+        _, dW, db = nn.affine_backward(dscores, cache)
+        return loss, {"W": dW, "b": db}
+
+    def predict(self, X):
+        return (X @ self.params["W"] + self.params["b"]).argmax(axis=1)
+
+
+def test_a_model_with_only_params_loss_and_predict_trains_validates_and_stops_early():
+    X, y = _blobs(150, seed=3)
+    mine, course = _LearnersModel(), models.LinearClassifier(2, 3, weight_scale=1e-300)
+    course.params["W"][:] = 0.0
+    kw = dict(optimizer="adam", lr=0.05, epochs=6, batch_size=32, progress=False, patience=2)
+    h_mine = train(mine, X[:100], y[:100], X[100:], y[100:], **kw)
+    h_course = train(course, X[:100], y[:100], X[100:], y[100:], **kw)
+    assert h_mine.val_acc == h_course.val_acc and h_mine.best_epoch == h_course.best_epoch
+    np.testing.assert_allclose(h_mine.val_loss, h_course.val_loss, rtol=1e-12)
+    np.testing.assert_allclose(mine.params["W"], course.params["W"], rtol=1e-12, atol=1e-15)
+    assert accuracy(mine, X[100:], y[100:]) > 0.8

@@ -32,17 +32,28 @@ def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- ReLU family
+def _relu(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Kernel of :func:`relu_forward` (no checks); ``out=x`` overwrites ``x``."""
+    return np.maximum(x, 0.0, out=out)
+
+
+def _relu_grad(dout: np.ndarray, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Kernel of :func:`relu_backward`: ``dout * (x > 0)``. ``x`` may also be ``relu(x)``,
+    which is positive exactly where ``x`` is; ``out=dout`` overwrites ``dout``."""
+    return np.multiply(dout, x > 0, out=out)
+
+
 def relu_forward(x) -> tuple[np.ndarray, np.ndarray]:
     """ReLU, ``max(0, x)``. x: any shape; out: same shape; cache: x."""
     x = as_float_array(x, "x")
-    return np.maximum(x, 0.0), x
+    return _relu(x), x
 
 
 def relu_backward(dout, cache: np.ndarray) -> np.ndarray:
     """Gradient of ReLU: ``dout`` where ``x > 0``, else 0. Returns dx, shape of x."""
     x = cache
     dout = _upstream(dout, x)
-    return dout * (x > 0)
+    return _relu_grad(dout, x)
 
 
 def leaky_relu_forward(x, alpha: float = 0.01) -> tuple[np.ndarray, tuple]:

@@ -10,6 +10,23 @@ import numpy as np
 
 from .._checks import as_float_array, check_shape
 
+# Kernels: the arithmetic alone, for callers that checked their inputs once (dlhelpers.models
+# in a training loop). The public functions below are these plus the checks.
+
+def _affine(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``x @ w + b``, adding ``b`` into the fresh product when the dtypes allow (one allocation)."""
+    out = x @ w
+    if out.dtype != b.dtype:
+        return out + b  # let numpy promote (e.g. float32 inputs with float64 biases)
+    out += b
+    return out
+
+
+def _affine_grads(dout: np.ndarray, x: np.ndarray, w: np.ndarray, *, need_dx: bool = True):
+    """``(dx, dw, db)`` of ``x @ w + b``; ``dx`` is None when not needed (the first layer)."""
+    dx = dout @ w.T if need_dx else None
+    return dx, x.T @ dout, np.add.reduce(dout, axis=0)
+
 
 def affine_forward(x, w, b) -> tuple[np.ndarray, tuple]:
     """Forward pass of a fully-connected layer.
@@ -38,8 +55,7 @@ def affine_forward(x, w, b) -> tuple[np.ndarray, tuple]:
             f"w must have shape (D, M) with D = x.shape[1] = {x.shape[1]}; got w of shape "
             f"{w.shape} (a transposed weight matrix? the course stores w as (D, M))")
     check_shape(b, (w.shape[1],), "b")
-    out = x @ w + b
-    return out, (x, w)
+    return _affine(x, w, b), (x, w)
 
 
 def affine_backward(dout, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -61,7 +77,4 @@ def affine_backward(dout, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndar
     x, w = cache
     dout = as_float_array(dout, "dout", ndim=2)
     check_shape(dout, (x.shape[0], w.shape[1]), "dout")
-    dx = dout @ w.T
-    dw = x.T @ dout
-    db = dout.sum(axis=0)
-    return dx, dw, db
+    return _affine_grads(dout, x, w)

@@ -71,13 +71,26 @@ def softmax_cross_entropy(scores, y) -> tuple[float, np.ndarray]:
     dscores : ndarray of shape (N, K), ``(softmax(scores) - onehot(y)) / N``
     """
     scores, y = _scores_and_labels(scores, y)
+    return _softmax_cross_entropy(scores.copy(), y)
+
+
+def _softmax_cross_entropy(scores: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """Kernel of :func:`softmax_cross_entropy` (no checks). ``scores`` (N, K) is overwritten
+    and becomes the returned gradient, so a training loop allocates nothing of size (N, K)."""
     n = scores.shape[0]
-    logp = log_softmax(scores)
     rows = np.arange(n)
-    loss = -float(logp[rows, y].mean())
-    dscores = np.exp(logp)
-    dscores[rows, y] -= 1.0
-    return loss, dscores / n
+    # Shift each row by its max: exp never overflows and the row sum is >= 1 (safe log).
+    # (np.maximum.reduce/np.add.reduce are what .max()/.sum() call, minus a Python wrapper.)
+    scores -= np.maximum.reduce(scores, axis=1, keepdims=True)
+    picked = scores[rows, y]
+    probs = np.exp(scores, out=scores)
+    total = np.add.reduce(probs, axis=1, keepdims=True)
+    # loss_i = log(sum_j exp(s_ij)) - s_iy_i, averaged over the batch
+    loss = float(np.add.reduce(np.log(total), axis=None) - np.add.reduce(picked)) / n
+    total *= n
+    probs /= total  # the gradient is (softmax - onehot) / N
+    probs[rows, y] -= 1.0 / n
+    return loss, probs
 
 
 # ------------------------------------------------------------------------------ hinge

@@ -112,7 +112,7 @@ FALLBACK_WARNING = ("WARNING: grading WITHOUT isolation ({reason}). Student code
 
 
 #: dlhelpers modules that implement what the homework asks: stubs in the sandbox.
-REFERENCE_MODULES = ("nn", "knn", "models", "train", "optim", "schedules", "landscapes")
+REFERENCE_MODULES = ("nn", "knn", "models", "train", "optim", "_optim_kernels", "schedules", "landscapes")
 #: Installed libraries that implement what the homework asks (autograd, distances, modes,
 #: neighbours...): replaced in the sandbox by a package that refuses to import. Data files
 #: honest code reads through them stay readable (``keep``, relative to the package).
