@@ -53,7 +53,7 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 
-from dlhelpers import grading  # the tests use it; imported before any of your code runs
+from dlhelpers import grading  # noqa: F401 (the tests use it; imported before any of your code runs)
 from dlhelpers.data import load_digits
 
 np.set_printoptions(precision=5, suppress=True)

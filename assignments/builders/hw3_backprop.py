@@ -67,7 +67,7 @@ import time
 import matplotlib.pyplot as plt
 import numpy as np
 
-from dlhelpers import grading  # the tests use it; imported before any of your code runs
+from dlhelpers import grading  # noqa: F401 (the tests use it; imported before any of your code runs)
 from dlhelpers.data import load_digits
 
 X_digits, y_digits = load_digits()  # X: (1797, 64) pixel values 0..16, y: (1797,) digits
@@ -988,12 +988,12 @@ def deep_net_forward(params, X, bn_state, *, train):
     h = X
     layer_caches = []
     new_bn_state = {}
-    for l in range(1, L):
-        h, affine_cache = affine_forward(h, params[f"W{l}"], params[f"b{l}"])
+    for layer in range(1, L):
+        h, affine_cache = affine_forward(h, params[f"W{layer}"], params[f"b{layer}"])
         bn_cache = None
-        if f"gamma{l}" in params:
-            h, bn_cache, new_bn_state[l] = batchnorm_forward(
-                h, params[f"gamma{l}"], params[f"beta{l}"], bn_state.get(l), train=train)
+        if f"gamma{layer}" in params:
+            h, bn_cache, new_bn_state[layer] = batchnorm_forward(
+                h, params[f"gamma{layer}"], params[f"beta{layer}"], bn_state.get(layer), train=train)
         h, relu_cache = relu_forward(h)
         layer_caches.append((affine_cache, bn_cache, relu_cache))
     scores, last_cache = affine_forward(h, params[f"W{L}"], params[f"b{L}"])
@@ -1015,12 +1015,12 @@ def deep_net_backward(dscores, cache):
     layer_caches, last_cache, L = cache
     grads = {}
     dh, grads[f"W{L}"], grads[f"b{L}"] = affine_backward(dscores, last_cache)
-    for l in range(L - 1, 0, -1):
-        affine_cache, bn_cache, relu_cache = layer_caches[l - 1]
+    for layer in range(L - 1, 0, -1):
+        affine_cache, bn_cache, relu_cache = layer_caches[layer - 1]
         dh = relu_backward(dh, relu_cache)
         if bn_cache is not None:
-            dh, grads[f"gamma{l}"], grads[f"beta{l}"] = batchnorm_backward(dh, bn_cache)
-        dh, grads[f"W{l}"], grads[f"b{l}"] = affine_backward(dh, affine_cache)
+            dh, grads[f"gamma{layer}"], grads[f"beta{layer}"] = batchnorm_backward(dh, bn_cache)
+        dh, grads[f"W{layer}"], grads[f"b{layer}"] = affine_backward(dh, affine_cache)
     ### END SOLUTION
     return grads
 
@@ -1058,12 +1058,12 @@ def init_deep_net(dims, use_batchnorm, seed):
     rng = np.random.default_rng(seed)
     L = len(dims) - 1
     params = {}
-    for l in range(1, L + 1):
-        init = he_init if l < L else xavier_init
-        params[f"W{l}"] = init(dims[l - 1], dims[l], rng)
-        params[f"b{l}"] = np.zeros(dims[l])
-        if use_batchnorm and l < L:
-            params[f"gamma{l}"], params[f"beta{l}"] = np.ones(dims[l]), np.zeros(dims[l])
+    for layer in range(1, L + 1):
+        init = he_init if layer < L else xavier_init
+        params[f"W{layer}"] = init(dims[layer - 1], dims[layer], rng)
+        params[f"b{layer}"] = np.zeros(dims[layer])
+        if use_batchnorm and layer < L:
+            params[f"gamma{layer}"], params[f"beta{layer}"] = np.ones(dims[layer]), np.zeros(dims[layer])
     return params
 
 
