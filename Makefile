@@ -42,8 +42,9 @@ test: $(STAMP) ## set up and run every check (unit, oracle, lessons, grading, br
 test-fast: $(STAMP) ## quick inner loop: unit and property tests only
 	$(ONE_THREAD) $(STRICT) $(PY) -m pytest tests -m "not slow" -q $(PYTEST_ARGS)
 
-lint: $(STAMP) ## ruff over the code
-	$(BIN)/ruff check dlhelpers tests benchmarks tools
+lint: $(STAMP) ## ruff over the code, the lessons' code cells and the homework; homework notebooks match their sources
+	$(BIN)/ruff check dlhelpers tests benchmarks tools notebooks assignments
+	$(PY) assignments/builders/build.py --check
 
 notebooks: $(STAMP) ## re-execute every lesson in place (fresh kernel each) and report time and memory
 	$(ONE_THREAD) $(STRICT) $(PY) -m tools.run_lessons notebooks/*.ipynb

@@ -1,71 +1,53 @@
-"""Build ``source/hw1_linear_classifiers/hw1_linear_classifiers.ipynb`` (the instructor version).
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.7
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
 
-Run ``python assignments/builders/hw1_linear_classifiers.py`` after editing; the notebook is
-committed and is what nbgrader reads. Points: k-NN 30, SVM 18, softmax 18, training 22,
-written answers 12 (manual) = 100.
-"""
+# %% [markdown] nbgrader={"grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false}
+# # Homework 1: k-nearest neighbours and linear classifiers
+#
+# You will build two kinds of image classifier from numpy alone and compare them on real
+# handwritten digits (8x8 pixels, 10 classes):
+#
+# | part | what you write | points |
+# |---|---|---|
+# | 1 | L2 distances three ways, k-NN prediction, cross-validation of k | 30 |
+# | 2 | multiclass SVM loss and gradient, with loops and vectorized | 18 |
+# | 3 | softmax cross-entropy loss and gradient, with loops and vectorized, numerically stable | 18 |
+# | 4 | prediction, mini-batch SGD, a search over learning rate and regularization, class templates | 22 |
+# | 5 | two short written answers (graded by hand) | 12 |
+#
+# **How this notebook works.** Write code only where it says `# YOUR CODE HERE` (delete the
+# `raise NotImplementedError()` line) and type your written answers where it says
+# `YOUR ANSWER HERE`. Every other cell is read-only. After each function there is a test cell:
+# run it. It checks types, shapes and one small value, and tells you what to fix. When you
+# submit, the course grader runs your notebook, then checks each function itself, in its own
+# process, with **more tests** (other shapes, fresh random inputs at every grading, edge cases,
+# gradient checks of your functions, the accuracy target); each test cell then shows the
+# grader's verdict and your points. Passing the visible tests is necessary but not sufficient.
+#
+# Rules the grader enforces:
+# - Use numpy only. While grading, `torch`, `scipy` and `scikit-learn` are not installed, and
+#   `dlhelpers.knn`, `dlhelpers.nn`, `dlhelpers.models` and `dlhelpers.train` (the course's own
+#   solutions) only raise "not available while grading": code that calls them earns nothing.
+# - Do not rename functions or change their arguments; do not edit or delete test cells (they
+#   are restored before grading). Your functions must return numbers and numpy arrays (or
+#   tuples, lists and dicts of them).
+# - Functions marked *vectorized* or *no loops* must not contain a Python loop or a
+#   comprehension, nor call a function of yours that does (the grader reads your code).
+# - The whole notebook should run in well under a minute (**Kernel > Restart and Run All**
+#   before you submit).
 
-from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-import nbformat
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from nbcells import (  # noqa: E402
-    answer,
-    given_code,
-    instructions,
-    mark_graded_cells,
-    notebook,
-    tests,
-    write_source,
-    written,
-)
-
-HW = "hw1_linear_classifiers"
-TARGET_VAL_ACC = 0.92
-
-# ----------------------------------------------------------------------------- intro, data
-
-INTRO = instructions("intro", """
-# Homework 1: k-nearest neighbours and linear classifiers
-
-You will build two kinds of image classifier from numpy alone and compare them on real
-handwritten digits (8x8 pixels, 10 classes):
-
-| part | what you write | points |
-|---|---|---|
-| 1 | L2 distances three ways, k-NN prediction, cross-validation of k | 30 |
-| 2 | multiclass SVM loss and gradient, with loops and vectorized | 18 |
-| 3 | softmax cross-entropy loss and gradient, with loops and vectorized, numerically stable | 18 |
-| 4 | prediction, mini-batch SGD, a search over learning rate and regularization, class templates | 22 |
-| 5 | two short written answers (graded by hand) | 12 |
-
-**How this notebook works.** Write code only where it says `# YOUR CODE HERE` (delete the
-`raise NotImplementedError()` line) and type your written answers where it says
-`YOUR ANSWER HERE`. Every other cell is read-only. After each function there is a test cell:
-run it. It checks types, shapes and one small value, and tells you what to fix. When you
-submit, the course grader runs your notebook, then checks each function itself, in its own
-process, with **more tests** (other shapes, fresh random inputs at every grading, edge cases,
-gradient checks of your functions, the accuracy target); each test cell then shows the
-grader's verdict and your points. Passing the visible tests is necessary but not sufficient.
-
-Rules the grader enforces:
-- Use numpy only. While grading, `torch`, `scipy` and `scikit-learn` are not installed, and
-  `dlhelpers.knn`, `dlhelpers.nn`, `dlhelpers.models` and `dlhelpers.train` (the course's own
-  solutions) only raise "not available while grading": code that calls them earns nothing.
-- Do not rename functions or change their arguments; do not edit or delete test cells (they
-  are restored before grading). Your functions must return numbers and numpy arrays (or
-  tuples, lists and dicts of them).
-- Functions marked *vectorized* or *no loops* must not contain a Python loop or a
-  comprehension, nor call a function of yours that does (the grader reads your code).
-- The whole notebook should run in well under a minute (**Kernel > Restart and Run All**
-  before you submit).
-""")
-
-SETUP = given_code("setup", """
+# %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
 import time
 
 import matplotlib.pyplot as plt
@@ -82,33 +64,30 @@ X_train, y_train = X_digits[:1000], y_digits[:1000]
 X_val, y_val = X_digits[1000:1400], y_digits[1000:1400]
 X_test, y_test = X_digits[1400:], y_digits[1400:]
 print("train", X_train.shape, "validation", X_val.shape, "test", X_test.shape)
-""")
 
-# ----------------------------------------------------------------------------- part 1: k-NN
 
-PART1 = instructions("part1_intro", """
-## Part 1: k-nearest neighbours (30 points)
+# %% [markdown] nbgrader={"grade": false, "grade_id": "part1_intro", "locked": true, "schema_version": 3, "solution": false}
+# ## Part 1: k-nearest neighbours (30 points)
+#
+# A k-NN classifier keeps the training set and labels a new image by a vote among the `k`
+# training images closest to it. "Closest" here means the Euclidean (L2) distance between
+# pixel vectors:
+#
+# $$d(\mathbf a, \mathbf b) = \sqrt{\textstyle\sum_{p=1}^{D} (a_p - b_p)^2}.$$
+#
+# Almost all the work is computing the `(M, N)` matrix of distances between `M` test rows and
+# `N` training rows. You will write it three times, each faster than the last. For the
+# version with no loops, expand the square:
+#
+# $$\lVert \mathbf a - \mathbf b \rVert^2 = \lVert \mathbf a \rVert^2
+# + \lVert \mathbf b \rVert^2 - 2\,\mathbf a \cdot \mathbf b,$$
+#
+# so the whole matrix needs one matrix product `X_test @ X_train.T` plus two vectors of squared
+# norms, combined by broadcasting. Round-off can make a squared distance come out as a tiny
+# negative number (for example `-1e-13`) when two points coincide: clamp at zero before the
+# square root, or you will get `nan`.
 
-A k-NN classifier keeps the training set and labels a new image by a vote among the `k`
-training images closest to it. "Closest" here means the Euclidean (L2) distance between
-pixel vectors:
-
-$$d(\\mathbf a, \\mathbf b) = \\sqrt{\\textstyle\\sum_{p=1}^{D} (a_p - b_p)^2}.$$
-
-Almost all the work is computing the `(M, N)` matrix of distances between `M` test rows and
-`N` training rows. You will write it three times, each faster than the last. For the
-version with no loops, expand the square:
-
-$$\\lVert \\mathbf a - \\mathbf b \\rVert^2 = \\lVert \\mathbf a \\rVert^2
-+ \\lVert \\mathbf b \\rVert^2 - 2\\,\\mathbf a \\cdot \\mathbf b,$$
-
-so the whole matrix needs one matrix product `X_test @ X_train.T` plus two vectors of squared
-norms, combined by broadcasting. Round-off can make a squared distance come out as a tiny
-negative number (for example `-1e-13`) when two points coincide: clamp at zero before the
-square root, or you will get `nan`.
-""")
-
-TWO_LOOPS = answer("knn_two_loops", '''
+# %% nbgrader={"grade": false, "grade_id": "knn_two_loops", "locked": false, "schema_version": 3, "solution": true}
 def l2_distances_two_loops(X_test, X_train):
     """L2 distance between every test row and every training row, one pair at a time.
 
@@ -132,9 +111,10 @@ def l2_distances_two_loops(X_test, X_train):
             dists[i, j] = np.sqrt(np.sum(difference * difference))
             ### END SOLUTION
     return dists
-''')
 
-TEST_TWO_LOOPS = tests("test_knn_two_loops", 5, """
+
+# %% nbgrader={"grade": true, "grade_id": "test_knn_two_loops", "locked": true, "points": 5, "schema_version": 3, "solution": false}
+# Graded (5 points): 5 for the distances.
 from dlhelpers import grading as G
 
 _a = np.array([[0.0, 0.0], [1.0, 1.0]])
@@ -144,9 +124,9 @@ G.assert_shape(_d, (2, 3), "l2_distances_two_loops(2 test rows, 3 training rows)
 G.assert_close(_d[0], [5.0, 0.0, 5.0 ** 0.5], name="row 0 of the distances",
                hint="Test point (0, 0) is 5 away from (3, 4) and 0 away from (0, 0).")
 print("visible tests passed")
-""")
 
-ONE_LOOP = answer("knn_one_loop", '''
+
+# %% nbgrader={"grade": false, "grade_id": "knn_one_loop", "locked": false, "schema_version": 3, "solution": true}
 def l2_distances_one_loop(X_test, X_train):
     """L2 distances with one loop over test rows; each row of the result in one step.
 
@@ -168,9 +148,10 @@ def l2_distances_one_loop(X_test, X_train):
         dists[i] = np.sqrt(np.sum(difference * difference, axis=1))
         ### END SOLUTION
     return dists
-''')
 
-TEST_ONE_LOOP = tests("test_knn_one_loop", 5, """
+
+# %% nbgrader={"grade": true, "grade_id": "test_knn_one_loop", "locked": true, "points": 5, "schema_version": 3, "solution": false}
+# Graded (5 points): 5 for the distances.
 from dlhelpers import grading as G
 
 _a = np.array([[0.0, 0.0], [1.0, 1.0]])
@@ -180,9 +161,9 @@ G.assert_shape(_d, (2, 3), "l2_distances_one_loop(2 test rows, 3 training rows)"
 G.assert_close(_d[1], [13.0 ** 0.5, 2.0 ** 0.5, 1.0], name="row 1 of the distances",
                hint="Sum the squared differences along axis=1 (over pixels), not axis=0.")
 print("visible tests passed")
-""")
 
-NO_LOOPS = answer("knn_no_loops", '''
+
+# %% nbgrader={"grade": false, "grade_id": "knn_no_loops", "locked": false, "schema_version": 3, "solution": true}
 def l2_distances_no_loops(X_test, X_train):
     """L2 distances with no Python loop, from ||a||^2 + ||b||^2 - 2 a.b.
 
@@ -203,9 +184,11 @@ def l2_distances_no_loops(X_test, X_train):
     dists = np.sqrt(np.maximum(squared, 0.0))
     ### END SOLUTION
     return dists
-''')
 
-TEST_NO_LOOPS = tests("test_knn_no_loops", 8, """
+
+# %% nbgrader={"grade": true, "grade_id": "test_knn_no_loops", "locked": true, "points": 8, "schema_version": 3, "solution": false}
+# Graded (8 points): 4 distances, 2 a point and itself far from the origin (the clamp), 2 no
+# Python loop (once the distances are right).
 from dlhelpers import grading as G
 
 _a = np.array([[0.0, 0.0], [1.0, 1.0]])
@@ -223,9 +206,26 @@ G.assert_close(np.diagonal(G.call_student(l2_distances_no_loops, _far, _far)), n
 G.assert_no_loops(l2_distances_no_loops, "l2_distances_no_loops",
                   forbidden_calls=["l2_distances_one_loop", "l2_distances_two_loops"])
 print("visible tests passed")
-""")
 
-PREDICT = answer("knn_predict", '''
+# %% nbgrader={"grade": false, "grade_id": "knn_compare", "locked": true, "schema_version": 3, "solution": false}
+# Comparison 1: the three distance functions must agree; how long does each take?
+subset = X_val[:20]
+timings, results = {}, {}
+for fn in (l2_distances_two_loops, l2_distances_one_loop, l2_distances_no_loops):
+    start = time.perf_counter()
+    try:
+        results[fn.__name__] = fn(subset, X_train)
+    except NotImplementedError:
+        print(f"{fn.__name__}: not written yet")
+        continue
+    timings[fn.__name__] = time.perf_counter() - start
+reference = results.get("l2_distances_two_loops")
+for name, seconds in timings.items():
+    gap = "" if reference is None else f", max gap to two loops {np.abs(results[name] - reference).max():.1e}"
+    print(f"{name:24s} {seconds * 1000:8.1f} ms{gap}")
+
+
+# %% nbgrader={"grade": false, "grade_id": "knn_predict", "locked": false, "schema_version": 3, "solution": true}
 def knn_predict(dists, y_train, k=1):
     """Label each test point by a majority vote among its k nearest training points.
 
@@ -254,9 +254,10 @@ def knn_predict(dists, y_train, k=1):
         y_pred[i] = np.argmax(votes)  # argmax returns the first maximum: the smallest label
         ### END SOLUTION
     return y_pred
-''')
 
-TEST_PREDICT = tests("test_knn_predict", 6, """
+
+# %% nbgrader={"grade": true, "grade_id": "test_knn_predict", "locked": true, "points": 6, "schema_version": 3, "solution": false}
+# Graded (6 points): 6 for the labels, ties included.
 from dlhelpers import grading as G
 
 _dists = np.array([[0.5, 2.0, 1.0, 3.0],
@@ -269,9 +270,9 @@ G.assert_labels_equal(_p3, [0, 1], name="knn_predict with k=3",
                       hint="Row 0's three nearest labels are 2, 1, 0 (a tie: take the smallest); "
                            "row 1's are 0, 1, 1.")
 print("visible tests passed")
-""")
 
-CROSS_VALIDATE = answer("knn_cross_validate", '''
+
+# %% nbgrader={"grade": false, "grade_id": "knn_cross_validate", "locked": false, "schema_version": 3, "solution": true}
 def cross_validate_k(X, y, ks, num_folds=5):
     """Accuracy of k-NN for each k in ``ks``, measured by num_folds-fold cross-validation.
 
@@ -304,9 +305,11 @@ def cross_validate_k(X, y, ks, num_folds=5):
         accuracies[k] = per_fold
     ### END SOLUTION
     return accuracies
-''')
 
-TEST_CROSS_VALIDATE = tests("test_knn_cross_validate", 6, """
+
+# %% nbgrader={"grade": true, "grade_id": "test_knn_cross_validate", "locked": true, "points": 6, "schema_version": 3, "solution": false}
+# Graded (6 points): 6 for the fold accuracies; computed with your own distances and
+# knn_predict, a mistake there is not charged again here.
 from dlhelpers import grading as G
 
 _X = np.array([[0.0], [0.1], [0.2], [5.0], [5.1], [5.2]])
@@ -319,27 +322,8 @@ G.assert_close(_acc[3], [0.0, 1.0, 0.0], name="accuracies[3]",
                hint="Folds are rows [0, 1], [2, 3], [4, 5]. Holding out rows 0 and 1 leaves one "
                     "point of their group, so three neighbours outvote it.")
 print("visible tests passed")
-""")
 
-KNN_RESULTS = given_code("knn_compare", """
-# Comparison 1: the three distance functions must agree; how long does each take?
-subset = X_val[:20]
-timings, results = {}, {}
-for fn in (l2_distances_two_loops, l2_distances_one_loop, l2_distances_no_loops):
-    start = time.perf_counter()
-    try:
-        results[fn.__name__] = fn(subset, X_train)
-    except NotImplementedError:
-        print(f"{fn.__name__}: not written yet")
-        continue
-    timings[fn.__name__] = time.perf_counter() - start
-reference = results.get("l2_distances_two_loops")
-for name, seconds in timings.items():
-    gap = "" if reference is None else f", max gap to two loops {np.abs(results[name] - reference).max():.1e}"
-    print(f"{name:24s} {seconds * 1000:8.1f} ms{gap}")
-""")
-
-KNN_CV = given_code("knn_cv_plot", """
+# %% nbgrader={"grade": false, "grade_id": "knn_cv_plot", "locked": true, "schema_version": 3, "solution": false}
 # Comparison 2: cross-validated accuracy for each k; pick k, then touch the test set once.
 ks = [1, 3, 5, 7, 9, 15, 25]
 try:
@@ -362,25 +346,21 @@ if cv is not None:
     plt.show()
     test_pred = knn_predict(l2_distances_no_loops(X_test, X_train), y_train, k=best_k)
     print(f"k-NN with k={best_k}: test accuracy {np.mean(test_pred == y_test):.3f}")
-""")
 
-# ----------------------------------------------------------------------------- part 2: SVM
+# %% [markdown] nbgrader={"grade": false, "grade_id": "linear_intro", "locked": true, "schema_version": 3, "solution": false}
+# ## Linear classifiers: shared set-up
+#
+# From here on a classifier is a weight matrix `W` of shape `(D, C)`: the scores of the `N`
+# examples are `X @ W`, an `(N, C)` array with one column per class, and the prediction is the
+# column with the largest score. The cell below centres the pixels on the training mean and
+# appends a constant 1 to every row (the bias trick), so `D = 65`: the last row of `W` is the
+# bias.
+#
+# Both losses below are the mean over the `N` examples plus an L2 penalty
+# `reg * np.sum(W * W)`, whose gradient is `2 * reg * W`. Each function returns
+# `(loss, dW)` with `loss` a float and `dW` of the same shape as `W`.
 
-LINEAR_SETUP = instructions("linear_intro", """
-## Linear classifiers: shared set-up
-
-From here on a classifier is a weight matrix `W` of shape `(D, C)`: the scores of the `N`
-examples are `X @ W`, an `(N, C)` array with one column per class, and the prediction is the
-column with the largest score. The cell below centres the pixels on the training mean and
-appends a constant 1 to every row (the bias trick), so `D = 65`: the last row of `W` is the
-bias.
-
-Both losses below are the mean over the `N` examples plus an L2 penalty
-`reg * np.sum(W * W)`, whose gradient is `2 * reg * W`. Each function returns
-`(loss, dW)` with `loss` a float and `dW` of the same shape as `W`.
-""")
-
-LINEAR_DATA = given_code("linear_data", """
+# %% nbgrader={"grade": false, "grade_id": "linear_data", "locked": true, "schema_version": 3, "solution": false}
 mean_image = X_train.mean(axis=0)
 
 
@@ -392,24 +372,23 @@ def with_bias_column(X):
 Xb_train, Xb_val, Xb_test = with_bias_column(X_train), with_bias_column(X_val), with_bias_column(X_test)
 num_classes = 10
 print("Xb_train", Xb_train.shape, "W will have shape", (Xb_train.shape[1], num_classes))
-""")
 
-PART2 = instructions("part2_intro", """
-## Part 2: the multiclass SVM loss (18 points)
 
-For example `i` with scores `s = x_i W` and true class `y_i`, every wrong class `j` that is not
-beaten by a margin of 1 adds to the loss:
+# %% [markdown] nbgrader={"grade": false, "grade_id": "part2_intro", "locked": true, "schema_version": 3, "solution": false}
+# ## Part 2: the multiclass SVM loss (18 points)
+#
+# For example `i` with scores `s = x_i W` and true class `y_i`, every wrong class `j` that is not
+# beaten by a margin of 1 adds to the loss:
+#
+# $$L_i = \sum_{j \ne y_i} \max(0,\; 1 + s_j - s_{y_i}), \qquad
+# L = \frac{1}{N}\sum_i L_i + \lambda \sum_{d,c} W_{dc}^2 .$$
+#
+# Each wrong class with a positive margin pushes its own column of `W` by `+x_i` and the
+# true class's column by `-x_i` in the gradient. (At a margin of exactly 0 use the value 0.)
+# First write it with loops, which mirrors the formula; then without any loop, using a
+# boolean mask of the positive margins.
 
-$$L_i = \\sum_{j \\ne y_i} \\max(0,\\; 1 + s_j - s_{y_i}), \\qquad
-L = \\frac{1}{N}\\sum_i L_i + \\lambda \\sum_{d,c} W_{dc}^2 .$$
-
-Each wrong class with a positive margin pushes its own column of `W` by `+x_i` and the
-true class's column by `-x_i` in the gradient. (At a margin of exactly 0 use the value 0.)
-First write it with loops, which mirrors the formula; then without any loop, using a
-boolean mask of the positive margins.
-""")
-
-SVM_LOOPS = answer("svm_loops", '''
+# %% nbgrader={"grade": false, "grade_id": "svm_loops", "locked": false, "schema_version": 3, "solution": true}
 def svm_loss_loops(W, X, y, reg):
     """Multiclass SVM loss and gradient, computed one example and one class at a time.
 
@@ -447,48 +426,34 @@ def svm_loss_loops(W, X, y, reg):
     dW = dW / N + 2.0 * reg * W
     ### END SOLUTION
     return float(loss), dW
-''')
 
-def _visible_loss_tests(kind: str, fn: str) -> str:
-    zero_loss = "9.0" if kind == "svm" else "np.log(10.0)"
-    stable = "" if kind == "svm" else f"""# scores around 1e4: exp overflows unless each row's largest score is subtracted first
-_big = G.call_student({fn}, np.eye(65, 10), 1e4 * _X, _y, 0.0)
-G.assert_true(np.isfinite(_big[0]) and np.isfinite(np.asarray(_big[1])).all(),
-              "loss or dW is NaN or inf for scores around 1e4: subtract each row's largest "
-              "score before exponentiating.")
-"""
-    why = ("With W = 0 every score is 0, so each of the 9 wrong classes has margin 1."
-           if kind == "svm" else
-           "With W = 0 every class gets probability 1/10, so the loss is log(10).")
-    return f"""
+
+# %% nbgrader={"grade": true, "grade_id": "test_svm_loops", "locked": true, "points": 8, "schema_version": 3, "solution": false}
+# Graded (8 points): 8 for loss and dW (values, penalty, inputs left unchanged).
 from dlhelpers import grading as G
 
 _X = np.random.default_rng(7).normal(size=(5, 65))
 _y = np.array([0, 3, 9, 3, 1])
-_out = G.call_student({fn}, np.zeros((65, 10)), _X, _y, 0.1)
-G.assert_pair(_out, "{fn}", "(loss, dW)")
+_out = G.call_student(svm_loss_loops, np.zeros((65, 10)), _X, _y, 0.1)
+G.assert_pair(_out, "svm_loss_loops", "(loss, dW)")
 G.assert_shape(_out[1], (65, 10), "dW")
-G.assert_close(_out[0], {zero_loss}, rtol=1e-9, name="loss at W = 0", hint="{why}")
+G.assert_close(_out[0], 9.0, rtol=1e-9, name="loss at W = 0", hint="With W = 0 every score is 0, so each of the 9 wrong classes has margin 1.")
 # the penalty's share: reg * sum(W**2) in the loss, 2 * reg * W in dW; W and X unchanged
 _W = np.random.default_rng(8).normal(scale=0.01, size=(65, 10))
 _W_before, _X_before = _W.copy(), _X.copy()
-_with = G.call_student({fn}, _W, _X, _y, 0.1)
+_with = G.call_student(svm_loss_loops, _W, _X, _y, 0.1)
 G.assert_true(np.array_equal(_W, _W_before) and np.array_equal(_X, _X_before),
-              "{fn} must not modify W or X in place.")
-_without = G.call_student({fn}, _W, _X, _y, 0.0)
+              "svm_loss_loops must not modify W or X in place.")
+_without = G.call_student(svm_loss_loops, _W, _X, _y, 0.0)
 G.assert_close(_with[0] - _without[0], 0.1 * np.sum(_W * _W), rtol=1e-6,
                name="loss(reg=0.1) - loss(reg=0)", hint="The loss adds reg * sum(W ** 2).")
 G.assert_close(np.asarray(_with[1]) - np.asarray(_without[1]), 0.2 * _W, rtol=1e-6, atol=1e-12,
                name="dW(reg=0.1) - dW(reg=0)", hint="The gradient of reg * sum(W ** 2) is "
                "2 * reg * W; add it to dW.")
-{stable}print("visible tests passed")
-"""
+print("visible tests passed")
 
 
-TEST_SVM_LOOPS = tests("test_svm_loops", 8,
-                       _visible_loss_tests("svm", "svm_loss_loops"))
-
-SVM_VECTORIZED = answer("svm_vectorized", '''
+# %% nbgrader={"grade": false, "grade_id": "svm_vectorized", "locked": false, "schema_version": 3, "solution": true}
 def svm_loss_vectorized(W, X, y, reg):
     """Multiclass SVM loss and gradient without any Python loop.
 
@@ -507,12 +472,33 @@ def svm_loss_vectorized(W, X, y, reg):
     dW = X.T @ coeff / N + 2.0 * reg * W
     ### END SOLUTION
     return float(loss), dW
-''')
 
-TEST_SVM_VECTORIZED = tests("test_svm_vectorized", 10,
-                            _visible_loss_tests("svm", "svm_loss_vectorized"))
 
-SVM_CHECK = given_code("svm_check", """
+# %% nbgrader={"grade": true, "grade_id": "test_svm_vectorized", "locked": true, "points": 10, "schema_version": 3, "solution": false}
+# Graded (10 points): 8 loss and dW, 2 no Python loop (once the values are right).
+from dlhelpers import grading as G
+
+_X = np.random.default_rng(7).normal(size=(5, 65))
+_y = np.array([0, 3, 9, 3, 1])
+_out = G.call_student(svm_loss_vectorized, np.zeros((65, 10)), _X, _y, 0.1)
+G.assert_pair(_out, "svm_loss_vectorized", "(loss, dW)")
+G.assert_shape(_out[1], (65, 10), "dW")
+G.assert_close(_out[0], 9.0, rtol=1e-9, name="loss at W = 0", hint="With W = 0 every score is 0, so each of the 9 wrong classes has margin 1.")
+# the penalty's share: reg * sum(W**2) in the loss, 2 * reg * W in dW; W and X unchanged
+_W = np.random.default_rng(8).normal(scale=0.01, size=(65, 10))
+_W_before, _X_before = _W.copy(), _X.copy()
+_with = G.call_student(svm_loss_vectorized, _W, _X, _y, 0.1)
+G.assert_true(np.array_equal(_W, _W_before) and np.array_equal(_X, _X_before),
+              "svm_loss_vectorized must not modify W or X in place.")
+_without = G.call_student(svm_loss_vectorized, _W, _X, _y, 0.0)
+G.assert_close(_with[0] - _without[0], 0.1 * np.sum(_W * _W), rtol=1e-6,
+               name="loss(reg=0.1) - loss(reg=0)", hint="The loss adds reg * sum(W ** 2).")
+G.assert_close(np.asarray(_with[1]) - np.asarray(_without[1]), 0.2 * _W, rtol=1e-6, atol=1e-12,
+               name="dW(reg=0.1) - dW(reg=0)", hint="The gradient of reg * sum(W ** 2) is "
+               "2 * reg * W; add it to dW.")
+print("visible tests passed")
+
+# %% nbgrader={"grade": false, "grade_id": "svm_check", "locked": true, "schema_version": 3, "solution": false}
 # Gradient check and comparison: your analytic dW against centred differences of your loss,
 # and the loop version against the vectorized one on 200 training images.
 rng = np.random.default_rng(1)
@@ -525,33 +511,31 @@ try:
     analytic = svm_loss_vectorized(W_check, Xb_train[:20], y_train[:20], 0.01)[1]
     print(f"loss: loops {loss_l:.6f}, vectorized {loss_v:.6f}")
     print(f"max |dW_loops - dW_vectorized| = {np.abs(dW_l - dW_v).max():.2e}")
-    gap = np.linalg.norm(analytic - numeric) / (np.linalg.norm(analytic) + np.linalg.norm(numeric))
-    print(f"relative error |analytic - numerical| / (|analytic| + |numerical|) = {gap:.2e}"
-          " (expect below 1e-7)")
+    error = grading.relative_error(analytic, numeric)  # the course's relative error, as in the lessons
+    print(f"relative error {error:.1e}: the largest entry of |analytic - numerical| / (|analytic| + |numerical|)")
+    print("(below 1e-7: right; 1e-7 to 1e-4: look closer, normal here at a kink of the hinge or for the "
+          "weights of pixels that are almost always 0, whose gradient is tiny; above 1e-4: a bug)")
 except NotImplementedError:
     print("write both SVM functions first")
-""")
 
-# ----------------------------------------------------------------------------- part 3: softmax
 
-PART3 = instructions("part3_intro", """
-## Part 3: softmax cross-entropy (18 points)
+# %% [markdown] nbgrader={"grade": false, "grade_id": "part3_intro", "locked": true, "schema_version": 3, "solution": false}
+# ## Part 3: softmax cross-entropy (18 points)
+#
+# The softmax turns the scores of one example into probabilities,
+# $p_c = e^{s_c} / \sum_{c'} e^{s_{c'}}$, and the loss is the negative log-probability of the
+# true class, averaged, plus the same penalty as before:
+#
+# $$L = -\frac{1}{N}\sum_i \log p_{i, y_i} + \lambda \sum_{d,c} W_{dc}^2,
+# \qquad \frac{\partial L}{\partial W} = \frac{1}{N} X^\top (P - Y) + 2\lambda W,$$
+#
+# where `P` is the `(N, C)` matrix of probabilities and `Y` the one-hot labels.
+#
+# **Numerical stability.** `np.exp(1000.0)` is `inf`. Subtracting any constant from a row of
+# scores leaves its probabilities unchanged, so subtract each row's maximum first: then every
+# exponent is at most 0. The hidden tests use scores near 10 000.
 
-The softmax turns the scores of one example into probabilities,
-$p_c = e^{s_c} / \\sum_{c'} e^{s_{c'}}$, and the loss is the negative log-probability of the
-true class, averaged, plus the same penalty as before:
-
-$$L = -\\frac{1}{N}\\sum_i \\log p_{i, y_i} + \\lambda \\sum_{d,c} W_{dc}^2,
-\\qquad \\frac{\\partial L}{\\partial W} = \\frac{1}{N} X^\\top (P - Y) + 2\\lambda W,$$
-
-where `P` is the `(N, C)` matrix of probabilities and `Y` the one-hot labels.
-
-**Numerical stability.** `np.exp(1000.0)` is `inf`. Subtracting any constant from a row of
-scores leaves its probabilities unchanged, so subtract each row's maximum first: then every
-exponent is at most 0. The hidden tests use scores near 10 000.
-""")
-
-SOFTMAX_LOOPS = answer("softmax_loops", '''
+# %% nbgrader={"grade": false, "grade_id": "softmax_loops", "locked": false, "schema_version": 3, "solution": true}
 def softmax_loss_loops(W, X, y, reg):
     """Softmax cross-entropy loss and gradient, one example at a time.
 
@@ -585,12 +569,39 @@ def softmax_loss_loops(W, X, y, reg):
     dW = dW / N + 2.0 * reg * W
     ### END SOLUTION
     return float(loss), dW
-''')
 
-TEST_SOFTMAX_LOOPS = tests("test_softmax_loops", 8,
-                           _visible_loss_tests("softmax", "softmax_loss_loops"))
 
-SOFTMAX_VECTORIZED = answer("softmax_vectorized", '''
+# %% nbgrader={"grade": true, "grade_id": "test_softmax_loops", "locked": true, "points": 8, "schema_version": 3, "solution": false}
+# Graded (8 points): 6 loss and dW, 2 scores around 1e4 (the max-shift).
+from dlhelpers import grading as G
+
+_X = np.random.default_rng(7).normal(size=(5, 65))
+_y = np.array([0, 3, 9, 3, 1])
+_out = G.call_student(softmax_loss_loops, np.zeros((65, 10)), _X, _y, 0.1)
+G.assert_pair(_out, "softmax_loss_loops", "(loss, dW)")
+G.assert_shape(_out[1], (65, 10), "dW")
+G.assert_close(_out[0], np.log(10.0), rtol=1e-9, name="loss at W = 0", hint="With W = 0 every class gets probability 1/10, so the loss is log(10).")
+# the penalty's share: reg * sum(W**2) in the loss, 2 * reg * W in dW; W and X unchanged
+_W = np.random.default_rng(8).normal(scale=0.01, size=(65, 10))
+_W_before, _X_before = _W.copy(), _X.copy()
+_with = G.call_student(softmax_loss_loops, _W, _X, _y, 0.1)
+G.assert_true(np.array_equal(_W, _W_before) and np.array_equal(_X, _X_before),
+              "softmax_loss_loops must not modify W or X in place.")
+_without = G.call_student(softmax_loss_loops, _W, _X, _y, 0.0)
+G.assert_close(_with[0] - _without[0], 0.1 * np.sum(_W * _W), rtol=1e-6,
+               name="loss(reg=0.1) - loss(reg=0)", hint="The loss adds reg * sum(W ** 2).")
+G.assert_close(np.asarray(_with[1]) - np.asarray(_without[1]), 0.2 * _W, rtol=1e-6, atol=1e-12,
+               name="dW(reg=0.1) - dW(reg=0)", hint="The gradient of reg * sum(W ** 2) is "
+               "2 * reg * W; add it to dW.")
+# scores around 1e4: exp overflows unless each row's largest score is subtracted first
+_big = G.call_student(softmax_loss_loops, np.eye(65, 10), 1e4 * _X, _y, 0.0)
+G.assert_true(np.isfinite(_big[0]) and np.isfinite(np.asarray(_big[1])).all(),
+              "loss or dW is NaN or inf for scores around 1e4: subtract each row's largest "
+              "score before exponentiating.")
+print("visible tests passed")
+
+
+# %% nbgrader={"grade": false, "grade_id": "softmax_vectorized", "locked": false, "schema_version": 3, "solution": true}
 def softmax_loss_vectorized(W, X, y, reg):
     """Softmax cross-entropy loss and gradient without any Python loop, numerically stable.
 
@@ -609,12 +620,39 @@ def softmax_loss_vectorized(W, X, y, reg):
     dW = X.T @ probs / N + 2.0 * reg * W
     ### END SOLUTION
     return float(loss), dW
-''')
 
-TEST_SOFTMAX_VECTORIZED = tests("test_softmax_vectorized", 10,
-                                _visible_loss_tests("softmax", "softmax_loss_vectorized"))
 
-SOFTMAX_CHECK = given_code("softmax_check", """
+# %% nbgrader={"grade": true, "grade_id": "test_softmax_vectorized", "locked": true, "points": 10, "schema_version": 3, "solution": false}
+# Graded (10 points): 6 loss and dW, 2 scores around 1e4 (the max-shift), 2 no Python loop
+# (once the values are right).
+from dlhelpers import grading as G
+
+_X = np.random.default_rng(7).normal(size=(5, 65))
+_y = np.array([0, 3, 9, 3, 1])
+_out = G.call_student(softmax_loss_vectorized, np.zeros((65, 10)), _X, _y, 0.1)
+G.assert_pair(_out, "softmax_loss_vectorized", "(loss, dW)")
+G.assert_shape(_out[1], (65, 10), "dW")
+G.assert_close(_out[0], np.log(10.0), rtol=1e-9, name="loss at W = 0", hint="With W = 0 every class gets probability 1/10, so the loss is log(10).")
+# the penalty's share: reg * sum(W**2) in the loss, 2 * reg * W in dW; W and X unchanged
+_W = np.random.default_rng(8).normal(scale=0.01, size=(65, 10))
+_W_before, _X_before = _W.copy(), _X.copy()
+_with = G.call_student(softmax_loss_vectorized, _W, _X, _y, 0.1)
+G.assert_true(np.array_equal(_W, _W_before) and np.array_equal(_X, _X_before),
+              "softmax_loss_vectorized must not modify W or X in place.")
+_without = G.call_student(softmax_loss_vectorized, _W, _X, _y, 0.0)
+G.assert_close(_with[0] - _without[0], 0.1 * np.sum(_W * _W), rtol=1e-6,
+               name="loss(reg=0.1) - loss(reg=0)", hint="The loss adds reg * sum(W ** 2).")
+G.assert_close(np.asarray(_with[1]) - np.asarray(_without[1]), 0.2 * _W, rtol=1e-6, atol=1e-12,
+               name="dW(reg=0.1) - dW(reg=0)", hint="The gradient of reg * sum(W ** 2) is "
+               "2 * reg * W; add it to dW.")
+# scores around 1e4: exp overflows unless each row's largest score is subtracted first
+_big = G.call_student(softmax_loss_vectorized, np.eye(65, 10), 1e4 * _X, _y, 0.0)
+G.assert_true(np.isfinite(_big[0]) and np.isfinite(np.asarray(_big[1])).all(),
+              "loss or dW is NaN or inf for scores around 1e4: subtract each row's largest "
+              "score before exponentiating.")
+print("visible tests passed")
+
+# %% nbgrader={"grade": false, "grade_id": "softmax_check", "locked": true, "schema_version": 3, "solution": false}
 # Gradient check and comparison, as for the SVM; then the stability check with huge scores.
 try:
     loss_l, dW_l = softmax_loss_loops(W_check, Xb_train[:200], y_train[:200], 0.01)
@@ -624,33 +662,31 @@ try:
     analytic = softmax_loss_vectorized(W_check, Xb_train[:20], y_train[:20], 0.01)[1]
     print(f"loss: loops {loss_l:.6f}, vectorized {loss_v:.6f} (near log(10) = {np.log(10):.6f} for small W)")
     print(f"max |dW_loops - dW_vectorized| = {np.abs(dW_l - dW_v).max():.2e}")
-    gap = np.linalg.norm(analytic - numeric) / (np.linalg.norm(analytic) + np.linalg.norm(numeric))
-    print(f"relative error |analytic - numerical| / (|analytic| + |numerical|) = {gap:.2e}"
-          " (expect below 1e-7)")
+    error = grading.relative_error(analytic, numeric)  # the course's relative error, as in the lessons
+    print(f"relative error {error:.1e}: the largest entry of |analytic - numerical| / (|analytic| + |numerical|)")
+    print("(below 1e-7: right; 1e-7 to 1e-4: look closer, normal here for the weights of pixels that "
+          "are almost always 0, whose gradient is tiny; above 1e-4: a bug)")
     big_loss, _ = softmax_loss_vectorized(W_check * 1e5, Xb_train[:50], y_train[:50], 0.0)
     print(f"loss with scores around 1e3: {big_loss:.3f} (finite means stable)")
 except NotImplementedError:
     print("write both softmax functions first")
-""")
 
-# ----------------------------------------------------------------------------- part 4: training
 
-PART4 = instructions("part4_intro", f"""
-## Part 4: training with mini-batch SGD (22 points)
+# %% [markdown] nbgrader={"grade": false, "grade_id": "part4_intro", "locked": true, "schema_version": 3, "solution": false}
+# ## Part 4: training with mini-batch SGD (22 points)
+#
+# Each step of stochastic gradient descent draws a random mini-batch, computes the loss and
+# gradient on it only, and moves `W` a small step downhill: `W -= lr * dW`. To make runs
+# reproducible, `sgd_train` must use **one** generator, `rng = np.random.default_rng(seed)`, in
+# this order: first `W = 0.001 * rng.standard_normal((D, C))` (with `C = y.max() + 1`), then one
+# `rng.choice(N, size=batch_size, replace=True)` per step to pick the batch rows.
+#
+# Then search: train with several learning rates and regularization strengths, measure each
+# model's accuracy on the **validation** set, and keep the best. Target: a validation accuracy of
+# at least **0.92** (the grader recomputes it from your `best_W`). The test set is
+# used once, at the very end.
 
-Each step of stochastic gradient descent draws a random mini-batch, computes the loss and
-gradient on it only, and moves `W` a small step downhill: `W -= lr * dW`. To make runs
-reproducible, `sgd_train` must use **one** generator, `rng = np.random.default_rng(seed)`, in
-this order: first `W = 0.001 * rng.standard_normal((D, C))` (with `C = y.max() + 1`), then one
-`rng.choice(N, size=batch_size, replace=True)` per step to pick the batch rows.
-
-Then search: train with several learning rates and regularization strengths, measure each
-model's accuracy on the **validation** set, and keep the best. Target: a validation accuracy of
-at least **{TARGET_VAL_ACC:.2f}** (the grader recomputes it from your `best_W`). The test set is
-used once, at the very end.
-""")
-
-PREDICT_LINEAR = answer("linear_predict", '''
+# %% nbgrader={"grade": false, "grade_id": "linear_predict", "locked": false, "schema_version": 3, "solution": true}
 def predict_linear(W, X):
     """Predicted class of each row: the index of its largest score.
 
@@ -666,9 +702,10 @@ def predict_linear(W, X):
     ### BEGIN SOLUTION
     return np.argmax(X @ W, axis=1)
     ### END SOLUTION
-''')
 
-TEST_PREDICT_LINEAR = tests("test_linear_predict", 3, """
+
+# %% nbgrader={"grade": true, "grade_id": "test_linear_predict", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+# Graded (3 points): 3 for the labels.
 from dlhelpers import grading as G
 
 _W = np.array([[1.0, 0.0, -1.0], [0.0, 2.0, 0.0]])
@@ -676,9 +713,9 @@ _X = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]])
 G.assert_labels_equal(G.call_student(predict_linear, _W, _X), [0, 1, 2], name="predict_linear",
                       hint="Take the argmax over the class axis (axis=1) of X @ W.")
 print("visible tests passed")
-""")
 
-SGD = answer("sgd_train", '''
+
+# %% nbgrader={"grade": false, "grade_id": "sgd_train", "locked": false, "schema_version": 3, "solution": true}
 def sgd_train(loss_fn, X, y, *, lr, reg, num_iters, batch_size, seed=0):
     """Train a linear classifier with mini-batch stochastic gradient descent.
 
@@ -719,9 +756,10 @@ def sgd_train(loss_fn, X, y, *, lr, reg, num_iters, batch_size, seed=0):
         loss_history.append(float(loss))
     ### END SOLUTION
     return W, loss_history
-''')
 
-TEST_SGD = tests("test_sgd_train", 8, """
+
+# %% nbgrader={"grade": true, "grade_id": "test_sgd_train", "locked": true, "points": 8, "schema_version": 3, "solution": false}
+# Graded (8 points): 3 mini-batches from the seeded rng, 5 updates and loss history.
 from dlhelpers import grading as G
 
 _calls = []
@@ -755,15 +793,14 @@ G.assert_close(_batches[0], _X[_rows, 0], name="first column of the first batch"
 G.assert_close(_out[0], _W0 - 4 * 0.1 * np.ones((2, 3)), rtol=1e-12, name="W after 4 steps of dW = 1",
                hint="Start from 0.001 * rng.standard_normal((D, C)), then W = W - lr * dW.")
 print("visible tests passed")
-""")
 
-SEARCH = answer("hyperparameter_search", f'''
+# %% nbgrader={"grade": false, "grade_id": "hyperparameter_search", "locked": false, "schema_version": 3, "solution": true}
 # Train one model per (learning rate, regularization) pair with sgd_train and
 # softmax_loss_vectorized (or svm_loss_vectorized) on Xb_train, measure its accuracy on
 # Xb_val with predict_linear, and keep the best. Try at least two learning rates and two
 # regularization strengths (a factor of about 3 to 10 between neighbouring values), e.g.
 # learning_rates = [...]; regularization_strengths = [...]
-results = {{}}        # (lr, reg) -> validation accuracy (float)
+results = {}        # (lr, reg) -> validation accuracy (float)
 best_val_acc = -1.0  # the best validation accuracy found
 best_W = None        # the weights of that model, shape (65, 10)
 best_params = None   # its (lr, reg)
@@ -779,11 +816,12 @@ for lr in learning_rates:
         if accuracy > best_val_acc:
             best_val_acc, best_W, best_params = accuracy, W, (lr, reg)
 ### END SOLUTION
-print(f"best validation accuracy {{best_val_acc:.3f}} with (lr, reg) = {{best_params}} "
-      f"(target {TARGET_VAL_ACC:.2f})")
-''')
+print(f"best validation accuracy {best_val_acc:.3f} with (lr, reg) = {best_params} "
+      f"(target 0.92)")
 
-TEST_SEARCH = tests("test_hyperparameter_search", 8, f"""
+# %% nbgrader={"grade": true, "grade_id": "test_hyperparameter_search", "locked": true, "points": 8, "schema_version": 3, "solution": false}
+# Graded (8 points): 4 bookkeeping (results, best_val_acc, best_W), 4 the target 0.92 (met by
+# best_W, or by a reference retrain at your best_params).
 from dlhelpers import grading as G
 
 G.check_integrity()
@@ -792,16 +830,16 @@ G.assert_true(isinstance(results, dict) and len(results) >= 1,
               "results must map each (lr, reg) you tried to its validation accuracy.")
 _acc = float((((Xb_val @ np.asarray(best_W, dtype=float)).argmax(axis=1)) == y_val).mean())
 G.assert_close(best_val_acc, _acc, atol=1e-9, name="best_val_acc (recomputed from best_W)")
-G.assert_true(len({{k[0] for k in results}}) >= 2 and len({{k[1] for k in results}}) >= 2,
+G.assert_true(len({k[0] for k in results}) >= 2 and len({k[1] for k in results}) >= 2,
               "search at least two learning rates and two regularization strengths.")
 G.assert_close(best_val_acc, max(results.values()), atol=1e-9,
                name="best_val_acc versus max(results)")
-G.assert_true(_acc >= {TARGET_VAL_ACC}, f"validation accuracy of best_W is {{_acc:.3f}}; the target "
-              "is {TARGET_VAL_ACC}. Try other learning rates or regularization strengths.")
+G.assert_true(_acc >= 0.92, f"validation accuracy of best_W is {_acc:.3f}; the target "
+              "is 0.92. Try other learning rates or regularization strengths.")
 print("visible tests passed")
-""")
 
-TEMPLATES = answer("class_templates", '''
+
+# %% nbgrader={"grade": false, "grade_id": "class_templates", "locked": false, "schema_version": 3, "solution": true}
 def class_templates(W, image_shape=(8, 8)):
     """Turn each class's weights into an image, scaled to [0, 1] for display.
 
@@ -826,9 +864,10 @@ def class_templates(W, image_shape=(8, 8)):
     scaled = np.divide(pixels - low, span, out=np.zeros_like(pixels), where=span > 0)
     return scaled.reshape((W.shape[1],) + tuple(image_shape))
     ### END SOLUTION
-''')
 
-TEST_TEMPLATES = tests("test_class_templates", 3, """
+
+# %% nbgrader={"grade": true, "grade_id": "test_class_templates", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+# Graded (3 points): 2 the templates, 1 W left unchanged.
 from dlhelpers import grading as G
 
 _W = np.random.default_rng(4).normal(size=(65, 10))
@@ -840,9 +879,8 @@ G.assert_shape(_t, (10, 8, 8), "class_templates(W of shape (65, 10))")
 G.assert_close(_t.reshape(10, -1).min(axis=1), [0.0] * 10, atol=1e-12, name="smallest value of each template")
 G.assert_close(_t.reshape(10, -1).max(axis=1), [1.0] * 10, atol=1e-12, name="largest value of each template")
 print("visible tests passed")
-""")
 
-TRAINING_PLOTS = given_code("training_plots", """
+# %% nbgrader={"grade": false, "grade_id": "training_plots", "locked": true, "schema_version": 3, "solution": false}
 # Comparison: the loss curve of the best setting, its class templates, and the test accuracy.
 if best_W is None:
     print("run the search above first")
@@ -867,115 +905,56 @@ else:
     plt.show()
     test_acc = np.mean(predict_linear(best_W, Xb_test) == y_test)
     print(f"validation accuracy {best_val_acc:.3f}; test accuracy (used once) {test_acc:.3f}")
-""")
 
-# ----------------------------------------------------------------------------- part 5: written
+# %% [markdown] nbgrader={"grade": false, "grade_id": "part5_intro", "locked": true, "schema_version": 3, "solution": false}
+# ## Part 5: written answers (12 points, graded by hand)
+#
+# Answer each question in the cell below it, in three to six sentences. Refer to the numbers
+# your notebook printed.
 
-PART5 = instructions("part5_intro", """
-## Part 5: written answers (12 points, graded by hand)
+# %% [markdown] nbgrader={"grade": false, "grade_id": "q1_prompt", "locked": true, "schema_version": 3, "solution": false}
+# **Question 1 (6 points).** What is the training accuracy of 1-NN, and why? Why is that number
+# no help for choosing `k`, and what did you use instead? Why must `k` not be chosen by looking
+# at the test accuracy?
 
-Answer each question in the cell below it, in three to six sentences. Refer to the numbers
-your notebook printed.
-""")
+# %% [markdown] nbgrader={"grade": true, "grade_id": "q1_answer", "locked": false, "points": 6, "schema_version": 3, "solution": true}
+# **Model answer.** 1-NN scores 100% on its own training set (unless two identical images carry
+# different labels): each training image is its own nearest neighbour at distance 0, so it
+# votes for its own label. That says nothing about new images, so it cannot rank values of `k`.
+# Instead each `k` was scored on data it had not memorised, with 5-fold cross-validation on the
+# training set; the `k` with the best mean fold accuracy was kept. Choosing `k` by test
+# accuracy would fit the hyperparameter to the test set, so the test number would no longer be
+# an honest estimate of accuracy on unseen data.
+#
+# **Mark scheme (6).** 2: 100% and the distance-0 self-match reason. 2: training accuracy
+# measures memorisation, hence cross-validation (or a validation split) to pick `k`, naming the
+# value found. 2: the test set must stay unseen for an unbiased final estimate (overfitting to
+# the test set). Half marks for a reason stated without the mechanism.
 
-Q1 = instructions("q1_prompt", """
-**Question 1 (6 points).** What is the training accuracy of 1-NN, and why? Why is that number
-no help for choosing `k`, and what did you use instead? Why must `k` not be chosen by looking
-at the test accuracy?
-""")
+# %% [markdown] nbgrader={"grade": false, "grade_id": "q2_prompt", "locked": true, "schema_version": 3, "solution": false}
+# **Question 2 (6 points).** Take a training example that is classified correctly and whose
+# true-class score beats every other score by more than 1. What does it contribute to the SVM
+# loss and to its gradient, and what does it contribute to the softmax loss and its gradient?
+# What does this mean for which examples each classifier keeps learning from? Which of your two
+# classifiers did better on validation?
 
-A1 = written("q1_answer", 6, """
-**Model answer.** 1-NN scores 100% on its own training set (unless two identical images carry
-different labels): each training image is its own nearest neighbour at distance 0, so it
-votes for its own label. That says nothing about new images, so it cannot rank values of `k`.
-Instead each `k` was scored on data it had not memorised, with 5-fold cross-validation on the
-training set; the `k` with the best mean fold accuracy was kept. Choosing `k` by test
-accuracy would fit the hyperparameter to the test set, so the test number would no longer be
-an honest estimate of accuracy on unseen data.
+# %% [markdown] nbgrader={"grade": true, "grade_id": "q2_answer", "locked": false, "points": 6, "schema_version": 3, "solution": true}
+# **Model answer.** For the SVM every margin term is `max(0, negative) = 0`: the example adds
+# exactly 0 to the loss and 0 to the gradient, so once an example clears the margin the SVM
+# ignores it. For softmax its probability for the true class is below 1, so it still adds a
+# positive loss `-log p` and a non-zero gradient `(p - onehot) x`, which keeps pushing the
+# correct score up (with shrinking force). So the SVM learns only from examples near or on the
+# wrong side of the margin, while softmax learns a little from every example. On this data the
+# two reach similar validation accuracy (within a few points); the answer should quote the
+# student's own numbers.
+#
+# **Mark scheme (6).** 2: SVM contributes zero loss and zero gradient. 2: softmax contributes a
+# positive loss and non-zero gradient, never exactly zero. 1: consequence (SVM focuses on hard
+# examples, softmax always wants more confidence). 1: a comparison quoting their own results.
 
-**Mark scheme (6).** 2: 100% and the distance-0 self-match reason. 2: training accuracy
-measures memorisation, hence cross-validation (or a validation split) to pick `k`, naming the
-value found. 2: the test set must stay unseen for an unbiased final estimate (overfitting to
-the test set). Half marks for a reason stated without the mechanism.
-""")
-
-Q2 = instructions("q2_prompt", """
-**Question 2 (6 points).** Take a training example that is classified correctly and whose
-true-class score beats every other score by more than 1. What does it contribute to the SVM
-loss and to its gradient, and what does it contribute to the softmax loss and its gradient?
-What does this mean for which examples each classifier keeps learning from? Which of your two
-classifiers did better on validation?
-""")
-
-A2 = written("q2_answer", 6, """
-**Model answer.** For the SVM every margin term is `max(0, negative) = 0`: the example adds
-exactly 0 to the loss and 0 to the gradient, so once an example clears the margin the SVM
-ignores it. For softmax its probability for the true class is below 1, so it still adds a
-positive loss `-log p` and a non-zero gradient `(p - onehot) x`, which keeps pushing the
-correct score up (with shrinking force). So the SVM learns only from examples near or on the
-wrong side of the margin, while softmax learns a little from every example. On this data the
-two reach similar validation accuracy (within a few points); the answer should quote the
-student's own numbers.
-
-**Mark scheme (6).** 2: SVM contributes zero loss and zero gradient. 2: softmax contributes a
-positive loss and non-zero gradient, never exactly zero. 1: consequence (SVM focuses on hard
-examples, softmax always wants more confidence). 1: a comparison quoting their own results.
-""")
-
-END = instructions("submit", """
-## Before you submit
-
-Run **Kernel > Restart and Run All** and check that every visible test cell prints
-`visible tests passed` and that the plots appear. Then save and submit this notebook under its
-original name.
-""")
-
-CELLS = [
-    INTRO, SETUP,
-    PART1, TWO_LOOPS, TEST_TWO_LOOPS, ONE_LOOP, TEST_ONE_LOOP, NO_LOOPS, TEST_NO_LOOPS,
-    KNN_RESULTS, PREDICT, TEST_PREDICT, CROSS_VALIDATE, TEST_CROSS_VALIDATE, KNN_CV,
-    LINEAR_SETUP, LINEAR_DATA,
-    PART2, SVM_LOOPS, TEST_SVM_LOOPS, SVM_VECTORIZED, TEST_SVM_VECTORIZED, SVM_CHECK,
-    PART3, SOFTMAX_LOOPS, TEST_SOFTMAX_LOOPS, SOFTMAX_VECTORIZED, TEST_SOFTMAX_VECTORIZED,
-    SOFTMAX_CHECK,
-    PART4, PREDICT_LINEAR, TEST_PREDICT_LINEAR, SGD, TEST_SGD, SEARCH, TEST_SEARCH, TEMPLATES,
-    TEST_TEMPLATES, TRAINING_PLOTS,
-    PART5, Q1, A1, Q2, A2, END,
-]
-
-
-# How the grader splits each test cell's points (assignments/MARK_SCHEMES.md): printed at the
-# top of the visible tests, so students and graders read the same scheme.
-MARKING = {
-    "test_knn_two_loops": "5 for the distances",
-    "test_knn_one_loop": "5 for the distances",
-    "test_knn_no_loops": "4 distances, 2 a point and itself far from the origin (the clamp), "
-                         "2 no Python loop (once the distances are right)",
-    "test_knn_predict": "6 for the labels, ties included",
-    "test_knn_cross_validate": "6 for the fold accuracies; computed with your own distances "
-                               "and knn_predict, a mistake there is not charged again here",
-    "test_svm_loops": "8 for loss and dW (values, penalty, inputs left unchanged)",
-    "test_svm_vectorized": "8 loss and dW, 2 no Python loop (once the values are right)",
-    "test_softmax_loops": "6 loss and dW, 2 scores around 1e4 (the max-shift)",
-    "test_softmax_vectorized": "6 loss and dW, 2 scores around 1e4 (the max-shift), 2 no "
-                               "Python loop (once the values are right)",
-    "test_linear_predict": "3 for the labels",
-    "test_sgd_train": "3 mini-batches from the seeded rng, 5 updates and loss history",
-    "test_hyperparameter_search": "4 bookkeeping (results, best_val_acc, best_W), 4 the target "
-                                  "0.92 (met by best_W, or by a reference retrain at your "
-                                  "best_params)",
-    "test_class_templates": "2 the templates, 1 W left unchanged",
-}
-
-
-def build() -> nbformat.NotebookNode:
-    """The instructor notebook of homework 1."""
-    return mark_graded_cells(notebook(CELLS), MARKING)
-
-
-def main() -> None:
-    write_source(HW, build())
-
-
-if __name__ == "__main__":
-    main()
+# %% [markdown] nbgrader={"grade": false, "grade_id": "submit", "locked": true, "schema_version": 3, "solution": false}
+# ## Before you submit
+#
+# Run **Kernel > Restart and Run All** and check that every visible test cell prints
+# `visible tests passed` and that the plots appear. Then save and submit this notebook under its
+# original name.

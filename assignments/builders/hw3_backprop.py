@@ -1,94 +1,73 @@
-"""Build ``source/hw3_backprop/hw3_backprop.ipynb`` (the instructor version).
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.7
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
 
-Run ``python assignments/builders/hw3_backprop.py`` after editing; the notebook is committed
-and is what nbgrader reads. The hidden tests live in the trusted grader spec
-``assignments/graders/hw3_backprop.py``, never in the notebook. Points: layers 34 (affine 10,
-ReLU family 8, sigmoid/tanh 8, softmax cross-entropy 8), initializers 5, two-layer network 10, batch norm 20 (forward 10,
-backward 10), dropout 7, deeper network 8, training 6, written answers 10 (manual) = 100.
-"""
+# %% [markdown] nbgrader={"grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false}
+# # Homework 3: backpropagation, layer by layer
+#
+# You will write the forward and backward pass of every layer a small fully connected network
+# needs, check each one against a numerical gradient, put them together into a two-layer and
+# then a deeper network, and train the deeper one on handwritten digits with and without batch
+# normalization.
+#
+# | part | what you write | points |
+# |---|---|---|
+# | 1 | affine, ReLU, leaky ReLU, sigmoid, tanh, softmax cross-entropy (forward and backward) | 34 |
+# | 2 | Xavier and He initializers; a two-layer network's loss and gradients | 15 |
+# | 3 | batch normalization forward (train and test mode, running statistics) and backward | 20 |
+# | 4 | inverted dropout forward and backward | 7 |
+# | 5 | a deeper network from your layers; training it with and without batch norm | 14 |
+# | 6 | two short written answers (graded by hand) | 10 |
+#
+# **How this notebook works.** Write code only where it says `# YOUR CODE HERE` (delete the
+# `raise NotImplementedError()` line) and type your written answers where it says
+# `YOUR ANSWER HERE`. Every other cell is read-only. After each answer cell there is a test
+# cell: run it. It checks types, shapes and one small value and tells you what to fix. When
+# you submit, the course grader runs your notebook, then checks each function itself, in its
+# own process, with **more tests**: other shapes, fresh random inputs at every grading, a batch
+# of one row, huge inputs, inputs that must not be changed in place, your backward functions'
+# gradients, and the accuracy targets; each test cell then shows the grader's verdict and your
+# points. Passing the visible tests is necessary but not sufficient; the read-only
+# gradient-check cell at the end of each part shows you what the grader looks at.
+#
+# Rules the grader enforces:
+# - Use numpy only. `dlhelpers.nn`, `dlhelpers.models`, `dlhelpers.train` and `dlhelpers.optim`
+#   hold the course's own solutions: a function that calls them earns 0.
+# - Do not rename functions or change their arguments; do not edit or delete test cells (they
+#   are restored before grading).
+# - Never modify an input array in place (for example `x[x < 0] = 0` on the caller's `x`).
+# - The whole notebook should run in well under a minute (**Kernel > Restart and Run All**
+#   before you submit).
+#
+# **The layer convention.** Every layer is a pair of functions:
+#
+# ```python
+# out, cache = layer_forward(x, ...)      # cache: whatever the backward pass will need
+# dx, ... = layer_backward(dout, cache)    # dout = dL/dout, same shape as out
+# ```
+#
+# A batch is row-major: `x` has shape `(N, D)`, one example per row. An affine layer computes
+# `x @ w + b` with `w` of shape `(D, M)` and `b` of shape `(M,)`. Each backward function
+# returns the gradient of the loss with respect to each input, **with the shape of that
+# input**.
 
-from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-import nbformat
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from nbcells import (  # noqa: E402
-    answer,
-    given_code,
-    instructions,
-    mark_graded_cells,
-    notebook,
-    tests,
-    write_source,
-    written,
-)
-
-HW = "hw3_backprop"
-TARGET_ACC = 0.90  # validation accuracy each deeper network must reach
-HIDDEN_DIMS = "[64, 100, 100, 10]"
-
-# ----------------------------------------------------------------------------- intro, data
-
-INTRO = instructions("intro", r"""
-# Homework 3: backpropagation, layer by layer
-
-You will write the forward and backward pass of every layer a small fully connected network
-needs, check each one against a numerical gradient, put them together into a two-layer and
-then a deeper network, and train the deeper one on handwritten digits with and without batch
-normalization.
-
-| part | what you write | points |
-|---|---|---|
-| 1 | affine, ReLU, leaky ReLU, sigmoid, tanh, softmax cross-entropy (forward and backward) | 34 |
-| 2 | Xavier and He initializers; a two-layer network's loss and gradients | 15 |
-| 3 | batch normalization forward (train and test mode, running statistics) and backward | 20 |
-| 4 | inverted dropout forward and backward | 7 |
-| 5 | a deeper network from your layers; training it with and without batch norm | 14 |
-| 6 | two short written answers (graded by hand) | 10 |
-
-**How this notebook works.** Write code only where it says `# YOUR CODE HERE` (delete the
-`raise NotImplementedError()` line) and type your written answers where it says
-`YOUR ANSWER HERE`. Every other cell is read-only. After each answer cell there is a test
-cell: run it. It checks types, shapes and one small value and tells you what to fix. When
-you submit, the course grader runs your notebook, then checks each function itself, in its
-own process, with **more tests**: other shapes, fresh random inputs at every grading, a batch
-of one row, huge inputs, inputs that must not be changed in place, your backward functions'
-gradients, and the accuracy targets; each test cell then shows the grader's verdict and your
-points. Passing the visible tests is necessary but not sufficient; the read-only
-gradient-check cell at the end of each part shows you what the grader looks at.
-
-Rules the grader enforces:
-- Use numpy only. `dlhelpers.nn`, `dlhelpers.models`, `dlhelpers.train` and `dlhelpers.optim`
-  hold the course's own solutions: a function that calls them earns 0.
-- Do not rename functions or change their arguments; do not edit or delete test cells (they
-  are restored before grading).
-- Never modify an input array in place (for example `x[x < 0] = 0` on the caller's `x`).
-- The whole notebook should run in well under a minute (**Kernel > Restart and Run All**
-  before you submit).
-
-**The layer convention.** Every layer is a pair of functions:
-
-```python
-out, cache = layer_forward(x, ...)      # cache: whatever the backward pass will need
-dx, ... = layer_backward(dout, cache)    # dout = dL/dout, same shape as out
-```
-
-A batch is row-major: `x` has shape `(N, D)`, one example per row. An affine layer computes
-`x @ w + b` with `w` of shape `(D, M)` and `b` of shape `(M,)`. Each backward function
-returns the gradient of the loss with respect to each input, **with the shape of that
-input**.
-""")
-
-SETUP = given_code("setup", """
+# %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
 import time
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-from dlhelpers import grading  # the tests use it; imported before any of your code runs
+from dlhelpers import grading  # noqa: F401 (the tests use it; imported before any of your code runs)
 from dlhelpers.data import load_digits
 
 X_digits, y_digits = load_digits()  # X: (1797, 64) pixel values 0..16, y: (1797,) digits
@@ -101,30 +80,30 @@ X_train, y_train = X_digits[:1000], y_digits[:1000]
 X_val, y_val = X_digits[1000:1400], y_digits[1000:1400]
 X_test, y_test = X_digits[1400:], y_digits[1400:]
 print("train", X_train.shape, "validation", X_val.shape, "test", X_test.shape)
-""")
 
-GRADCHECK_INTRO = instructions("gradcheck_intro", r"""
-## Tools: numerical gradients (read-only, for you to use)
 
-A backward pass is easy to get subtly wrong, and a wrong gradient still lets a network train,
-only worse. The cure is to compare it with a **centred difference**, which needs nothing but
-the forward pass:
+# %% [markdown] nbgrader={"grade": false, "grade_id": "gradcheck_intro", "locked": true, "schema_version": 3, "solution": false}
+# ## Tools: numerical gradients (read-only, for you to use)
+#
+# A backward pass is easy to get subtly wrong, and a wrong gradient still lets a network train,
+# only worse. The cure is to compare it with a **centred difference**, which needs nothing but
+# the forward pass:
+#
+# $$\frac{\partial f}{\partial x_i} \approx \frac{f(x + h\,e_i) - f(x - h\,e_i)}{2h},
+# \qquad h = 10^{-5}.$$
+#
+# For a layer whose output is an array, `numerical_gradient_array(f, x, dout)` differentiates
+# the scalar `np.sum(f(x) * dout)`, whose gradient with respect to `x` is exactly what
+# `layer_backward(dout, cache)` must return as `dx`. The score of a comparison is the course's
+# relative error, the largest elementwise `|a - b| / max(|a| + |b|, 1e-12)` (what
+# `dlhelpers.gradcheck.relative_error` and the lessons compute). Below `1e-7` the gradient is
+# right (round-off only); from `1e-7` to `1e-4`, look closer: that is normal only near a kink
+# (ReLU, max) or for an entry that is tiny compared with the loss; above `1e-4` it is a bug.
+# The grader accepts a relative error up to `1e-6` on its random inputs.
 
-$$\frac{\partial f}{\partial x_i} \approx \frac{f(x + h\,e_i) - f(x - h\,e_i)}{2h},
-\qquad h = 10^{-5}.$$
-
-For a layer whose output is an array, `numerical_gradient_array(f, x, dout)` differentiates
-the scalar `np.sum(f(x) * dout)`, whose gradient with respect to `x` is exactly what
-`layer_backward(dout, cache)` must return as `dx`. The score of a comparison is the course's
-relative error, the largest elementwise `|a - b| / max(|a| + |b|, 1e-12)` (what
-`dlhelpers.gradcheck.relative_error` and the lessons compute): below about `1e-7` means the
-two agree up to round-off; up to `1e-4` is usual near a ReLU kink or on an entry close to 0;
-above `1e-4` means a bug.
-""")
-
-GRADCHECK_TOOLS = given_code("gradcheck_tools", """
+# %% nbgrader={"grade": false, "grade_id": "gradcheck_tools", "locked": true, "schema_version": 3, "solution": false}
 def numerical_gradient(f, x, h=1e-5):
-    \"\"\"Centred-difference gradient of a scalar function f at x (any shape; x is restored).\"\"\"
+    """Centred-difference gradient of a scalar function f at x (any shape; x is restored)."""
     grad = np.zeros_like(x, dtype=float)
     for index in np.ndindex(x.shape):
         saved = x[index]
@@ -138,70 +117,72 @@ def numerical_gradient(f, x, h=1e-5):
 
 
 def numerical_gradient_array(f, x, dout, h=1e-5):
-    \"\"\"Gradient of np.sum(f(x) * dout) with respect to x, for f returning an array.\"\"\"
+    """Gradient of np.sum(f(x) * dout) with respect to x, for f returning an array."""
     return numerical_gradient(lambda v: float(np.sum(f(v) * dout)), x, h)
 
 
 def rel_error(a, b):
-    \"\"\"Largest elementwise |a - b| / max(|a| + |b|, 1e-12) (the course's relative error).\"\"\"
+    """Largest elementwise |a - b| / max(|a| + |b|, 1e-12) (the course's relative error)."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-12))) if a.size else 0.0
 
 
 def report(name, analytic, numeric):
     error = rel_error(analytic, numeric)
-    verdict = "ok" if error < 1e-7 else "ok (a kink or a tiny entry)" if error < 1e-4 else "CHECK THIS"
+    if error < 1e-7:
+        verdict = "ok"
+    elif error < 1e-4:
+        verdict = "look closer (normal only near a kink or for a tiny entry)"
+    else:
+        verdict = "a bug"
     print(f"{name:34s} relative error {error:.1e}  {verdict}")
 
 
 # a worked example: f(x) = sum(x ** 3) has gradient 3 x ** 2
 x_demo = np.array([[1.0, -2.0], [0.5, 3.0]])
 report("d/dx sum(x^3)", 3 * x_demo ** 2, numerical_gradient(lambda v: float(np.sum(v ** 3)), x_demo))
-""")
 
-# ----------------------------------------------------------------------------- part 1: layers
 
-PART1 = instructions("part1_intro", r"""
-## Part 1: layers (34 points)
+# %% [markdown] nbgrader={"grade": false, "grade_id": "part1_intro", "locked": true, "schema_version": 3, "solution": false}
+# ## Part 1: layers (34 points)
+#
+# **Affine.** For `x` of shape `(N, D)`, `w` of shape `(D, M)` and `b` of shape `(M,)`, the
+# output `out = x @ w + b` has shape `(N, M)`. Given the upstream gradient `dout` (shape
+# `(N, M)`), each entry `out[n, m]` depends on `x[n, :]`, on column `w[:, m]` and on `b[m]`,
+# which gives
+#
+# $$dx = dout\, w^\top \;(N, D), \qquad dw = x^\top dout \;(D, M), \qquad
+# db = \textstyle\sum_n dout[n, :] \;(M,).$$
+#
+# A quick shape check tells you the order of each product: there is only one way to multiply
+# the available arrays into the right shape.
+#
+# **Elementwise activations.** ReLU, leaky ReLU, sigmoid and tanh act on each entry on its
+# own, so `out` and `dx` have the shape of `x` (any shape), and
+# `dx = dout * f'(x)` entry by entry:
+#
+# | function | forward `f(x)` | local derivative `f'(x)` |
+# |---|---|---|
+# | ReLU | `max(0, x)` | 1 where `x > 0`, else 0 (use 0 at `x == 0`) |
+# | leaky ReLU | `x` if `x > 0`, else `alpha * x` | 1 where `x > 0`, else `alpha` (use `alpha` at `x == 0`) |
+# | sigmoid | $\sigma(x) = 1 / (1 + e^{-x})$ | $\sigma(x)\,(1 - \sigma(x))$ |
+# | tanh | $\tanh x$ | $1 - \tanh^2 x$ |
+#
+# Both sigmoid and tanh derivatives are written in terms of the **output**, so caching `out`
+# is enough. `np.exp(-x)` overflows to `inf` for `x` below about -710; your sigmoid must still
+# return finite values in `[0, 1]` there (hint: $\sigma(x) = e^{x} / (1 + e^{x})$ for negative
+# `x`, or `np.exp(-np.logaddexp(0, -x))`).
+#
+# **Softmax cross-entropy.** For scores `s` of shape `(N, C)` and integer labels `y` of shape
+# `(N,)`, with $p_{n,c} = e^{s_{n,c}} / \sum_k e^{s_{n,k}}$:
+#
+# $$L = -\frac{1}{N}\sum_{n} \log p_{n, y_n}, \qquad
+# \frac{\partial L}{\partial s_{n,c}} = \frac{p_{n,c} - [c = y_n]}{N}.$$
+#
+# Subtract each row's maximum from its scores before exponentiating: it leaves every $p$
+# unchanged and stops `np.exp` from overflowing when a score is in the thousands.
 
-**Affine.** For `x` of shape `(N, D)`, `w` of shape `(D, M)` and `b` of shape `(M,)`, the
-output `out = x @ w + b` has shape `(N, M)`. Given the upstream gradient `dout` (shape
-`(N, M)`), each entry `out[n, m]` depends on `x[n, :]`, on column `w[:, m]` and on `b[m]`,
-which gives
-
-$$dx = dout\, w^\top \;(N, D), \qquad dw = x^\top dout \;(D, M), \qquad
-db = \textstyle\sum_n dout[n, :] \;(M,).$$
-
-A quick shape check tells you the order of each product: there is only one way to multiply
-the available arrays into the right shape.
-
-**Elementwise activations.** ReLU, leaky ReLU, sigmoid and tanh act on each entry on its
-own, so `out` and `dx` have the shape of `x` (any shape), and
-`dx = dout * f'(x)` entry by entry:
-
-| function | forward `f(x)` | local derivative `f'(x)` |
-|---|---|---|
-| ReLU | `max(0, x)` | 1 where `x > 0`, else 0 (use 0 at `x == 0`) |
-| leaky ReLU | `x` if `x > 0`, else `alpha * x` | 1 where `x > 0`, else `alpha` (use `alpha` at `x == 0`) |
-| sigmoid | $\sigma(x) = 1 / (1 + e^{-x})$ | $\sigma(x)\,(1 - \sigma(x))$ |
-| tanh | $\tanh x$ | $1 - \tanh^2 x$ |
-
-Both sigmoid and tanh derivatives are written in terms of the **output**, so caching `out`
-is enough. `np.exp(-x)` overflows to `inf` for `x` below about -710; your sigmoid must still
-return finite values in `[0, 1]` there (hint: $\sigma(x) = e^{x} / (1 + e^{x})$ for negative
-`x`, or `np.exp(-np.logaddexp(0, -x))`).
-
-**Softmax cross-entropy.** For scores `s` of shape `(N, C)` and integer labels `y` of shape
-`(N,)`, with $p_{n,c} = e^{s_{n,c}} / \sum_k e^{s_{n,k}}$:
-
-$$L = -\frac{1}{N}\sum_{n} \log p_{n, y_n}, \qquad
-\frac{\partial L}{\partial s_{n,c}} = \frac{p_{n,c} - [c = y_n]}{N}.$$
-
-Subtract each row's maximum from its scores before exponentiating: it leaves every $p$
-unchanged and stops `np.exp` from overflowing when a score is in the thousands.
-""")
-
-AFFINE = answer("affine", '''
+# %% nbgrader={"grade": false, "grade_id": "affine", "locked": false, "schema_version": 3, "solution": true}
 def affine_forward(x, w, b):
     """Affine (fully connected) layer: out = x @ w + b.
 
@@ -245,9 +226,10 @@ def affine_backward(dout, cache):
     db = dout.sum(axis=0)
     ### END SOLUTION
     return dx, dw, db
-''')
 
-TEST_AFFINE = tests("test_affine", 10, """
+
+# %% nbgrader={"grade": true, "grade_id": "test_affine", "locked": true, "points": 10, "schema_version": 3, "solution": false}
+# Graded (10 points): 4 forward, 6 backward (dx, dw, db).
 from dlhelpers import grading as G
 
 _x = np.array([[1.0, 2.0]])
@@ -268,9 +250,9 @@ _, _cache2 = G.call_student(affine_forward, np.vstack([_x, _x]), _w, _b)
 G.assert_close(G.call_student(affine_backward, np.ones((2, 3)), _cache2)[2], [2.0, 2.0, 2.0],
                name="db for two rows of dout = 1", hint="db = dout.sum(axis=0): a sum over the batch, not a mean.")
 print("visible tests passed")
-""")
 
-RELU = answer("relu", '''
+
+# %% nbgrader={"grade": false, "grade_id": "relu", "locked": false, "schema_version": 3, "solution": true}
 def relu_forward(x):
     """ReLU: out = max(0, x), entry by entry.
 
@@ -327,9 +309,10 @@ def leaky_relu_backward(dout, cache):
     dx = dout * np.where(x > 0, 1.0, alpha)
     ### END SOLUTION
     return dx
-''')
 
-TEST_RELU = tests("test_relu", 8, """
+
+# %% nbgrader={"grade": true, "grade_id": "test_relu", "locked": true, "points": 8, "schema_version": 3, "solution": false}
+# Graded (8 points): 3 ReLU, 3 leaky ReLU, 2 inputs left unchanged.
 from dlhelpers import grading as G
 
 _x = np.array([[-2.0, 0.0, 3.0]])
@@ -349,9 +332,9 @@ G.call_student(leaky_relu_forward, _x, alpha=0.1)
 G.assert_close(_x, _x_kept, rtol=0, atol=0, name="x after relu_forward(x) and leaky_relu_forward(x)",
                hint="Do not modify x in place (x[x < 0] = 0, np.maximum(x, 0, out=x)): return a new array.")
 print("visible tests passed")
-""")
 
-SIGMOID_TANH = answer("sigmoid_tanh", '''
+
+# %% nbgrader={"grade": false, "grade_id": "sigmoid_tanh", "locked": false, "schema_version": 3, "solution": true}
 def sigmoid_forward(x):
     """Logistic sigmoid 1 / (1 + exp(-x)), entry by entry; finite for any finite x.
 
@@ -396,9 +379,10 @@ def tanh_backward(dout, cache):
     dx = dout * (1.0 - t * t)
     ### END SOLUTION
     return dx
-''')
 
-TEST_SIGMOID_TANH = tests("test_sigmoid_tanh", 8, """
+
+# %% nbgrader={"grade": true, "grade_id": "test_sigmoid_tanh", "locked": true, "points": 8, "schema_version": 3, "solution": false}
+# Graded (8 points): 4 sigmoid (huge inputs included), 4 tanh.
 from dlhelpers import grading as G
 
 _x = np.array([[0.0, 2.0]])
@@ -413,9 +397,9 @@ G.assert_close(G.call_student(tanh_backward, np.array([[3.0, 3.0]]), _cache)[0, 
 G.assert_close(G.call_student(tanh_backward, np.array([[3.0, 3.0]]), _cache)[0, 1], 3.0 * (1.0 - np.tanh(2.0) ** 2),
                name="tanh_backward at 2 with dout=3", hint="tanh'(x) = 1 - tanh(x)**2, from the cached output.")
 print("visible tests passed")
-""")
 
-SOFTMAX_CE = answer("softmax_ce", '''
+
+# %% nbgrader={"grade": false, "grade_id": "softmax_ce", "locked": false, "schema_version": 3, "solution": true}
 def softmax_cross_entropy(scores, y):
     """Mean softmax cross-entropy loss of a batch and its gradient; numerically stable.
 
@@ -444,9 +428,10 @@ def softmax_cross_entropy(scores, y):
     dscores /= N
     ### END SOLUTION
     return float(loss), dscores
-''')
 
-TEST_SOFTMAX_CE = tests("test_softmax_ce", 8, """
+
+# %% nbgrader={"grade": true, "grade_id": "test_softmax_ce", "locked": true, "points": 8, "schema_version": 3, "solution": false}
+# Graded (8 points): 6 loss and dscores, 2 scores around 1e4.
 from dlhelpers import grading as G
 
 _out = G.call_student(softmax_cross_entropy, np.zeros((2, 4)), np.array([0, 3]))
@@ -460,9 +445,8 @@ _big = G.call_student(softmax_cross_entropy, np.array([[1e4, 0.0, -1e4]]), np.ar
 G.assert_close(_big[0], 0.0, atol=1e-9, name="loss of the scores [1e4, 0, -1e4] with y = 0",
                hint="Subtract each row's largest score before exponentiating (exp(1e4) overflows).")
 print("visible tests passed")
-""")
 
-LAYERS_CHECK = given_code("layers_check", """
+# %% nbgrader={"grade": false, "grade_id": "layers_check", "locked": true, "schema_version": 3, "solution": false}
 # Gradient check of every layer of Part 1: your backward pass against numerical differences
 # of your forward pass, on small random inputs.
 rng_check = np.random.default_rng(7)
@@ -489,39 +473,36 @@ try:
     print(f"softmax loss with random scores: {loss:.3f} (log 4 = {np.log(4):.3f} for equal scores)")
 except NotImplementedError:
     print("write every layer of Part 1 first")
-""")
 
-# ----------------------------------------------------------------------------- part 2: net
 
-PART2 = instructions("part2_intro", r"""
-## Part 2: initialization and a two-layer network (15 points)
+# %% [markdown] nbgrader={"grade": false, "grade_id": "part2_intro", "locked": true, "schema_version": 3, "solution": false}
+# ## Part 2: initialization and a two-layer network (15 points)
+#
+# **Initializers.** A weight matrix of shape `(d_in, d_out)` starts as Gaussian noise whose
+# spread depends on the fan-in `d_in`, so that activations keep roughly the same scale from
+# layer to layer:
+#
+# | rule | standard deviation | for |
+# |---|---|---|
+# | LeCun (the lecture's "Xavier"; frameworks' xavier_* use 2/(d_in+d_out)) | $1 / \sqrt{d_\text{in}}$ | tanh-like activations |
+# | He | $\sqrt{2 / d_\text{in}}$ | ReLU (which zeroes about half of its inputs, hence the 2) |
+#
+# Draw exactly one `rng.standard_normal((d_in, d_out))` and scale it (the grader reproduces
+# your matrix from the same seed). Biases start at zero.
+#
+# **A two-layer network.** With `params = {"W1": (D, H), "b1": (H,), "W2": (H, C), "b2": (C,)}`:
+#
+# ```
+# X (N, D) -> affine -> (N, H) -> ReLU -> (N, H) -> affine -> scores (N, C) -> softmax cross-entropy
+# ```
+#
+# The loss adds an L2 penalty on the weights (not the biases):
+# $L = L_\text{data} + \lambda\,(\lVert W_1\rVert^2 + \lVert W_2\rVert^2)$, so
+# `dW1` and `dW2` each get an extra `2 * reg * W`. Build the loss **from your own Part 1
+# functions**: call the forward functions in order, keep every cache, then call the backward
+# functions in reverse order, each receiving the gradient the previous one returned.
 
-**Initializers.** A weight matrix of shape `(d_in, d_out)` starts as Gaussian noise whose
-spread depends on the fan-in `d_in`, so that activations keep roughly the same scale from
-layer to layer:
-
-| rule | standard deviation | for |
-|---|---|---|
-| LeCun (the lecture's "Xavier"; frameworks' xavier_* use 2/(d_in+d_out)) | $1 / \sqrt{d_\text{in}}$ | tanh-like activations |
-| He | $\sqrt{2 / d_\text{in}}$ | ReLU (which zeroes about half of its inputs, hence the 2) |
-
-Draw exactly one `rng.standard_normal((d_in, d_out))` and scale it (the grader reproduces
-your matrix from the same seed). Biases start at zero.
-
-**A two-layer network.** With `params = {"W1": (D, H), "b1": (H,), "W2": (H, C), "b2": (C,)}`:
-
-```
-X (N, D) -> affine -> (N, H) -> ReLU -> (N, H) -> affine -> scores (N, C) -> softmax cross-entropy
-```
-
-The loss adds an L2 penalty on the weights (not the biases):
-$L = L_\text{data} + \lambda\,(\lVert W_1\rVert^2 + \lVert W_2\rVert^2)$, so
-`dW1` and `dW2` each get an extra `2 * reg * W`. Build the loss **from your own Part 1
-functions**: call the forward functions in order, keep every cache, then call the backward
-functions in reverse order, each receiving the gradient the previous one returned.
-""")
-
-INIT = answer("init", '''
+# %% nbgrader={"grade": false, "grade_id": "init", "locked": false, "schema_version": 3, "solution": true}
 def xavier_init(d_in, d_out, rng):
     """Gaussian weights with standard deviation 1 / sqrt(d_in).
 
@@ -550,9 +531,10 @@ def he_init(d_in, d_out, rng):
     ### BEGIN SOLUTION
     return rng.standard_normal((d_in, d_out)) * np.sqrt(2.0 / d_in)
     ### END SOLUTION
-''')
 
-TEST_INIT = tests("test_init", 5, """
+
+# %% nbgrader={"grade": true, "grade_id": "test_init", "locked": true, "points": 5, "schema_version": 3, "solution": false}
+# Graded (5 points): 2 Xavier, 3 He, each reproduced from the rng given.
 from dlhelpers import grading as G
 
 _w = G.call_student(xavier_init, 400, 300, np.random.default_rng(0))
@@ -569,9 +551,9 @@ for _init in (xavier_init, he_init):
                    name=f"{_init.__name__} twice with np.random.default_rng(5)",
                    hint="Draw from the rng you are given, never np.random: the same seed must give the same weights.")
 print("visible tests passed")
-""")
 
-TWO_LAYER = answer("two_layer", '''
+
+# %% nbgrader={"grade": false, "grade_id": "two_layer", "locked": false, "schema_version": 3, "solution": true}
 def two_layer_loss(params, X, y, reg=0.0):
     """Loss and gradients of affine -> ReLU -> affine -> softmax cross-entropy.
 
@@ -603,9 +585,11 @@ def two_layer_loss(params, X, y, reg=0.0):
     grads = {"W1": dW1 + 2.0 * reg * W1, "b1": db1, "W2": dW2 + 2.0 * reg * W2, "b2": db2}
     ### END SOLUTION
     return float(loss), grads
-''')
 
-TEST_TWO_LAYER = tests("test_two_layer", 10, """
+
+# %% nbgrader={"grade": true, "grade_id": "test_two_layer", "locked": true, "points": 10, "schema_version": 3, "solution": false}
+# Graded (10 points): 6 loss and gradients without penalty (a Part 1 mistake is not charged
+# again), 4 the penalty.
 from dlhelpers import grading as G
 
 _p = {"W1": np.zeros((3, 4)), "b1": np.zeros(4), "W2": np.zeros((4, 5)), "b2": np.zeros(5)}
@@ -629,9 +613,8 @@ for _k in ("W1", "W2"):
     G.assert_close(_with[1][_k] - _without[1][_k], 0.2 * _q[_k], atol=1e-12,
                    name=f"grads['{_k}'](reg=0.1) - grads['{_k}'](reg=0)", hint="Add 2 * reg * W to each weight's gradient.")
 print("visible tests passed")
-""")
 
-NET_CHECK = given_code("net_check", """
+# %% nbgrader={"grade": false, "grade_id": "net_check", "locked": true, "schema_version": 3, "solution": false}
 # Gradient check of the two-layer network, and the spread of activations after 5 layers
 # with each initializer.
 try:
@@ -660,50 +643,47 @@ try:
     plt.show()
 except NotImplementedError:
     print("write the initializers and two_layer_loss first")
-""")
 
-# ----------------------------------------------------------------------------- part 3: BN
 
-PART3 = instructions("part3_intro", r"""
-## Part 3: batch normalization (20 points)
+# %% [markdown] nbgrader={"grade": false, "grade_id": "part3_intro", "locked": true, "schema_version": 3, "solution": false}
+# ## Part 3: batch normalization (20 points)
+#
+# Batch norm standardizes each feature (column) of its input `x` of shape `(N, D)` with the
+# statistics of the current mini-batch, then lets the network rescale and shift it with
+# learnable `gamma` and `beta` of shape `(D,)`:
+#
+# $$\mu_j = \frac1N\sum_n x_{nj}, \quad \sigma^2_j = \frac1N\sum_n (x_{nj}-\mu_j)^2, \quad
+# \hat x_{nj} = \frac{x_{nj}-\mu_j}{\sqrt{\sigma^2_j+\epsilon}}, \quad
+# \text{out}_{nj} = \gamma_j \hat x_{nj} + \beta_j .$$
+#
+# **Train and test mode.** At test time there may be a single example, so there is no batch
+# to average over. During training we therefore also keep **running averages** of the
+# statistics, and at test time normalize with those instead. The course's convention
+# (the same as the library's and, after a change of name, torch's `momentum=0.1`):
+#
+# ```
+# running_mean = momentum * running_mean + (1 - momentum) * mu                  # momentum = 0.9
+# running_var  = momentum * running_var  + (1 - momentum) * var * N / (N - 1)   # unbiased variance
+# ```
+#
+# Normalization in train mode uses the biased `var` (divide by `N`); only the running
+# variance uses the unbiased one (divide by `N - 1`). The state is a dict
+# `{"running_mean": (D,), "running_var": (D,)}`; `None` means a fresh start with zeros and
+# ones. `batchnorm_forward` returns a **new** state dict and never changes the one it was given.
+# In test mode the running statistics are used and returned unchanged (as a copy).
+#
+# **Backward pass.** In train mode $\mu$ and $\sigma^2$ depend on every row, so `dx` has three
+# paths: direct, through the mean and through the variance. Summed up, with all sums over the
+# batch (axis 0) and $d\hat x = dout \cdot \gamma$:
+#
+# $$d\beta = \textstyle\sum_n dout, \qquad d\gamma = \sum_n dout \odot \hat x, \qquad
+# dx = \frac{1}{N\sqrt{\sigma^2+\epsilon}}\Big(N\, d\hat x - \sum_n d\hat x
+# - \hat x \odot \sum_n (d\hat x \odot \hat x)\Big).$$
+#
+# In test mode the statistics are constants, so `dx = dout * gamma / sqrt(running_var + eps)`.
+# Your cache must remember which mode the forward pass ran in.
 
-Batch norm standardizes each feature (column) of its input `x` of shape `(N, D)` with the
-statistics of the current mini-batch, then lets the network rescale and shift it with
-learnable `gamma` and `beta` of shape `(D,)`:
-
-$$\mu_j = \frac1N\sum_n x_{nj}, \quad \sigma^2_j = \frac1N\sum_n (x_{nj}-\mu_j)^2, \quad
-\hat x_{nj} = \frac{x_{nj}-\mu_j}{\sqrt{\sigma^2_j+\epsilon}}, \quad
-\text{out}_{nj} = \gamma_j \hat x_{nj} + \beta_j .$$
-
-**Train and test mode.** At test time there may be a single example, so there is no batch
-to average over. During training we therefore also keep **running averages** of the
-statistics, and at test time normalize with those instead. The course's convention
-(the same as the library's and, after a change of name, torch's `momentum=0.1`):
-
-```
-running_mean = momentum * running_mean + (1 - momentum) * mu                  # momentum = 0.9
-running_var  = momentum * running_var  + (1 - momentum) * var * N / (N - 1)   # unbiased variance
-```
-
-Normalization in train mode uses the biased `var` (divide by `N`); only the running
-variance uses the unbiased one (divide by `N - 1`). The state is a dict
-`{"running_mean": (D,), "running_var": (D,)}`; `None` means a fresh start with zeros and
-ones. `batchnorm_forward` returns a **new** state dict and never changes the one it was given.
-In test mode the running statistics are used and returned unchanged (as a copy).
-
-**Backward pass.** In train mode $\mu$ and $\sigma^2$ depend on every row, so `dx` has three
-paths: direct, through the mean and through the variance. Summed up, with all sums over the
-batch (axis 0) and $d\hat x = dout \cdot \gamma$:
-
-$$d\beta = \textstyle\sum_n dout, \qquad d\gamma = \sum_n dout \odot \hat x, \qquad
-dx = \frac{1}{N\sqrt{\sigma^2+\epsilon}}\Big(N\, d\hat x - \sum_n d\hat x
-- \hat x \odot \sum_n (d\hat x \odot \hat x)\Big).$$
-
-In test mode the statistics are constants, so `dx = dout * gamma / sqrt(running_var + eps)`.
-Your cache must remember which mode the forward pass ran in.
-""")
-
-BN_FORWARD = answer("batchnorm_forward", '''
+# %% nbgrader={"grade": false, "grade_id": "batchnorm_forward", "locked": false, "schema_version": 3, "solution": true}
 def batchnorm_forward(x, gamma, beta, bn_state, *, train, momentum=0.9, eps=1e-5):
     """Batch normalization of each column of x.
 
@@ -750,9 +730,10 @@ def batchnorm_forward(x, gamma, beta, bn_state, *, train, momentum=0.9, eps=1e-5
     cache = (x_hat, gamma, inv_std, train)
     ### END SOLUTION
     return out, cache, new_state
-''')
 
-TEST_BN_FORWARD = tests("test_batchnorm_forward", 10, """
+
+# %% nbgrader={"grade": true, "grade_id": "test_batchnorm_forward", "locked": true, "points": 10, "schema_version": 3, "solution": false}
+# Graded (10 points): 5 training output, 3 running statistics, 2 test mode.
 from dlhelpers import grading as G
 
 _x = np.array([[1.0, 10.0], [3.0, 10.0]])
@@ -774,9 +755,9 @@ G.assert_close(_out, [[0.0, 2.0], [2.0, -2.0]], atol=1e-4,
                name="test-mode output of [[1, 12], [5, 8]] with running mean [1, 10] and var [4, 1]",
                hint="In test mode use the running statistics, not the batch's.")
 print("visible tests passed")
-""")
 
-BN_BACKWARD = answer("batchnorm_backward", '''
+
+# %% nbgrader={"grade": false, "grade_id": "batchnorm_backward", "locked": false, "schema_version": 3, "solution": true}
 def batchnorm_backward(dout, cache):
     """Backward pass of batch normalization, in either mode.
 
@@ -802,9 +783,10 @@ def batchnorm_backward(dout, cache):
         dx = dx_hat * inv_std
     ### END SOLUTION
     return dx, dgamma, dbeta
-''')
 
-TEST_BN_BACKWARD = tests("test_batchnorm_backward", 10, """
+
+# %% nbgrader={"grade": true, "grade_id": "test_batchnorm_backward", "locked": true, "points": 10, "schema_version": 3, "solution": false}
+# Graded (10 points): 3 dgamma and dbeta, 5 dx in train mode, 2 dx in test mode.
 from dlhelpers import grading as G
 
 _x = np.array([[1.0, 0.0], [3.0, 4.0], [5.0, -1.0]])
@@ -826,12 +808,12 @@ def _bn_sum(x):
 
 
 _err = G.relative_error(G.call_student(batchnorm_backward, _d, _cache)[0], G.numerical_gradient(_bn_sum, _x))
-G.assert_true(_err < 1e-5, f"dx does not match the numerical gradient of your batchnorm_forward (relative error "
-              f"{_err:.1e}); dx has three terms: N * dx_hat, its sum, and x_hat times the sum of dx_hat * x_hat.")
+G.assert_true(_err < 1e-6, f"dx does not match the numerical gradient of your batchnorm_forward (relative error "
+              f"{_err:.1e}, at most 1e-6 accepted); dx has three terms: N * dx_hat, its sum, and x_hat times "
+              "the sum of dx_hat * x_hat.")
 print("visible tests passed")
-""")
 
-BN_CHECK = given_code("batchnorm_check", """
+# %% nbgrader={"grade": false, "grade_id": "batchnorm_check", "locked": true, "schema_version": 3, "solution": false}
 # Gradient check of batch norm in both modes, and what the two modes do to a shifted batch.
 try:
     rng_check = np.random.default_rng(9)
@@ -852,31 +834,28 @@ try:
     print("running mean after one step from zeros:", new_state["running_mean"].round(3))
 except NotImplementedError:
     print("write batchnorm_forward and batchnorm_backward first")
-""")
 
-# ----------------------------------------------------------------------------- part 4: dropout
 
-PART4 = instructions("part4_intro", r"""
-## Part 4: inverted dropout (7 points)
+# %% [markdown] nbgrader={"grade": false, "grade_id": "part4_intro", "locked": true, "schema_version": 3, "solution": false}
+# ## Part 4: inverted dropout (7 points)
+#
+# At training time, dropout keeps each unit with probability `keep_prob` and sets the others
+# to 0. *Inverted* dropout divides the kept units by `keep_prob` at once, so the expected
+# value of every output equals its input and the network needs no change at test time, where
+# dropout does nothing:
+#
+# $$\text{mask} = (u < p_\text{keep}),\; u \sim \mathcal U[0, 1)^{\text{shape of } x},
+# \qquad \text{out} = x \odot \text{mask} / p_\text{keep}, \qquad
+# dx = dout \odot \text{mask} / p_\text{keep}.$$
+#
+# (When you compare with a library: `torch.nn.Dropout(p)` and Keras `Dropout(rate)` take the
+# probability of *dropping* a unit, `1 - keep_prob`; see lesson 12.)
+#
+# Randomness is explicit: in train mode draw exactly one `rng.random(x.shape)` from the
+# generator you are given (so the grader can reproduce your mask). In test mode draw nothing,
+# return a copy of `x` and a cache that makes the backward pass return `dout` unchanged.
 
-At training time, dropout keeps each unit with probability `keep_prob` and sets the others
-to 0. *Inverted* dropout divides the kept units by `keep_prob` at once, so the expected
-value of every output equals its input and the network needs no change at test time, where
-dropout does nothing:
-
-$$\text{mask} = (u < p_\text{keep}),\; u \sim \mathcal U[0, 1)^{\text{shape of } x},
-\qquad \text{out} = x \odot \text{mask} / p_\text{keep}, \qquad
-dx = dout \odot \text{mask} / p_\text{keep}.$$
-
-(When you compare with a library: `torch.nn.Dropout(p)` and Keras `Dropout(rate)` take the
-probability of *dropping* a unit, `1 - keep_prob`; see lesson 12.)
-
-Randomness is explicit: in train mode draw exactly one `rng.random(x.shape)` from the
-generator you are given (so the grader can reproduce your mask). In test mode draw nothing,
-return a copy of `x` and a cache that makes the backward pass return `dout` unchanged.
-""")
-
-DROPOUT = answer("dropout", '''
+# %% nbgrader={"grade": false, "grade_id": "dropout", "locked": false, "schema_version": 3, "solution": true}
 def dropout_forward(x, keep_prob, *, train, rng):
     """Inverted dropout.
 
@@ -913,9 +892,10 @@ def dropout_backward(dout, cache):
     dx = dout * cache
     ### END SOLUTION
     return dx
-''')
 
-TEST_DROPOUT = tests("test_dropout", 7, """
+
+# %% nbgrader={"grade": true, "grade_id": "test_dropout", "locked": true, "points": 7, "schema_version": 3, "solution": false}
+# Graded (7 points): 3 training mask and scale, 2 test mode, 2 backward.
 from dlhelpers import grading as G
 
 _x = np.arange(1.0, 13.0).reshape(3, 4)
@@ -933,9 +913,8 @@ G.assert_close(_out, _x * _keep * 2.0, name="dropout_forward(x, 0.5, train=True,
                hint="Draw rng.random(x.shape) once from the rng given (never np.random) and keep the units "
                     "where it is < keep_prob.")
 print("visible tests passed")
-""")
 
-DROPOUT_CHECK = given_code("dropout_check", """
+# %% nbgrader={"grade": false, "grade_id": "dropout_check", "locked": true, "schema_version": 3, "solution": false}
 # Gradient check of dropout with a fixed mask (the same seed on every call), and the mean.
 try:
     x = np.random.default_rng(10).normal(size=(6, 5))
@@ -950,41 +929,38 @@ try:
         print(f"keep_prob={keep_prob}: kept {np.mean(out > 0):.3f} of the units, mean output {out.mean():.3f}")
 except NotImplementedError:
     print("write dropout_forward and dropout_backward first")
-""")
 
-# ----------------------------------------------------------------------------- part 5: deep net
 
-PART5 = instructions("part5_intro", r"""
-## Part 5: a deeper network, with and without batch norm (14 points)
+# %% [markdown] nbgrader={"grade": false, "grade_id": "part5_intro", "locked": true, "schema_version": 3, "solution": false}
+# ## Part 5: a deeper network, with and without batch norm (14 points)
+#
+# Now chain your layers into a network of any depth `L`. The parameters are a dict with
+# `W1 ... WL` and `b1 ... bL`; layer `l` maps width `dims[l-1]` to `dims[l]`. A network with
+# batch norm also has `gamma1, beta1 ... gamma{L-1}, beta{L-1}` (no batch norm after the
+# last layer):
+#
+# ```
+# for l = 1 .. L-1:   h = affine(h, W{l}, b{l})
+#                     h = batchnorm(h, gamma{l}, beta{l})    # only if "gamma{l}" is in params
+#                     h = relu(h)
+# layer L:            scores = affine(h, W{L}, b{L})         # (N, C)
+# ```
+#
+# `bn_state` maps each layer number `l` (an int: 1, 2, ...) that has batch norm to its running statistics
+# (`{"running_mean": ..., "running_var": ...}`); `None` (or a missing `l`) starts fresh.
+# `deep_net_forward` returns the scores, one cache for the whole network, and the new
+# `bn_state`; `deep_net_backward` takes `dscores` and that cache and returns a gradient for
+# every parameter. Use **your** Part 1 and Part 3 functions; the loss is computed outside,
+# by your `softmax_cross_entropy`.
+#
+# The read-only cell after it gives the rest: an initializer (He for the hidden layers, Xavier
+# for the output layer, both yours), SGD with momentum (`v = 0.9 v + g`, `w -= lr * v`, the
+# course's convention) and a training loop that returns the trained parameters, the running
+# statistics and a history. Your job in the last answer cell is to train **two** networks
+# with at least three layers on the digits, one without and one with batch norm, each to a
+# validation accuracy of at least **0.90**.
 
-Now chain your layers into a network of any depth `L`. The parameters are a dict with
-`W1 ... WL` and `b1 ... bL`; layer `l` maps width `dims[l-1]` to `dims[l]`. A network with
-batch norm also has `gamma1, beta1 ... gamma{L-1}, beta{L-1}` (no batch norm after the
-last layer):
-
-```
-for l = 1 .. L-1:   h = affine(h, W{l}, b{l})
-                    h = batchnorm(h, gamma{l}, beta{l})    # only if "gamma{l}" is in params
-                    h = relu(h)
-layer L:            scores = affine(h, W{L}, b{L})         # (N, C)
-```
-
-`bn_state` maps each layer number `l` (an int: 1, 2, ...) that has batch norm to its running statistics
-(`{"running_mean": ..., "running_var": ...}`); `None` (or a missing `l`) starts fresh.
-`deep_net_forward` returns the scores, one cache for the whole network, and the new
-`bn_state`; `deep_net_backward` takes `dscores` and that cache and returns a gradient for
-every parameter. Use **your** Part 1 and Part 3 functions; the loss is computed outside,
-by your `softmax_cross_entropy`.
-
-The read-only cell after it gives the rest: an initializer (He for the hidden layers, Xavier
-for the output layer, both yours), SGD with momentum (`v = 0.9 v + g`, `w -= lr * v`, the
-course's convention) and a training loop that returns the trained parameters, the running
-statistics and a history. Your job in the last answer cell is to train **two** networks
-with at least three layers on the digits, one without and one with batch norm, each to a
-validation accuracy of at least **{TARGET}**.
-""".replace("{TARGET}", f"{TARGET_ACC:.2f}"))
-
-DEEP_NET = answer("deep_net", '''
+# %% nbgrader={"grade": false, "grade_id": "deep_net", "locked": false, "schema_version": 3, "solution": true}
 def deep_net_forward(params, X, bn_state, *, train):
     """Scores of an L-layer ReLU network, with batch norm where params has "gamma{l}".
 
@@ -1012,12 +988,12 @@ def deep_net_forward(params, X, bn_state, *, train):
     h = X
     layer_caches = []
     new_bn_state = {}
-    for l in range(1, L):
-        h, affine_cache = affine_forward(h, params[f"W{l}"], params[f"b{l}"])
+    for layer in range(1, L):
+        h, affine_cache = affine_forward(h, params[f"W{layer}"], params[f"b{layer}"])
         bn_cache = None
-        if f"gamma{l}" in params:
-            h, bn_cache, new_bn_state[l] = batchnorm_forward(
-                h, params[f"gamma{l}"], params[f"beta{l}"], bn_state.get(l), train=train)
+        if f"gamma{layer}" in params:
+            h, bn_cache, new_bn_state[layer] = batchnorm_forward(
+                h, params[f"gamma{layer}"], params[f"beta{layer}"], bn_state.get(layer), train=train)
         h, relu_cache = relu_forward(h)
         layer_caches.append((affine_cache, bn_cache, relu_cache))
     scores, last_cache = affine_forward(h, params[f"W{L}"], params[f"b{L}"])
@@ -1039,17 +1015,19 @@ def deep_net_backward(dscores, cache):
     layer_caches, last_cache, L = cache
     grads = {}
     dh, grads[f"W{L}"], grads[f"b{L}"] = affine_backward(dscores, last_cache)
-    for l in range(L - 1, 0, -1):
-        affine_cache, bn_cache, relu_cache = layer_caches[l - 1]
+    for layer in range(L - 1, 0, -1):
+        affine_cache, bn_cache, relu_cache = layer_caches[layer - 1]
         dh = relu_backward(dh, relu_cache)
         if bn_cache is not None:
-            dh, grads[f"gamma{l}"], grads[f"beta{l}"] = batchnorm_backward(dh, bn_cache)
-        dh, grads[f"W{l}"], grads[f"b{l}"] = affine_backward(dh, affine_cache)
+            dh, grads[f"gamma{layer}"], grads[f"beta{layer}"] = batchnorm_backward(dh, bn_cache)
+        dh, grads[f"W{layer}"], grads[f"b{layer}"] = affine_backward(dh, affine_cache)
     ### END SOLUTION
     return grads
-''')
 
-TEST_DEEP_NET = tests("test_deep_net", 8, """
+
+# %% nbgrader={"grade": true, "grade_id": "test_deep_net", "locked": true, "points": 8, "schema_version": 3, "solution": false}
+# Graded (8 points): 8 scores, running statistics and gradients in both modes (a layer mistake
+# is not charged again).
 from dlhelpers import grading as G
 
 _rng = np.random.default_rng(0)
@@ -1072,30 +1050,30 @@ for _l in (1, 2):
 G.assert_close(_out[0], _h @ _p["W3"] + _p["b3"], name="scores of the 4-6-5-3 network without batch norm",
                hint="affine then ReLU for each hidden layer, and no ReLU after the last affine layer.")
 print("visible tests passed")
-""")
 
-TRAINING_TOOLS = given_code("training_tools", """
+
+# %% nbgrader={"grade": false, "grade_id": "training_tools", "locked": true, "schema_version": 3, "solution": false}
 def init_deep_net(dims, use_batchnorm, seed):
-    \"\"\"Parameters of a network with layer widths dims (He for hidden layers, Xavier for the last).\"\"\"
+    """Parameters of a network with layer widths dims (He for hidden layers, Xavier for the last)."""
     rng = np.random.default_rng(seed)
     L = len(dims) - 1
     params = {}
-    for l in range(1, L + 1):
-        init = he_init if l < L else xavier_init
-        params[f"W{l}"] = init(dims[l - 1], dims[l], rng)
-        params[f"b{l}"] = np.zeros(dims[l])
-        if use_batchnorm and l < L:
-            params[f"gamma{l}"], params[f"beta{l}"] = np.ones(dims[l]), np.zeros(dims[l])
+    for layer in range(1, L + 1):
+        init = he_init if layer < L else xavier_init
+        params[f"W{layer}"] = init(dims[layer - 1], dims[layer], rng)
+        params[f"b{layer}"] = np.zeros(dims[layer])
+        if use_batchnorm and layer < L:
+            params[f"gamma{layer}"], params[f"beta{layer}"] = np.ones(dims[layer]), np.zeros(dims[layer])
     return params
 
 
 def predict(params, bn_state, X):
-    \"\"\"Predicted digit of each row (test mode: running statistics, no dropout).\"\"\"
+    """Predicted digit of each row (test mode: running statistics, no dropout)."""
     return deep_net_forward(params, X, bn_state, train=False)[0].argmax(axis=1)
 
 
 def train_network(params, X, y, X_val, y_val, *, lr, epochs, batch_size, seed=0):
-    \"\"\"Mini-batch SGD with momentum 0.9 on a copy of params; returns (params, bn_state, history).\"\"\"
+    """Mini-batch SGD with momentum 0.9 on a copy of params; returns (params, bn_state, history)."""
     rng = np.random.default_rng(seed)
     params = {k: v.copy() for k, v in params.items()}
     velocity = {k: np.zeros_like(v) for k, v in params.items()}
@@ -1127,9 +1105,8 @@ try:  # gradient check of your deeper network, with batch norm, through the real
         report(f"deep net grads['{key}']", grads[key], numerical_gradient(loss_of, check_params[key].copy()))
 except NotImplementedError:
     print("write deep_net_forward and deep_net_backward (and the layers they use) first")
-""")
 
-TRAINING = answer("training", '''
+# %% nbgrader={"grade": false, "grade_id": "training", "locked": false, "schema_version": 3, "solution": true}
 # Train two networks of at least three layers (dims such as [64, 100, 100, 10]) with
 # init_deep_net and train_network: one without batch norm, one with. Choose lr, epochs and
 # batch_size (keep the total under about 2000 SGD steps so the notebook stays fast).
@@ -1151,9 +1128,9 @@ for label, params, state in [("without batch norm", params_plain, state_plain),
                              ("with batch norm", params_bn, state_bn)]:
     accuracy = np.mean(predict(params, state, X_val) == y_val)
     print(f"{label:20s} validation accuracy {accuracy:.3f}")
-''')
 
-TEST_TRAINING = tests("test_training", 6, """
+# %% nbgrader={"grade": true, "grade_id": "test_training", "locked": true, "points": 6, "schema_version": 3, "solution": false}
+# Graded (6 points): 6 both networks reach the validation target.
 from dlhelpers import grading as G
 
 G.check_integrity()
@@ -1164,10 +1141,9 @@ G.assert_true(not any(str(k).startswith("gamma") for k in params_plain),
               "params_plain must be the network without batch norm.")
 G.assert_true(any(str(k).startswith("gamma") for k in params_bn) and isinstance(state_bn, dict),
               "params_bn must have gamma/beta, and state_bn its running statistics.")
-print("visible tests passed; the grader also needs validation accuracy >= {TARGET} for both")
-""".replace("{TARGET}", str(TARGET_ACC)))
+print("visible tests passed; the grader also needs validation accuracy >= 0.9 for both")
 
-TRAINING_PLOTS = given_code("training_plots", """
+# %% nbgrader={"grade": false, "grade_id": "training_plots", "locked": true, "schema_version": 3, "solution": false}
 # Comparison: training loss and validation accuracy with and without batch norm; test set once.
 if history_plain is None or history_bn is None:
     print("train both networks above first")
@@ -1184,7 +1160,7 @@ else:
     ax_loss.set_xlabel("SGD step")
     ax_loss.set_ylabel(f"mini-batch loss (mean of {window} steps)")
     ax_loss.set_title("Training loss")
-    ax_acc.axhline({TARGET}, color="0.5", ls="--", lw=1, label="target")
+    ax_acc.axhline(0.9, color="0.5", ls="--", lw=1, label="target")
     ax_acc.set_xlabel("epoch")
     ax_acc.set_ylabel("validation accuracy")
     ax_acc.set_title("Validation accuracy after each epoch")
@@ -1195,107 +1171,57 @@ else:
     for label, params, state in [("without batch norm", params_plain, state_plain),
                                  ("with batch norm", params_bn, state_bn)]:
         print(f"{label:20s} test accuracy (used once) {np.mean(predict(params, state, X_test) == y_test):.3f}")
-""".replace("{TARGET}", str(TARGET_ACC)))
 
-# ----------------------------------------------------------------------------- part 6: written
+# %% [markdown] nbgrader={"grade": false, "grade_id": "part6_intro", "locked": true, "schema_version": 3, "solution": false}
+# ## Part 6: written answers (10 points, graded by hand)
+#
+# Answer each question in the cell below it, in three to six sentences.
 
-PART6 = instructions("part6_intro", """
-## Part 6: written answers (10 points, graded by hand)
+# %% [markdown] nbgrader={"grade": false, "grade_id": "q1_prompt", "locked": true, "schema_version": 3, "solution": false}
+# **Question 1 (5 points).** For a ReLU layer whose input `x` has shape `(N, D)`, the chain
+# rule says `dx` is the Jacobian of `out` with respect to `x` applied to `dout`. How big is that
+# Jacobian, what does it look like, and why does your `relu_backward` never build it? Give the
+# size for `N = 64`, `D = 4096` in float64.
 
-Answer each question in the cell below it, in three to six sentences.
-""")
+# %% [markdown] nbgrader={"grade": true, "grade_id": "q1_answer", "locked": false, "points": 5, "schema_version": 3, "solution": true}
+# **Model answer.** The Jacobian maps all `N*D` inputs to all `N*D` outputs, so it is an
+# `(N*D) x (N*D)` matrix. Each output entry depends only on the input entry in the same
+# position, so every off-diagonal entry is 0; the diagonal holds 1 where `x > 0` and 0
+# elsewhere. Multiplying `dout` by it is the same as the elementwise product
+# `dout * (x > 0)`, which costs `N*D` operations and no extra memory. For `N = 64`,
+# `D = 4096` there are 262,144 entries per side, so the full matrix would have about
+# 6.9e10 entries, roughly 550 GB in float64 (and as many wasted multiplications by zero).
+#
+# **Mark scheme (5).** 1: size `(N*D) x (N*D)`. 2: diagonal (elementwise layer), with the
+# 0/1 pattern from the sign of `x`. 1: the product reduces to an elementwise mask.
+# 1: the memory figure (hundreds of GB; accept 5e11 bytes within a factor of 2).
 
-Q1 = instructions("q1_prompt", """
-**Question 1 (5 points).** For a ReLU layer whose input `x` has shape `(N, D)`, the chain
-rule says `dx` is the Jacobian of `out` with respect to `x` applied to `dout`. How big is that
-Jacobian, what does it look like, and why does your `relu_backward` never build it? Give the
-size for `N = 64`, `D = 4096` in float64.
-""")
+# %% [markdown] nbgrader={"grade": false, "grade_id": "q2_prompt", "locked": true, "schema_version": 3, "solution": false}
+# **Question 2 (5 points).** Why does batch normalization use different statistics at test
+# time than during training? What would go wrong if test mode used the statistics of the test
+# batch, and what goes wrong if the running averages are never updated? Refer to what your
+# two networks did in Part 5.
 
-A1 = written("q1_answer", 5, """
-**Model answer.** The Jacobian maps all `N*D` inputs to all `N*D` outputs, so it is an
-`(N*D) x (N*D)` matrix. Each output entry depends only on the input entry in the same
-position, so every off-diagonal entry is 0; the diagonal holds 1 where `x > 0` and 0
-elsewhere. Multiplying `dout` by it is the same as the elementwise product
-`dout * (x > 0)`, which costs `N*D` operations and no extra memory. For `N = 64`,
-`D = 4096` there are 262,144 entries per side, so the full matrix would have about
-6.9e10 entries, roughly 550 GB in float64 (and as many wasted multiplications by zero).
+# %% [markdown] nbgrader={"grade": true, "grade_id": "q2_answer", "locked": false, "points": 5, "schema_version": 3, "solution": true}
+# **Model answer.** In training, each feature is normalized with the mean and variance of the
+# current mini-batch, so an example's output depends on the other examples in its batch; that
+# noise is tolerable (even mildly regularizing) while training. At test time a prediction must
+# depend on the input alone and be deterministic, and the "batch" may be a single example,
+# whose variance is 0. So test mode uses fixed estimates of the population statistics: the
+# running averages collected during training. Using the test batch's own statistics would make
+# a prediction change with the batch it sits in (and fail for N = 1); never updating the
+# running averages would normalize with 0 and 1, a scale the later layers never saw, and the
+# accuracy collapses. In Part 5 the batch-norm network trained at least as fast as the plain
+# one and reached its accuracy with test mode using the running statistics.
+#
+# **Mark scheme (5).** 2: training uses batch statistics, testing needs per-example,
+# deterministic outputs, hence running averages. 1: what breaks with test-batch statistics
+# (dependence on other examples; N = 1). 1: what breaks with stale running statistics
+# (mismatch with the training-time scale). 1: refers to the student's own Part 5 results.
 
-**Mark scheme (5).** 1: size `(N*D) x (N*D)`. 2: diagonal (elementwise layer), with the
-0/1 pattern from the sign of `x`. 1: the product reduces to an elementwise mask.
-1: the memory figure (hundreds of GB; accept 5e11 bytes within a factor of 2).
-""")
-
-Q2 = instructions("q2_prompt", """
-**Question 2 (5 points).** Why does batch normalization use different statistics at test
-time than during training? What would go wrong if test mode used the statistics of the test
-batch, and what goes wrong if the running averages are never updated? Refer to what your
-two networks did in Part 5.
-""")
-
-A2 = written("q2_answer", 5, """
-**Model answer.** In training, each feature is normalized with the mean and variance of the
-current mini-batch, so an example's output depends on the other examples in its batch; that
-noise is tolerable (even mildly regularizing) while training. At test time a prediction must
-depend on the input alone and be deterministic, and the "batch" may be a single example,
-whose variance is 0. So test mode uses fixed estimates of the population statistics: the
-running averages collected during training. Using the test batch's own statistics would make
-a prediction change with the batch it sits in (and fail for N = 1); never updating the
-running averages would normalize with 0 and 1, a scale the later layers never saw, and the
-accuracy collapses. In Part 5 the batch-norm network trained at least as fast as the plain
-one and reached its accuracy with test mode using the running statistics.
-
-**Mark scheme (5).** 2: training uses batch statistics, testing needs per-example,
-deterministic outputs, hence running averages. 1: what breaks with test-batch statistics
-(dependence on other examples; N = 1). 1: what breaks with stale running statistics
-(mismatch with the training-time scale). 1: refers to the student's own Part 5 results.
-""")
-
-END = instructions("submit", """
-## Before you submit
-
-Run **Kernel > Restart and Run All** and check that every visible test cell prints
-`visible tests passed`, that every gradient-check line says `ok`, and that the plots appear.
-Then save and submit this notebook under its original name.
-""")
-
-CELLS = [
-    INTRO, SETUP, GRADCHECK_INTRO, GRADCHECK_TOOLS,
-    PART1, AFFINE, TEST_AFFINE, RELU, TEST_RELU, SIGMOID_TANH, TEST_SIGMOID_TANH,
-    SOFTMAX_CE, TEST_SOFTMAX_CE, LAYERS_CHECK,
-    PART2, INIT, TEST_INIT, TWO_LAYER, TEST_TWO_LAYER, NET_CHECK,
-    PART3, BN_FORWARD, TEST_BN_FORWARD, BN_BACKWARD, TEST_BN_BACKWARD, BN_CHECK,
-    PART4, DROPOUT, TEST_DROPOUT, DROPOUT_CHECK,
-    PART5, DEEP_NET, TEST_DEEP_NET, TRAINING_TOOLS, TRAINING, TEST_TRAINING, TRAINING_PLOTS,
-    PART6, Q1, A1, Q2, A2, END,
-]
-
-
-MARKING = {  # the split of each test cell's points (assignments/MARK_SCHEMES.md)
-    "test_affine": "4 forward, 6 backward (dx, dw, db)",
-    "test_relu": "3 ReLU, 3 leaky ReLU, 2 inputs left unchanged",
-    "test_sigmoid_tanh": "4 sigmoid (huge inputs included), 4 tanh",
-    "test_softmax_ce": "6 loss and dscores, 2 scores around 1e4",
-    "test_init": "2 Xavier, 3 He, each reproduced from the rng given",
-    "test_two_layer": "6 loss and gradients without penalty (a Part 1 mistake is not charged "
-                      "again), 4 the penalty",
-    "test_batchnorm_forward": "5 training output, 3 running statistics, 2 test mode",
-    "test_batchnorm_backward": "3 dgamma and dbeta, 5 dx in train mode, 2 dx in test mode",
-    "test_dropout": "3 training mask and scale, 2 test mode, 2 backward",
-    "test_deep_net": "8 scores, running statistics and gradients in both modes (a layer "
-                     "mistake is not charged again)",
-    "test_training": "6 both networks reach the validation target",
-}
-
-
-def build() -> nbformat.NotebookNode:
-    """The instructor notebook of homework 3."""
-    return mark_graded_cells(notebook(CELLS), MARKING)
-
-
-def main() -> None:
-    write_source(HW, build())
-
-
-if __name__ == "__main__":
-    main()
+# %% [markdown] nbgrader={"grade": false, "grade_id": "submit", "locked": true, "schema_version": 3, "solution": false}
+# ## Before you submit
+#
+# Run **Kernel > Restart and Run All** and check that every visible test cell prints
+# `visible tests passed`, that every gradient-check line says `ok`, and that the plots appear.
+# Then save and submit this notebook under its original name.

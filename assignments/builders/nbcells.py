@@ -1,14 +1,14 @@
-"""Small constructors for nbgrader cells, so a homework can be written as a Python file.
+"""Small constructors for nbgrader cells, and the notebook that holds them.
 
 Each function returns an nbformat cell carrying the schema-v3 ``nbgrader`` metadata that
 JupyterLab's "Create Assignment" sidebar would write for that cell type (see
-``assignments/AUTHORING.md`` for the table).
+``assignments/AUTHORING.md`` for the table). The homeworks themselves are percent files
+(``build.py`` reads them); the tests use these constructors to write tiny homeworks.
 """
 
 from __future__ import annotations
 
 import textwrap
-from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
@@ -69,26 +69,3 @@ def notebook(cells: list) -> nbformat.NotebookNode:
     nbformat.validate(nb)
     MetadataValidator().validate_nb(nb)
     return nb
-
-
-def mark_graded_cells(nb: nbformat.NotebookNode, marking: dict[str, str]) -> nbformat.NotebookNode:
-    """Start each graded test cell with its mark scheme, ``# Graded (N points): ...``.
-
-    ``marking`` maps a test cell's grade_id to the scheme's text (what each part is worth).
-    """
-    for cell in nb.cells:
-        scheme = marking.get(cell.metadata.get("nbgrader", {}).get("grade_id"))
-        if scheme and cell.metadata["nbgrader"].get("grade"):
-            points = cell.metadata["nbgrader"]["points"]
-            text = textwrap.wrap(f"Graded ({points:g} points): {scheme}.", 93)
-            cell.source = "".join(f"# {line}\n" for line in text) + cell.source
-    return nb
-
-
-def write_source(hw: str, nb: nbformat.NotebookNode) -> Path:
-    """Write ``nb`` as the instructor notebook ``assignments/source/<hw>/<hw>.ipynb``."""
-    out = Path(__file__).resolve().parents[1] / "source" / hw / f"{hw}.ipynb"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, out)
-    print(f"wrote {out}")
-    return out
