@@ -82,3 +82,18 @@ def test_imports_come_from_packaging_not_sys_path_edits():
             if "sys.path.insert(" in text or "sys.path[:0]" in text or "sys.path.append(" in text:
                 edits.add(path.relative_to(ROOT).as_posix())
     assert edits <= SYS_PATH_ALLOWED, sorted(edits - SYS_PATH_ALLOWED)
+
+
+def test_the_standalone_contract_forbids_every_other_dlhelpers_module():
+    """A module added to dlhelpers later is forbidden to grading/selfcheck too (import-linter's
+    forbidden contract lists modules by name, so the list must grow with the package)."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    (contract,) = [c for c in config["contracts"] if c["name"] == STANDALONE]
+    package = ROOT / "dlhelpers"
+    top_level = {f"dlhelpers.{p.stem if p.is_file() else p.name}" for p in package.iterdir()
+                 if (p.suffix == ".py" and p.stem != "__init__")
+                 or (p.is_dir() and (p / "__init__.py").exists())}
+    allowed = {"dlhelpers.grading", "dlhelpers.selfcheck", "dlhelpers._numerics"}
+    assert set(contract["forbidden_modules"]) == top_level - allowed
