@@ -14,8 +14,8 @@ its own sandboxed kernel; only the trusted grader process is reused. The protect
   after :data:`MAX_TASKS` submissions, the worker is replaced by a fresh one, so whatever a
   hostile notebook did to the grader process cannot reach the next student.
 
-One server per grading process: the serial run, each process of the ``WORKERS=`` pool and
-each Dask worker have their own (:func:`shared_server`).
+One server per grading thread: the serial run, each process of the ``WORKERS=`` pool and
+each Dask worker thread have their own (:func:`shared_server`).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -132,13 +133,17 @@ class GradingServer:
         return {"success": False, "error": error, "log": log}
 
 
-_SERVER: GradingServer | None = None
+_LOCAL = threading.local()
 
 
 def shared_server() -> GradingServer:
-    """This process's server (created on first use, stopped at exit)."""
-    global _SERVER
-    if _SERVER is None:
-        _SERVER = GradingServer()
-        atexit.register(_SERVER.stop)
-    return _SERVER
+    """This thread's server (created on first use, stopped at exit).
+
+    One per thread: a Dask worker may run several grading tasks at once in threads, and a
+    server grades one submission at a time.
+    """
+    server = getattr(_LOCAL, "server", None)
+    if server is None:
+        server = _LOCAL.server = GradingServer()
+        atexit.register(server.stop)
+    return server
