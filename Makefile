@@ -46,10 +46,10 @@ lint: $(STAMP) ## ruff over the code
 	$(BIN)/ruff check dlhelpers tests benchmarks tools
 
 notebooks: $(STAMP) ## re-execute every lesson in place (fresh kernel each) and report time and memory
-	$(ONE_THREAD) $(STRICT) $(PY) tools/run_lessons.py notebooks/*.ipynb
+	$(ONE_THREAD) $(STRICT) $(PY) -m tools.run_lessons notebooks/*.ipynb
 
 site: $(STAMP) ## build the course website into site/ from the committed notebooks (offline)
-	$(PY) tools/build_site.py --out site
+	$(PY) -m tools.build_site --out site
 
 bench: $(STAMP) ## speed ratios against sklearn and torch, measured side by side
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
@@ -59,23 +59,23 @@ clean: ## remove generated grading folders and caches (keeps .venv)
 
 # --- homework (instructor) --------------------------------------------------------------
 release: $(STAMP) ## build the student versions of all homework (assignments/release)
-	PATH="$(abspath $(BIN)):$$PATH" $(PY) tools/course.py release
+	PATH="$(abspath $(BIN)):$$PATH" $(PY) -m tools.course release
 
 validate: $(STAMP) ## solutions score full marks, released stubs score zero; fails loudly
-	PATH="$(abspath $(BIN)):$$PATH" $(PY) tools/course.py validate
+	PATH="$(abspath $(BIN)):$$PATH" $(PY) -m tools.course validate
 
 grade: $(STAMP) ## autograde SUBMISSIONS=dir (or ZIP=lms.zip), feedback, grades CSV; WORKERS=n at once; DASK=address|local
-	PATH="$(abspath $(BIN)):$$PATH" $(PY) tools/course.py grade $(if $(SUBMISSIONS),--submissions $(SUBMISSIONS)) $(if $(ZIP),--zip $(ZIP)) $(if $(HW),--assignment $(HW)) $(if $(WORKERS),--workers $(WORKERS)) $(if $(DASK),--dask $(DASK))
+	PATH="$(abspath $(BIN)):$$PATH" $(PY) -m tools.course grade $(if $(SUBMISSIONS),--submissions $(SUBMISSIONS)) $(if $(ZIP),--zip $(ZIP)) $(if $(HW),--assignment $(HW)) $(if $(WORKERS),--workers $(WORKERS)) $(if $(DASK),--dask $(DASK))
 
 kit: $(STAMP) ## build the student kit (dist/student-kit): lessons, dlhelpers, released homework
-	PATH="$(abspath $(BIN)):$$PATH" $(PY) tools/course.py kit
+	PATH="$(abspath $(BIN)):$$PATH" $(PY) -m tools.course kit
 
 export: $(STAMP) ## final grades for the platform, late policy applied: FORMAT=canvas|moodle|csv
-	PATH="$(abspath $(BIN)):$$PATH" $(PY) tools/course.py export --format $(or $(FORMAT),csv) $(if $(ROSTER),--roster $(ROSTER)) $(if $(OUT),--out $(OUT))
+	PATH="$(abspath $(BIN)):$$PATH" $(PY) -m tools.course export --format $(or $(FORMAT),csv) $(if $(ROSTER),--roster $(ROSTER)) $(if $(OUT),--out $(OUT))
 
 grades-csv: $(STAMP) ## refresh artifacts/grades/*.csv from the gradebook (no grading)
-	PATH="$(abspath $(BIN)):$$PATH" $(PY) tools/course.py csv
+	PATH="$(abspath $(BIN)):$$PATH" $(PY) -m tools.course csv
 
 formgrader: $(STAMP) ## grade written answers by hand: JupyterLab in assignments/, formgrader open
-	PATH="$(abspath $(BIN)):$$PATH" $(PY) tools/course.py markscheme
-	cd assignments && PYTHONPATH="$(abspath tools)" PATH="$(abspath $(BIN)):$$PATH" $(abspath $(BIN))/jupyter lab --port=$(LAB_PORT) $(if $(filter 0,$(shell id -u)),--allow-root) --ServerApp.jpserver_extensions grading.formgrader_guard=True --LabApp.default_url=/formgrader
+	PATH="$(abspath $(BIN)):$$PATH" $(PY) -m tools.course markscheme
+	cd assignments && PYTHONPATH="$(CURDIR)" PATH="$(abspath $(BIN)):$$PATH" $(abspath $(BIN))/jupyter lab --port=$(LAB_PORT) $(if $(filter 0,$(shell id -u)),--allow-root) --ServerApp.jpserver_extensions tools.grading.formgrader_guard=True --LabApp.default_url=/formgrader

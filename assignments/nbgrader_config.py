@@ -1,9 +1,7 @@
-# nbgrader configuration of the course (nbgrader 0.9.6). tools/course.py loads this file and
+# nbgrader configuration of the course (nbgrader 0.9.6). ``python -m tools.course`` loads this file and
 # then points CourseDirectory.root and db_url at whichever copy of the course it works in.
 # Each setting below answers a trap measured on nbgrader 0.9.6 (see AUTHORING.md).
 import os
-import sys
-from pathlib import Path
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (
@@ -16,12 +14,12 @@ from nbgrader.preprocessors import (
     SaveAutoGrades,
 )
 
-# The course's own preprocessors live in tools/grading (next to this folder, or where
-# DL_COURSE_TOOLS says when this file was copied elsewhere).
-_TOOLS = Path(os.environ.get("DL_COURSE_TOOLS", Path(__file__).resolve().parent.parent / "tools"))
-if str(_TOOLS) not in sys.path:
-    sys.path.insert(0, str(_TOOLS))
-from grading.preprocessors import (  # noqa: E402
+# The course's own preprocessors are in the repo's ``tools`` package. Whoever loads this file
+# has the repo root on the import path: ``python -m tools.course`` and its grading worker,
+# ``make formgrader`` (PYTHONPATH); a bare ``nbgrader`` command needs it too
+# (``cd assignments && PYTHONPATH=.. nbgrader ...``).
+from tools.grading.offline_feedback import configure_feedback
+from tools.grading.preprocessors import (
     SanitizeNotebook,
     ShortenTestTracebacks,
     TrustedExecute,
@@ -35,7 +33,7 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 
 # The kernel of every submission is the grader's python3, whatever the student's notebook says.
 c.Execute.kernel_name = "python3"
-# Per cell, not per notebook: tools/course.py adds a wall-clock limit per submission.
+# Per cell, not per notebook: tools.course adds a wall-clock limit per submission.
 c.Execute.timeout = 60
 c.Execute.interrupt_on_timeout = True
 # A kernel that ignores SIGINT costs that submission its points instead of failing the run.
@@ -71,21 +69,5 @@ c.Exchange.path_includes_course = True
 
 # Feedback readable offline (MathJax inlined, long lines wrapped) and without the
 # instructor-only mark-scheme cells that `make formgrader` shows graders
-# (tools/grading/offline_feedback.py). Found next to this file, or next to dlhelpers when this
-# config was copied elsewhere (test course copies).
-import sys  # noqa: E402
-
-_here = os.path.dirname(os.path.abspath(__file__))
-_tools = [os.path.join(os.path.dirname(_here), "tools")]
-try:
-    import dlhelpers
-
-    _tools.append(os.path.join(os.path.dirname(os.path.dirname(dlhelpers.__file__)), "tools"))
-except ImportError:
-    pass
-_tools = [t for t in _tools if os.path.isfile(os.path.join(t, "grading", "offline_feedback.py"))]
-if _tools and _tools[0] not in sys.path:
-    sys.path.insert(0, _tools[0])
-from grading.offline_feedback import configure_feedback  # noqa: E402
-
+# (tools/grading/offline_feedback.py).
 configure_feedback(c)

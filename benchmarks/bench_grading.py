@@ -29,14 +29,17 @@ import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT / "assignments" / "builders"))
+# `make bench` runs this file by path, so its folder, not the repo, is on sys.path: the repo root
+# (the tools package), tests/ (synthetic submissions, the tiny homework) and the builders
+# (which that homework's notebook is made with) are added here, as pytest's `pythonpath` does.
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "assignments" / "builders")]
 
 import nbformat  # noqa: E402
-from grading import batch, release, sandbox, submission, testing  # noqa: E402
-from grading.paths import ensure_venv_on_path  # noqa: E402
+import synthetic  # noqa: E402
 from traitlets.config import Config  # noqa: E402
+
+from tools.grading import batch, release, sandbox, submission  # noqa: E402
+from tools.grading.paths import ensure_venv_on_path  # noqa: E402
 
 TINY = "tiny"
 HOSTILE = {
@@ -49,24 +52,24 @@ HOSTILE = {
 
 def make_class(folder: Path, sources: Path, course_root: Path, n: int) -> dict[str, str]:
     """Write ``n`` submissions; return student -> kind."""
-    released = testing.read(course_root / "release" / TINY / f"{TINY}.ipynb")
-    solution = testing.read(sources / TINY / f"{TINY}.ipynb")
+    released = synthetic.read(course_root / "release" / TINY / f"{TINY}.ipynb")
+    solution = synthetic.read(sources / TINY / f"{TINY}.ipynb")
     kinds = {}
     rotation = ["honest", "partial", "blank", "hostile"]
     for i in range(n):
         kind = rotation[i % 4]
-        nb = testing.fill(released, solution, ["square", "half"])
+        nb = synthetic.fill(released, solution, ["square", "half"])
         if kind == "partial":
-            testing.set_answer(nb, "square", "def square(x):\n    return x + x")
-            testing.delete_cell(nb, "test_square")
+            synthetic.set_answer(nb, "square", "def square(x):\n    return x + x")
+            synthetic.delete_cell(nb, "test_square")
         elif kind == "blank":
             nb = nbformat.from_dict(dict(released))
         elif kind == "hostile":
             name = sorted(HOSTILE)[(i // 4) % len(HOSTILE)]
-            testing.set_answer(nb, "square", HOSTILE[name])
+            synthetic.set_answer(nb, "square", HOSTILE[name])
             kind = f"hostile:{name}"
         student = f"s{i:04d}"
-        testing.write(nb, folder, student, TINY)
+        synthetic.write(nb, folder, student, TINY)
         kinds[student] = kind
     return kinds
 

@@ -11,19 +11,18 @@ that run.
 from __future__ import annotations
 
 import csv
-import sys
 from pathlib import Path
 from typing import ClassVar
 
 import nbformat
 import pytest
+import synthetic
+
+from tools.grading import batch, nbg, release
+from tools.grading.paths import RELEASE_DIR, ensure_venv_on_path, notebook_name
+from tools.grading.validate import release_differences
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-
-from grading import batch, release, testing  # noqa: E402
-from grading.paths import RELEASE_DIR, ensure_venv_on_path, notebook_name  # noqa: E402
-from grading.validate import release_differences  # noqa: E402
 
 
 class HomeworkChecks:
@@ -53,12 +52,12 @@ class HomeworkChecks:
     def graded(self, course, tmp_path_factory):
         root, template = course
         tmp = tmp_path_factory.mktemp(f"{self.HW}-grading")
-        source = testing.source_notebook(self.HW)
-        released = testing.read(root / "release" / self.HW / notebook_name(self.HW))
+        source = synthetic.source_notebook(self.HW)
+        released = synthetic.read(root / "release" / self.HW / notebook_name(self.HW))
         subs = tmp / "submissions"
-        testing.write(source, subs, "alice", self.HW)
-        testing.write(released, subs, "bob", self.HW)
-        testing.write(self.mixed(released, source), subs, "mallory", self.HW)
+        synthetic.write(source, subs, "alice", self.HW)
+        synthetic.write(released, subs, "bob", self.HW)
+        synthetic.write(self.mixed(released, source), subs, "mallory", self.HW)
         course_dir = tmp / "course"
         report = batch.grade_folder(subs, [self.HW], course_dir=course_dir, out_dir=tmp / "grades",
                                     template_db=template, gradebook=course_dir / "gradebook.db",
@@ -76,7 +75,7 @@ class HomeworkChecks:
         assert release_differences(root / "release" / self.HW / name, RELEASE_DIR / self.HW / name) == []
 
     def test_points_add_up_to_100(self):
-        points = testing.points_of_tests(testing.source_notebook(self.HW))
+        points = synthetic.points_of_tests(synthetic.source_notebook(self.HW))
         assert set(points) == set(self.DEPENDS)
         assert sum(points.values()) + sum(self.WRITTEN.values()) == 100
 
@@ -101,8 +100,8 @@ class HomeworkChecks:
     def test_mixed_submission_scores_exactly(self, graded):
         mallory = self._result(graded[0], "mallory")
         assert mallory.ok, mallory.error
-        points = testing.points_of_tests(testing.source_notebook(self.HW))
-        expected = testing.expected_score(points, self.DEPENDS, self.MIXED_WORKING)
+        points = synthetic.points_of_tests(synthetic.source_notebook(self.HW))
+        expected = synthetic.expected_score(points, self.DEPENDS, self.MIXED_WORKING)
         expected.update({name: 0.0 for name in self.MIXED_ZEROED})
         expected.update(self.MIXED_PARTIAL)
         got = {c.cell: c.score for c in mallory.cells if c.autograded}
@@ -134,10 +133,9 @@ class HomeworkChecks:
         assert len(parts) == 3 * (len(self.DEPENDS) + len(self.WRITTEN))
         alice_parts = {p["cell"]: float(p["score"]) for p in parts
                        if p["student_id"] == "alice" and p["kind"] == "autograded"}
-        assert alice_parts == testing.points_of_tests(testing.source_notebook(self.HW))
+        assert alice_parts == synthetic.points_of_tests(synthetic.source_notebook(self.HW))
 
     def test_regrade_after_a_failed_submission_leaves_no_stale_grade(self, graded):
-        from nbgrader.api import Gradebook
 
         _, course_dir, tmp, template = graded
         subs = tmp / "resubmissions"
@@ -147,7 +145,7 @@ class HomeworkChecks:
         again = batch.grade_folder(subs, [self.HW], course_dir=course_dir, out_dir=tmp / "grades2",
                                    template_db=template, gradebook=course_dir / "gradebook.db")
         assert [r.student for r in again.failed] == ["alice"]
-        with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gb:
+        with nbg.gradebook(course_dir / "gradebook.db") as gb:
             sub = gb.find_submission(self.HW, "alice")
             assert sub.score == 0 and sub.needs_manual_grade
             assert gb.find_submission(self.HW, "bob").score == 0  # other students untouched
@@ -157,5 +155,5 @@ class HomeworkChecks:
 
     def test_mixed_notebook_is_valid_nbformat(self, course):
         root, _ = course
-        released = testing.read(root / "release" / self.HW / notebook_name(self.HW))
-        nbformat.validate(self.mixed(released, testing.source_notebook(self.HW)))
+        released = synthetic.read(root / "release" / self.HW / notebook_name(self.HW))
+        nbformat.validate(self.mixed(released, synthetic.source_notebook(self.HW)))

@@ -1,12 +1,9 @@
 """The packaged course style sheet and the figure helper with a text alternative."""
 
-import matplotlib
+import matplotlib.pyplot as plt
+import pytest
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-
-from dlhelpers import plots  # noqa: E402
+from dlhelpers import plots
 
 
 def test_style_sheet_sets_the_palette_cycle():

@@ -10,18 +10,17 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
+from browser.lab import LabServer
+
+from tools.grading import formgrader_guard
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
 
-from browser.lab import LabServer  # noqa: E402
-from grading import formgrader_guard  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.grading]
 
@@ -30,10 +29,10 @@ def guard_args() -> tuple[str, ...]:
     """The guard part of the Makefile's formgrader command (so the test follows the Makefile)."""
     recipe = re.search(r"^formgrader:.*\n((?:\t.*\n)+)", (ROOT / "Makefile").read_text(), re.M)
     assert recipe, "Makefile has no formgrader target"
-    assert "course.py markscheme" in recipe[1]  # graders see the mark scheme
+    assert "-m tools.course markscheme" in recipe[1]  # graders see the mark scheme
     args = re.findall(r"--ServerApp\.jpserver_extensions \S+|--LabApp\.default_url=\S+",
                       recipe[1])
-    assert any("grading.formgrader_guard=True" in a for a in args), recipe[1]
+    assert any("tools.grading.formgrader_guard=True" in a for a in args), recipe[1]
     return tuple(part for a in args for part in a.split(" "))
 
 
@@ -55,7 +54,7 @@ def test_formgrader_autograde_is_refused(tmp_path):
     shutil.copytree(ROOT / "assignments" / "source", course / "source")
     exchange = tmp_path / "exchange"
     exchange.mkdir()
-    env = {"PYTHONPATH": str(ROOT / "tools"), "DL_COURSE_EXCHANGE": str(exchange)}
+    env = {"PYTHONPATH": str(ROOT), "DL_COURSE_EXCHANGE": str(exchange)}
     with LabServer(course, tmp_path / "lab", extra_args=guard_args(), env=env) as lab:
         status, body = request(lab, "/formgrader/api/assignments")
         assert status == 200 and isinstance(json.loads(body), list)

@@ -13,20 +13,19 @@ import functools
 import json
 import os
 import re
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
+import synthetic
+from adversarial import kinds as K
 from traitlets.config import Config
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-sys.path.insert(0, str(ROOT / "tests"))
+from tools.grading import batch, nbg, release, sandbox
+from tools.grading.paths import ensure_venv_on_path, homework_names, notebook_name
 
-from adversarial import kinds as K  # noqa: E402
-from grading import batch, release, sandbox, testing  # noqa: E402
-from grading.paths import ensure_venv_on_path, homework_names, notebook_name  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
+
 
 pytestmark = [pytest.mark.grading, pytest.mark.slow, pytest.mark.timeout(1500)]
 
@@ -61,8 +60,8 @@ def tiny_course(tmp_path_factory):
 
 
 def _context(src, root, template, subs, course_dir, markers) -> K.Context:
-    released = testing.read(root / "release" / K.TINY / f"{K.TINY}.ipynb")
-    source = testing.read(src / K.TINY / f"{K.TINY}.ipynb")
+    released = synthetic.read(root / "release" / K.TINY / f"{K.TINY}.ipynb")
+    source = synthetic.read(src / K.TINY / f"{K.TINY}.ipynb")
     targets = {
         "own_notebook": f"{K.TINY}.ipynb", "secret": K.SECRET,
         "source_notebook": str(src / K.TINY / f"{K.TINY}.ipynb"),
@@ -135,12 +134,10 @@ def test_the_whole_class_is_graded_and_reported(graded):
 
 
 def test_real_gradebook_holds_exactly_the_imported_scores(graded):
-    from nbgrader.api import Gradebook
-
     report, _, _, _, course_dir = graded
     assert report.problems == []
     assert batch.check_gradebook(course_dir / "gradebook.db", report.results) == []
-    with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gb:
+    with nbg.gradebook(course_dir / "gradebook.db") as gb:
         for student in HONEST:
             sub = gb.find_submission(K.TINY, student)
             got = {g.name: g.score for g in sub.notebooks[0].grades if g.name != "why"}
@@ -263,15 +260,15 @@ def test_real_homework_cheat_earns_nothing(hw, tmp_path):
     """A blank submission of a real homework that patches numpy's and the helpers' checks."""
     ensure_venv_on_path()
     root, template = release.build_course(tmp_path / "course-src", [hw])
-    released = testing.read(root / "release" / hw / notebook_name(hw))
-    first = testing.answer_ids(released)[0]
-    cell = next(c for c in released.cells if testing.grade_id(c) == first)
+    released = synthetic.read(root / "release" / hw / notebook_name(hw))
+    first = synthetic.answer_ids(released)[0]
+    cell = next(c for c in released.cells if synthetic.grade_id(c) == first)
     cell.source = ("import builtins\nimport numpy as np\nfrom dlhelpers import grading as _g\n"
                    "np.testing.assert_allclose = lambda *a, **k: None\n"
                    "np.allclose = lambda *a, **k: True\n_g.assert_close = lambda *a, **k: None\n"
                    "builtins.isinstance = isinstance\n\n" + cell.source)
     subs = tmp_path / "subs"
-    testing.write(released, subs, "cheater", hw)
+    synthetic.write(released, subs, "cheater", hw)
     report = batch.grade_folder(subs, [hw], course_dir=tmp_path / "course",
                                 out_dir=tmp_path / "grades", template_db=template,
                                 gradebook=tmp_path / "course" / "gradebook.db",

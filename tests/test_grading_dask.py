@@ -18,14 +18,20 @@ import time
 from pathlib import Path
 
 import pytest
+import synthetic
+from test_grading_pipeline import (  # noqa: F401 (course, sources: fixtures of those tests)
+    SCENARIOS,
+    TINY,
+    _submission,
+    course,
+    sources,
+)
 from traitlets.config import Config
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-sys.path.insert(0, str(ROOT / "tests"))
+from tools.grading import batch, cluster, nbg
 
-from grading import batch, cluster, testing  # noqa: E402
-from test_grading_pipeline import SCENARIOS, TINY, _submission, course, sources  # noqa: E402,F401
+ROOT = Path(__file__).resolve().parents[1]
+
 
 CLASS = ("correct", "warns", "wrong_deleter", "patcher")
 
@@ -71,7 +77,7 @@ def test_unpack_refuses_members_that_escape(tmp_path, name, kind):
 def _write_class(course, sources, folder: Path) -> None:  # noqa: F811
     for student in CLASS:
         square, delete, _ = SCENARIOS[student]
-        testing.write(_submission(course, sources, square=square, delete=delete), folder,
+        synthetic.write(_submission(course, sources, square=square, delete=delete), folder,
                       student, TINY)
 
 
@@ -100,7 +106,7 @@ def _rows(report: batch.BatchReport) -> list[dict]:
 def loopback_cluster(tmp_path_factory):
     """A scheduler and two single-threaded worker processes (no nanny) on 127.0.0.1."""
     tmp = tmp_path_factory.mktemp("dask")
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "tools"), OMP_NUM_THREADS="1",
+    env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1",
                OPENBLAS_NUM_THREADS="1",
                DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES=str(cluster.ALLOWED_FAILURES),
                PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
@@ -190,8 +196,6 @@ def serial_and_dask(course, sources, loopback_cluster, tmp_path_factory):  # noq
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_a_killed_worker_loses_no_grade_and_writes_none_twice(serial_and_dask):
-    from nbgrader.api import Gradebook
-
     serial, report, imports, killed, workers = serial_and_dask
     assert killed, "no worker was ever seen holding a task"
     assert any(w.pid == killed["pid"] and w.poll() is not None for w in workers)
@@ -205,7 +209,7 @@ def test_a_killed_worker_loses_no_grade_and_writes_none_twice(serial_and_dask):
     assert _rows(report) == _rows(serial)
     assert report.problems == []
     db = report.grades_csv.parents[1] / "course" / "gradebook.db"
-    with Gradebook(f"sqlite:///{db}") as gb:
+    with nbg.gradebook(db) as gb:
         assert sorted(s.student.id for s in gb.find_assignment(TINY).submissions) == sorted(CLASS)
 
 

@@ -8,20 +8,18 @@ hide a wrong policy. Regenerate them with ``DL_REGEN_GOLDEN=1`` after a delibera
 """
 
 import csv
-import importlib.util
 import io
 import os
-import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
+from tools.grading import export, nbg, policy
+from tools.grading.paths import ensure_venv_on_path
 
-from grading import export, policy  # noqa: E402
-from grading.paths import ensure_venv_on_path  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
+
 
 GOLDEN = ROOT / "tests" / "data" / "golden"
 pytestmark = pytest.mark.grading
@@ -38,9 +36,8 @@ COURSE = policy.CoursePolicy(
 
 def make_gradebook(path: Path) -> Path:
     """hwA: test t1 (6) + written q1 (4); hwB: test t2 (20). Scores as a term leaves them."""
-    from nbgrader.api import Gradebook
 
-    with Gradebook(f"sqlite:///{path}") as gb:
+    with nbg.gradebook(path) as gb:
         gb.add_assignment("hwA", duedate=DUE_A)
         gb.add_notebook("hwA", "hwA")
         gb.add_grade_cell("t1", "hwA", "hwA", max_score=6, cell_type="code")
@@ -167,9 +164,8 @@ def test_bad_format_and_missing_gradebook(gradebook, tmp_path):
 
 
 def test_course_export_and_csv_commands(gradebook, tmp_path, capsys):
-    spec = importlib.util.spec_from_file_location("course_cli", ROOT / "tools" / "course.py")
-    course = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(course)
+    from tools import course
+
     out = tmp_path / "moodle.csv"
     assert course.main(["export", "--format", "moodle", "--gradebook", str(gradebook),
                         "--out", str(out)]) == 0

@@ -1,17 +1,16 @@
 """The student kit holds lessons, dlhelpers and released homework, and no solution."""
 
 import shutil
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
+from tools.grading import kit
+from tools.grading.paths import SOURCE_DIR, homework_names, notebook_name
 
-from grading import kit  # noqa: E402
-from grading.paths import SOURCE_DIR, homework_names, notebook_name  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
+
 
 pytestmark = pytest.mark.grading
 

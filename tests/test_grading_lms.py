@@ -2,16 +2,15 @@
 the rest of the class is unpacked (tools/grading/lms.py)."""
 
 import stat
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
+from tools.grading import lms
 
-from grading import lms  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
+
 
 HW = "hw1_linear_classifiers"
 NB = b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'

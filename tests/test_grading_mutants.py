@@ -10,20 +10,20 @@ from __future__ import annotations
 
 import html
 import re
-import sys
 from pathlib import Path
 
 import pytest
+import synthetic
+from mutants import apply
+from mutants import hw1 as hw1_mutants
+from mutants import hw2 as hw2_mutants
+from mutants import hw3 as hw3_mutants
+
+from tools.grading import batch, release
+from tools.grading.paths import ensure_venv_on_path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
 
-from grading import batch, release, testing  # noqa: E402
-from grading.paths import ensure_venv_on_path  # noqa: E402
-from mutants import apply  # noqa: E402
-from mutants import hw1 as hw1_mutants  # noqa: E402
-from mutants import hw2 as hw2_mutants  # noqa: E402
-from mutants import hw3 as hw3_mutants  # noqa: E402
 
 pytestmark = [pytest.mark.grading, pytest.mark.slow, pytest.mark.timeout(1800)]
 
@@ -45,11 +45,11 @@ class MutantCatalogue:
         hw = self.CATALOGUE.HW
         tmp = tmp_path_factory.mktemp(f"{hw}-mutants")
         _, template = release.build_course(tmp / "template", [hw])
-        source = testing.source_notebook(hw)
+        source = synthetic.source_notebook(hw)
         subs = tmp / "submissions"
-        testing.write(source, subs, "solution", hw)
+        synthetic.write(source, subs, "solution", hw)
         for i, mutant in enumerate(self.CATALOGUE.MUTANTS):
-            testing.write(apply(mutant, source), subs, _student(i, mutant), hw)
+            synthetic.write(apply(mutant, source), subs, _student(i, mutant), hw)
         course_dir = tmp / "course"
         # two workers: a class of 30 is the suite's largest; results equal a serial run
         report = batch.grade_folder(subs, [hw], course_dir=course_dir, out_dir=tmp / "grades",

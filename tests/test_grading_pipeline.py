@@ -6,25 +6,24 @@ notebook, an LMS zip, and nbgrader's exchange flow end to end. Every nbgrader ca
 temporary course copy with a fresh gradebook, under a wall-clock limit.
 """
 
+import contextlib
 import csv
 import functools
-import os
-import sys
 import zipfile
 from pathlib import Path
 
 import nbformat
 import pytest
+import synthetic
+from nbcells import answer, given_code, instructions, notebook, written
+from nbcells import tests as make_test_cell  # renamed: pytest collects "tests"
 from traitlets.config import Config
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-sys.path.insert(0, str(ROOT / "assignments" / "builders"))
+from tools.grading import batch, nbg, release, server, submission, validate
+from tools.grading.paths import CONFIG_FILE, ensure_venv_on_path
 
-from grading import batch, nbg, release, server, submission, testing, validate  # noqa: E402
-from grading.paths import CONFIG_FILE, ensure_venv_on_path  # noqa: E402
-from nbcells import answer, given_code, instructions, notebook, written  # noqa: E402
-from nbcells import tests as make_test_cell  # noqa: E402 (renamed: pytest collects "tests")
+ROOT = Path(__file__).resolve().parents[1]
+
 
 pytestmark = [pytest.mark.grading, pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -84,7 +83,7 @@ def sources(tmp_path_factory):
     bad = _tiny_notebook(test_half="print('no real test')\n### BEGIN HIDDEN TESTS\n"
                                    "### END HIDDEN TESTS")
     for cell in bad.cells:
-        if testing.grade_id(cell) == "square":
+        if synthetic.grade_id(cell) == "square":
             cell.source = cell.source.replace("return x * x", "return x + x")
     for hw, nb in ((TINY, good), (LEAKY, bad)):
         (src / hw).mkdir(parents=True)
@@ -101,12 +100,12 @@ def course(sources, tmp_path_factory):
 
 def _submission(course, sources, *, square=None, delete=None):
     root, _ = course
-    released = testing.read(root / "release" / TINY / f"{TINY}.ipynb")
-    nb = testing.fill(released, testing.read(sources / TINY / f"{TINY}.ipynb"), ["square", "half"])
+    released = synthetic.read(root / "release" / TINY / f"{TINY}.ipynb")
+    nb = synthetic.fill(released, synthetic.read(sources / TINY / f"{TINY}.ipynb"), ["square", "half"])
     if square is not None:
-        testing.set_answer(nb, "square", square)
+        synthetic.set_answer(nb, "square", square)
     if delete:
-        testing.delete_cell(nb, delete)
+        synthetic.delete_cell(nb, delete)
     return nb
 
 
@@ -135,11 +134,11 @@ def batch_run(course, sources, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("batch")
     subs = tmp / "submissions"
     for student, (square, delete, _) in SCENARIOS.items():
-        testing.write(_submission(course, sources, square=square, delete=delete), subs,
+        synthetic.write(_submission(course, sources, square=square, delete=delete), subs,
                       student, TINY)
     crash = _submission(course, sources,
                         square="import os\n\ndef square(x):\n    os._exit(1)")
-    testing.write(crash, subs, "crasher", TINY)
+    synthetic.write(crash, subs, "crasher", TINY)
     renamed = subs / "renamer" / TINY / f"{TINY} (1).ipynb"
     renamed.parent.mkdir(parents=True)
     nbformat.write(_submission(course, sources), renamed)
@@ -202,7 +201,7 @@ def test_lms_zip_is_collected_and_graded(course, sources, tmp_path):
     archive = tmp_path / "lms.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr(f"carol_{TINY}.ipynb", nbformat.writes(nb))
-        zf.writestr(f"dave_{TINY}.ipynb", nbformat.writes(testing.read(
+        zf.writestr(f"dave_{TINY}.ipynb", nbformat.writes(synthetic.read(
             root / "release" / TINY / f"{TINY}.ipynb")))
     unpacked = batch.collect_zip(archive, TINY, tmp_path / "lms")
     folder = unpacked.folder
@@ -217,13 +216,13 @@ def test_lms_zip_is_collected_and_graded(course, sources, tmp_path):
 def test_subprocess_executor_grades_and_enforces_the_wall_clock(course, sources, tmp_path):
     _, template = course
     subs = tmp_path / "subs"
-    good = testing.write(_submission(course, sources), subs, "sub", TINY)
+    good = synthetic.write(_submission(course, sources), subs, "sub", TINY)
     result = submission.grade_submission(TINY, "sub", good, template_db=template,
                                          workdir=tmp_path / "w", feedback=False,
                                          executor=submission.autograde_in_subprocess,
                                          source_dir=sources)
     assert result.ok and result.auto_score == 3, result.error
-    endless = testing.write(_submission(course, sources, square=SCENARIOS["looper"][0]), subs,
+    endless = synthetic.write(_submission(course, sources, square=SCENARIOS["looper"][0]), subs,
                             "slow", TINY)
     result = submission.grade_submission(TINY, "slow", endless, template_db=template,
                                          workdir=tmp_path / "w", feedback=False, timeout=15,
@@ -263,7 +262,7 @@ def test_one_long_lived_worker_grades_many_and_a_failure_gets_a_fresh_one(course
     executor = functools.partial(submission.autograde_sandboxed, server=grader)
 
     def grade(student, nb, **kw):
-        path = testing.write(nb, subs, student, TINY)
+        path = synthetic.write(nb, subs, student, TINY)
         return submission.grade_submission(TINY, student, path, template_db=template,
                                            workdir=tmp_path / "w", feedback=False,
                                            executor=executor, source_dir=sources, **kw)
@@ -304,13 +303,8 @@ def _write_config(folder: Path, exchange: Path, *, course_root: Path | None = No
 def _nbgrader(cwd: Path, *args: str) -> str:
     from nbgrader.tests import run_nbgrader
 
-    old = os.getcwd()
-    os.chdir(cwd)
-    try:
-        with nbg.wall_clock(180, f"nbgrader {' '.join(args)}"):
-            return run_nbgrader(list(args))
-    finally:
-        os.chdir(old)
+    with contextlib.chdir(cwd), nbg.wall_clock(180, f"nbgrader {' '.join(args)}"):
+        return run_nbgrader(list(args))
 
 
 def test_exchange_flow_end_to_end(sources, course, tmp_path):
@@ -327,8 +321,8 @@ def test_exchange_flow_end_to_end(sources, course, tmp_path):
     _nbgrader(instructor, "release_assignment", TINY, "--force")
     _nbgrader(student, "fetch_assignment", TINY)
     fetched = student / "dl-course" / TINY / f"{TINY}.ipynb"
-    source = testing.read(sources / TINY / f"{TINY}.ipynb")
-    nbformat.write(testing.fill(testing.read(fetched), source, ["square"]), fetched)
+    source = synthetic.read(sources / TINY / f"{TINY}.ipynb")
+    nbformat.write(synthetic.fill(synthetic.read(fetched), source, ["square"]), fetched)
     _nbgrader(student, "submit", TINY)
     _nbgrader(instructor, "collect", TINY)
     submitted = list((instructor / "submitted").glob(f"*/{TINY}/{TINY}.ipynb"))
@@ -339,9 +333,7 @@ def test_exchange_flow_end_to_end(sources, course, tmp_path):
     _nbgrader(instructor, "release_feedback", TINY)
     _nbgrader(student, "fetch_feedback", TINY)
 
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{instructor / 'gradebook.db'}") as gb:
+    with nbg.gradebook(instructor / "gradebook.db") as gb:
         grades = {g.name: g.score for g in gb.find_submission_notebook(TINY, TINY, who).grades}
     assert grades["test_square"] == 2 and grades["test_half"] == 0
     feedback = list((student / "dl-course" / TINY / "feedback").glob(f"*/{TINY}.html"))
@@ -352,14 +344,13 @@ def test_exchange_flow_end_to_end(sources, course, tmp_path):
 
 def test_regrades_keep_manual_grades_and_record_the_submission_time(course, sources, tmp_path):
     """Issue 16 builds on this: a regrade never loses what the instructor entered by hand."""
-    from nbgrader.api import Gradebook
 
     _, template = course
     subs, course_dir = tmp_path / "subs", tmp_path / "course"
     db = course_dir / "gradebook.db"
     nb = _submission(course, sources)
-    testing.set_answer(nb, "why", "Because (-x)^2 = x^2.")
-    path = testing.write(nb, subs, "erin", TINY)
+    synthetic.set_answer(nb, "why", "Because (-x)^2 = x^2.")
+    path = synthetic.write(nb, subs, "erin", TINY)
     (path.parent / "timestamp.txt").write_text("2026-03-01 12:30:00.000000 UTC")
 
     def grade():
@@ -368,7 +359,7 @@ def test_regrades_keep_manual_grades_and_record_the_submission_time(course, sour
 
     grade()
     assert (course_dir / "autograded" / "erin" / TINY / "timestamp.txt").is_file()
-    with Gradebook(f"sqlite:///{db}") as gb:
+    with nbg.gradebook(db) as gb:
         sub = gb.find_submission(TINY, "erin")
         assert sub.timestamp is not None and (sub.timestamp.month, sub.timestamp.hour) == (3, 12)
         nbk = sub.notebooks[0]
@@ -380,17 +371,17 @@ def test_regrades_keep_manual_grades_and_record_the_submission_time(course, sour
     # the same submission again: every manual grade and comment is kept
     again = grade()
     assert again.regrade_notes == [] and again.problems == []
-    with Gradebook(f"sqlite:///{db}") as gb:
+    with nbg.gradebook(db) as gb:
         assert gb.find_grade("why", TINY, TINY, "erin").manual_score == 0.5
         assert gb.find_grade("test_half", TINY, TINY, "erin").manual_score == 0.25
         assert gb.find_comment("why", TINY, TINY, "erin").manual_comment == "Say why it matters."
     # a resubmission with a new written answer and the same code: the written grade needs a
     # new look (moved to the history file), the override on the unchanged code stays
-    testing.set_answer(nb, "why", "A different answer.")
-    testing.write(nb, subs, "erin", TINY)
+    synthetic.set_answer(nb, "why", "A different answer.")
+    synthetic.write(nb, subs, "erin", TINY)
     third = grade()
     assert any("erin/tiny why" in n and "new look" in n for n in third.regrade_notes)
-    with Gradebook(f"sqlite:///{db}") as gb:
+    with nbg.gradebook(db) as gb:
         why = gb.find_grade("why", TINY, TINY, "erin")
         assert why.manual_score is None and why.needs_manual_grade
         assert gb.find_grade("test_half", TINY, TINY, "erin").manual_score == 0.25
@@ -428,7 +419,7 @@ def test_a_long_student_id_is_graded(course, sources, tmp_path):
     _, template = course
     student = "s" + "0123456789" * 6 + "abc"
     assert len(student) == 64
-    testing.write(_submission(course, sources), tmp_path / "subs", student, TINY)
+    synthetic.write(_submission(course, sources), tmp_path / "subs", student, TINY)
     report = batch.grade_folder(tmp_path / "subs", [TINY], course_dir=tmp_path / "course",
                                 out_dir=tmp_path / "grades", template_db=template,
                                 gradebook=tmp_path / "course" / "gradebook.db",

@@ -1,17 +1,16 @@
 """Late policy: expected values at the edges (exactly at due, within grace, cap, zero after)."""
 
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
+from tools.grading import nbg, policy
+from tools.grading.paths import ensure_venv_on_path
+from tools.grading.policy import LatePolicy, PolicyError
 
-from grading import policy  # noqa: E402
-from grading.paths import ensure_venv_on_path  # noqa: E402
-from grading.policy import LatePolicy, PolicyError  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
+
 
 ensure_venv_on_path()  # nbgrader makes a new gradebook with the venv's alembic
 
@@ -73,7 +72,7 @@ def test_bad_scores_are_refused():
 
 
 def test_the_committed_policy_file_loads_and_covers_every_homework():
-    from grading.paths import homework_names
+    from tools.grading.paths import homework_names
 
     course = policy.load()
     assert set(course.due) == set(homework_names())
@@ -118,10 +117,8 @@ def test_timestamp_from_nbgrader_file(tmp_path):
 
 @pytest.mark.grading
 def test_timestamp_from_gradebook(tmp_path):
-    from nbgrader.api import Gradebook
-
     db = tmp_path / "gradebook.db"
-    with Gradebook(f"sqlite:///{db}") as gb:
+    with nbg.gradebook(db) as gb:
         gb.add_assignment("hw1")
         gb.add_student("alice")
         gb.add_student("bob")

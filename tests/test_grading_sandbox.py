@@ -11,13 +11,12 @@ from types import SimpleNamespace
 import nbformat
 import numpy as np
 import pytest
+from adversarial import kinds as K
+
+from tools.grading import report, sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-sys.path.insert(0, str(ROOT / "tests"))
 
-from adversarial import kinds as K  # noqa: E402
-from grading import report, sandbox  # noqa: E402
 
 pytestmark = pytest.mark.grading
 
@@ -213,7 +212,7 @@ def _message(kind: str, content: dict) -> dict:
 def test_figures_have_their_own_output_budget():
     """A cell's plots are kept (and not flagged as cut) under a text cap they would exceed;
     images past their own budget are cut like a text flood."""
-    from grading.preprocessors import TRUNCATION_MARK, GuardedExecute
+    from tools.grading.preprocessors import TRUNCATION_MARK, GuardedExecute
 
     ex = GuardedExecute(max_output_chars=1000, max_image_chars=5000)
     ex.clear_before_next_output = False  # set by nbclient when a cell starts

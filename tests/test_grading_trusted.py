@@ -4,20 +4,19 @@ the spec's scoring rules and the sanitizer (tools/grading/{wire,analysis,spec,sa
 import base64
 import io
 import json
-import sys
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
+from tools.grading import spec as S
+from tools.grading import wire
+from tools.grading.analysis import definitions, imports_of, loops_in
+from tools.grading.sanitize import clean_markdown, clean_output, sanitize_notebook
 
-from grading import spec as S  # noqa: E402
-from grading import wire  # noqa: E402
-from grading.analysis import definitions, imports_of, loops_in  # noqa: E402
-from grading.sanitize import clean_markdown, clean_output, sanitize_notebook  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
+
 
 # ----------------------------------------------------------------------------- wire
 
@@ -321,7 +320,7 @@ def test_markdown_links_that_decode_to_a_script_are_neutral_once_rendered(markdo
 
 
 def test_markdown_backstop_escapes_what_the_rewrites_miss():
-    from grading.sanitize import _renders_unsafe
+    from tools.grading.sanitize import _renders_unsafe
 
     assert _renders_unsafe("[x](javascript:alert(1))")  # what the rewrites normally catch
     assert not _renders_unsafe("[docs](#part-1) and `x[i](j)` with $a < b$")

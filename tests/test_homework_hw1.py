@@ -6,7 +6,7 @@ exact score follows from that table.
 """
 
 import pytest
-from homework_checks import HomeworkChecks, testing
+from homework_checks import HomeworkChecks, synthetic
 
 pytestmark = [pytest.mark.grading, pytest.mark.slow, pytest.mark.timeout(1200)]
 
@@ -69,12 +69,12 @@ MIXED_ZEROED = {"test_softmax_vectorized",  # it works, but only by delegating t
 
 
 def _mixed(released, source):
-    nb = testing.fill(released, source, MIXED_WORKING - {"svm_loops", "softmax_vectorized"})
-    testing.set_answer(nb, "svm_loops", NOISY_SVM)
-    testing.set_answer(nb, "softmax_vectorized", DELEGATING_SOFTMAX)
-    testing.delete_cell(nb, "test_knn_two_loops")
+    nb = synthetic.fill(released, source, MIXED_WORKING - {"svm_loops", "softmax_vectorized"})
+    synthetic.set_answer(nb, "svm_loops", NOISY_SVM)
+    synthetic.set_answer(nb, "softmax_vectorized", DELEGATING_SOFTMAX)
+    synthetic.delete_cell(nb, "test_knn_two_loops")
     for cell in nb.cells:
-        if testing.grade_id(cell) in WRITTEN:
+        if synthetic.grade_id(cell) in WRITTEN:
             cell.source = "1-NN matches each training image to itself, so it is always right."
     return nb
 

@@ -6,7 +6,7 @@ exact score follows from that table.
 """
 
 import pytest
-from homework_checks import HomeworkChecks, testing
+from homework_checks import HomeworkChecks, synthetic
 
 pytestmark = [pytest.mark.grading, pytest.mark.slow, pytest.mark.timeout(1200)]
 
@@ -73,13 +73,13 @@ MIXED_EXPECTED_TOTAL = 71.0  # 88 minus momentum 2, rmsprop 5, warm-up 6, steps_
 
 
 def _mixed(released, source):
-    nb = testing.fill(released, source, MIXED_WORKING - {"nesterov", "rmsprop"})
-    testing.set_answer(nb, "nesterov", NOISY_NESTEROV)
-    testing.set_answer(nb, "rmsprop", DELEGATING_RMSPROP)
-    testing.set_answer(nb, "momentum", INPLACE_MOMENTUM)
-    testing.delete_cell(nb, "test_sgd")
+    nb = synthetic.fill(released, source, MIXED_WORKING - {"nesterov", "rmsprop"})
+    synthetic.set_answer(nb, "nesterov", NOISY_NESTEROV)
+    synthetic.set_answer(nb, "rmsprop", DELEGATING_RMSPROP)
+    synthetic.set_answer(nb, "momentum", INPLACE_MOMENTUM)
+    synthetic.delete_cell(nb, "test_sgd")
     for cell in nb.cells:
-        if testing.grade_id(cell) in WRITTEN:
+        if synthetic.grade_id(cell) in WRITTEN:
             cell.source = "Both moments start at zero, so the early averages are too small."
     return nb
 

@@ -6,7 +6,7 @@ exact score follows from that table.
 """
 
 import pytest
-from homework_checks import HomeworkChecks, testing
+from homework_checks import HomeworkChecks, synthetic
 
 pytestmark = [pytest.mark.grading, pytest.mark.slow, pytest.mark.timeout(1200)]
 
@@ -78,12 +78,12 @@ MIXED_ZEROED = {"test_sigmoid_tanh"}  # it works, but only by delegating
 
 
 def _mixed(released, source):
-    nb = testing.fill(released, source, MIXED_WORKING - {"sigmoid_tanh", "dropout"})
-    testing.set_answer(nb, "sigmoid_tanh", DELEGATING_TANH)
-    testing.set_answer(nb, "dropout", NOISY_DROPOUT)
-    testing.delete_cell(nb, "test_affine")
+    nb = synthetic.fill(released, source, MIXED_WORKING - {"sigmoid_tanh", "dropout"})
+    synthetic.set_answer(nb, "sigmoid_tanh", DELEGATING_TANH)
+    synthetic.set_answer(nb, "dropout", NOISY_DROPOUT)
+    synthetic.delete_cell(nb, "test_affine")
     for cell in nb.cells:
-        if testing.grade_id(cell) in WRITTEN:
+        if synthetic.grade_id(cell) in WRITTEN:
             cell.source = "The Jacobian is diagonal, so a mask does the same job."
     return nb
 

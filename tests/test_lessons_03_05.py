@@ -2,18 +2,14 @@
 
 import math
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from dlhelpers.plots import descent as dplots  # noqa: E402
-from dlhelpers.plots import losses as lplots  # noqa: E402
-from dlhelpers.widgets import descent as dwidgets  # noqa: E402
-from dlhelpers.widgets import losses as lwidgets  # noqa: E402
+from dlhelpers.plots import descent as dplots
+from dlhelpers.plots import losses as lplots
+from dlhelpers.widgets import descent as dwidgets
+from dlhelpers.widgets import losses as lwidgets
 
 
 @pytest.fixture(autouse=True)

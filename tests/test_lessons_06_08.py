@@ -5,20 +5,16 @@ and check that the drawn data changed. Plot functions must return axes with titl
 labels, and reject bad input with a message that says what was expected.
 """
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from dlhelpers import landscapes, optim, schedules  # noqa: E402
-from dlhelpers.plots import optimizers as optplots  # noqa: E402
-from dlhelpers.plots import regularization as regplots  # noqa: E402
-from dlhelpers.widgets import optimizers as optwidgets  # noqa: E402
-from dlhelpers.widgets import regularization as regwidgets  # noqa: E402
-from dlhelpers.widgets import schedules as schedwidgets  # noqa: E402
+from dlhelpers import landscapes, optim, schedules
+from dlhelpers.plots import optimizers as optplots
+from dlhelpers.plots import regularization as regplots
+from dlhelpers.widgets import optimizers as optwidgets
+from dlhelpers.widgets import regularization as regwidgets
+from dlhelpers.widgets import schedules as schedwidgets
 
 
 @pytest.fixture(autouse=True)

@@ -1,15 +1,11 @@
 """Plots and widgets of lessons 09-11 (backpropagation, initialization, batch norm)."""
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from dlhelpers.plots.initialization import plot_layer_distributions, plot_layer_std  # noqa: E402
-from dlhelpers.widgets.initialization import init_scale_explorer, propagate  # noqa: E402
+from dlhelpers.plots.initialization import plot_layer_distributions, plot_layer_std
+from dlhelpers.widgets.initialization import init_scale_explorer, propagate
 
 
 @pytest.fixture(autouse=True)

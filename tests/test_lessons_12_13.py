@@ -1,23 +1,19 @@
 """Plots and widgets of lessons 12-13 (dropout, hyperparameter tuning)."""
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from dlhelpers import nn  # noqa: E402
-from dlhelpers.monitor import input_independent_baseline, train_monitored  # noqa: E402
-from dlhelpers.plots.dropout import (  # noqa: E402
+from dlhelpers import nn
+from dlhelpers.monitor import input_independent_baseline, train_monitored
+from dlhelpers.plots.dropout import (
     plot_ensemble_accuracy,
     plot_heldout_by_epoch,
     plot_keep_prob_sweep,
     plot_running_mean,
     plot_thinned_network,
 )
-from dlhelpers.plots.tuning import (  # noqa: E402
+from dlhelpers.plots.tuning import (
     plot_best_over_peaks,
     plot_capacity,
     plot_curve_gallery,
@@ -28,8 +24,8 @@ from dlhelpers.plots.tuning import (  # noqa: E402
     plot_search_results,
     plot_update_ratios,
 )
-from dlhelpers.widgets.dropout import dropout_figure, keep_prob_explorer  # noqa: E402
-from dlhelpers.widgets.tuning import (  # noqa: E402
+from dlhelpers.widgets.dropout import dropout_figure, keep_prob_explorer
+from dlhelpers.widgets.tuning import (
     best_over_peaks,
     search_explorer,
     search_figure,

@@ -3,17 +3,13 @@
 import json
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from dlhelpers.data import rotate_images  # noqa: E402
-from dlhelpers.plots import PALETTE  # noqa: E402
-from dlhelpers.plots.transfer import (  # noqa: E402
+from dlhelpers.data import rotate_images
+from dlhelpers.plots import PALETTE
+from dlhelpers.plots.transfer import (
     OPTION_STYLES,
     plot_first_layer_features,
     plot_probe_comparison,
@@ -22,7 +18,7 @@ from dlhelpers.plots.transfer import (  # noqa: E402
     plot_transfer_curves,
     plot_transfer_table,
 )
-from dlhelpers.widgets.transfer import transfer_explorer, transfer_figure  # noqa: E402
+from dlhelpers.widgets.transfer import transfer_explorer, transfer_figure
 
 LESSON = Path(__file__).resolve().parents[1] / "notebooks" / "14_transfer_and_self_supervised.ipynb"
 COUNTS = np.array([1, 3, 10])

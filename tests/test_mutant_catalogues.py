@@ -4,24 +4,22 @@ Each catalogue holds at least 20 distinct mistakes, each edit applies to exactly
 the current solution notebook, and each cost names a real test cell and at most its points.
 """
 
-import sys
 from pathlib import Path
 
 import pytest
+import synthetic
+from mutants import apply, hw1, hw2, hw3
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
 
-from grading import testing  # noqa: E402
-from mutants import apply, hw1, hw2, hw3  # noqa: E402
 
 CATALOGUES = [hw1, hw2, hw3]
 
 
 @pytest.mark.parametrize("catalogue", CATALOGUES, ids=lambda c: c.HW)
 def test_catalogue_applies_to_the_solution(catalogue):
-    source = testing.source_notebook(catalogue.HW)
-    points = testing.points_of_tests(source)
+    source = synthetic.source_notebook(catalogue.HW)
+    points = synthetic.points_of_tests(source)
     names = [m.name for m in catalogue.MUTANTS]
     assert len(names) >= 20 and len(set(names)) == len(names)
     for mutant in catalogue.MUTANTS:

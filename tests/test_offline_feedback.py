@@ -11,16 +11,15 @@ from __future__ import annotations
 import functools
 import re
 import shutil
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
+from tools.grading import markscheme, nbg, sandbox, submission
 
-from grading import markscheme, nbg, sandbox, submission  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
+
 
 pytestmark = [pytest.mark.slow, pytest.mark.grading]
 HW = "hwf"

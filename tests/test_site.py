@@ -48,7 +48,7 @@ class _Page(HTMLParser):
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("site") / "site"
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "build_site.py"), "--out", str(out)],
+    result = subprocess.run([sys.executable, "-m", "tools.build_site", "--out", str(out)],
                             capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, f"site build failed:\n{result.stdout}\n{result.stderr}"
     return out

@@ -1,7 +1,7 @@
 """A whole term of one homework, as an instructor runs it, with nothing lost.
 
 release -> every student fetches and submits through the real nbgrader exchange (one late,
-one resubmission) -> collect -> ``tools/course.py grade`` -> written answers graded by hand in
+one resubmission) -> collect -> ``python -m tools.course grade`` -> written answers graded by hand in
 formgrader through Chromium (mark scheme visible) -> the whole class regraded -> feedback
 generated, released and fetched -> exported for Canvas, Moodle and as CSV with the late
 policy applied.
@@ -21,25 +21,24 @@ from __future__ import annotations
 import contextlib
 import csv
 import functools
-import importlib.util
 import io
 import json
 import os
 import shutil
-import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import nbformat
 import pytest
+import synthetic
+from browser.lab import CHROMIUM, CHROMIUM_ARGS, LabServer, chromium_available
+
+from tools.grading import export, markscheme, nbg, policy
+from tools.grading.paths import ensure_venv_on_path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
 
-from browser.lab import CHROMIUM, CHROMIUM_ARGS, LabServer, chromium_available  # noqa: E402
-from grading import export, markscheme, policy, testing  # noqa: E402
-from grading.paths import ensure_venv_on_path  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.grading, pytest.mark.timeout(3600)]
 
@@ -111,12 +110,8 @@ def nbgrader(args: list[str], cwd: Path) -> None:
     """One nbgrader command, in-process (no 5 s start-up), run from ``cwd``."""
     from nbgrader.tests import run_nbgrader
 
-    old = os.getcwd()
-    os.chdir(cwd)
-    try:
+    with contextlib.chdir(cwd):
         run_nbgrader(args)
-    finally:
-        os.chdir(old)
 
 
 def student_args(term: Term, student: str) -> list[str]:
@@ -130,19 +125,19 @@ def student_args(term: Term, student: str) -> list[str]:
 def answer(released, source, *, complete: bool = True,
            q2: str = WRITTEN_ANSWER) -> nbformat.NotebookNode:
     """The model code answers (all, or all but adam) and the student's written answers."""
-    answers = set(testing.answer_ids(source)) - (set() if complete else {"adam"})
-    nb = testing.fill(released, source, answers)
+    answers = set(synthetic.answer_ids(source)) - (set() if complete else {"adam"})
+    nb = synthetic.fill(released, source, answers)
     for cell in nb.cells:
-        if testing.grade_id(cell) == "q1_answer":
+        if synthetic.grade_id(cell) == "q1_answer":
             cell.source = WRITTEN_ANSWER
-        elif testing.grade_id(cell) == "q2_answer":
+        elif synthetic.grade_id(cell) == "q2_answer":
             cell.source = q2
     return nb
 
 
 def submit(term: Term, student: str, nb) -> None:
     # path_includes_course (the course's setting): fetched into <home>/<course id>/<hw>/
-    target = term.home(student) / COURSE_ID / HW / testing.notebook_name(HW)
+    target = term.home(student) / COURSE_ID / HW / synthetic.notebook_name(HW)
     nbformat.write(nb, target)
     with term.step("submit (each student)"):
         nbgrader(["submit", HW, *student_args(term, student)], term.home(student))
@@ -150,14 +145,13 @@ def submit(term: Term, student: str, nb) -> None:
 
 
 def course_cli():
-    spec = importlib.util.spec_from_file_location("course_cli_term", ROOT / "tools" / "course.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    from tools import course
+
+    return course
 
 
 def grade_class(term: Term, name: str) -> int:
-    """``tools/course.py grade`` on the collected submissions, into the temp course."""
+    """``python -m tools.course grade`` on the collected submissions, into the temp course."""
     cli = course_cli()
     original = cli.batch.grade_folder
     cli.batch.grade_folder = functools.partial(original, course_dir=term.course)
@@ -171,10 +165,10 @@ def grade_class(term: Term, name: str) -> int:
 
 def gradebook_state(term: Term) -> dict:
     """{student: {cell: (auto, manual, manual comment)}, "_score": total} from the gradebook."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
     state = {}
-    with Gradebook(f"sqlite:///{term.gradebook}") as gb:
+    with nbg.gradebook(term.gradebook) as gb:
         for student in STUDENTS:
             try:
                 sub = gb.find_submission(HW, student)
@@ -192,13 +186,12 @@ def gradebook_state(term: Term) -> dict:
 
 def grade_by_hand(term: Term) -> None:
     """In formgrader (Chromium): type each score and comment of HAND_GRADED, as a grader does."""
-    from nbgrader.api import Gradebook
     from playwright.sync_api import sync_playwright
 
-    with Gradebook(f"sqlite:///{term.gradebook}") as gb:
+    with nbg.gradebook(term.gradebook) as gb:
         ids = {s: gb.find_submission_notebook(HW, HW, s).id for s in HAND_GRADED}
-    guard = ["--ServerApp.jpserver_extensions", "grading.formgrader_guard=True"]
-    env = {"PYTHONPATH": str(ROOT / "tools"), "DL_COURSE_EXCHANGE": str(term.exchange)}
+    guard = ["--ServerApp.jpserver_extensions", "tools.grading.formgrader_guard=True"]
+    env = {"PYTHONPATH": str(ROOT), "DL_COURSE_EXCHANGE": str(term.exchange)}
     with term.step("formgrader: start JupyterLab"):
         lab = LabServer(term.course, term.tmp / "lab", extra_args=tuple(guard), env=env)
         lab.__enter__()
@@ -273,8 +266,8 @@ def term(tmp_path_factory):
 
 def run_term(term: Term) -> None:
     course = term.course
-    released = testing.read(course / "release" / HW / testing.notebook_name(HW))
-    source = testing.read(course / "source" / HW / testing.notebook_name(HW))
+    released = synthetic.read(course / "release" / HW / synthetic.notebook_name(HW))
+    source = synthetic.read(course / "source" / HW / synthetic.notebook_name(HW))
     with term.step("release_assignment"):
         nbgrader(["db", "assignment", "add", HW], course)
         nbgrader(["release_assignment", HW, "--force"], course)

@@ -5,7 +5,7 @@ homework pages are the released student notebooks (no solutions, no hidden tests
 learner's and instructor's paths come from the README, and MathJax is copied from the
 django-static-mathjax package. Output: site/index.html.
 
-Usage: python tools/build_site.py [--out site] [--keep-source]
+Usage: python -m tools.build_site [--out site] [--keep-source]
 """
 
 from __future__ import annotations
@@ -167,7 +167,8 @@ def build(out: Path, keep_source: bool = False) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.build_site",
+                                     description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "site")
     parser.add_argument("--keep-source", action="store_true")
     args = parser.parse_args(argv)

@@ -1,13 +1,14 @@
 """Instructor commands for the homework (the Makefile's release, validate, grade and kit).
 
-    python tools/course.py release                      # assignments/release/<hw>/
-    python tools/course.py validate                     # solutions full marks, stubs zero
-    python tools/course.py grade --submissions DIR      # DIR/<student>/<hw>/<hw>.ipynb
-    python tools/course.py grade --zip lms.zip --assignment hw1_linear_classifiers
-    python tools/course.py kit                          # dist/student-kit/ and .zip
-    python tools/course.py export --format canvas       # artifacts/grades/canvas.csv
-    python tools/course.py csv                          # refresh the CSVs, no grading
+    python -m tools.course release                      # assignments/release/<hw>/
+    python -m tools.course validate                     # solutions full marks, stubs zero
+    python -m tools.course grade --submissions DIR      # DIR/<student>/<hw>/<hw>.ipynb
+    python -m tools.course grade --zip lms.zip --assignment hw1_linear_classifiers
+    python -m tools.course kit                          # dist/student-kit/ and .zip
+    python -m tools.course export --format canvas       # artifacts/grades/canvas.csv
+    python -m tools.course csv                          # refresh the CSVs, no grading
 
+Run from the repo root, where ``tools`` is a package (the Makefile does).
 Every nbgrader step runs in-process under a wall-clock limit and fails loudly: the exit code
 is non-zero whenever a homework does not validate or a submission could not be graded.
 """
@@ -20,10 +21,8 @@ import tempfile
 import warnings
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from grading import batch, kit, lms, paths, release, validate  # noqa: E402
-from grading.paths import ensure_venv_on_path  # noqa: E402
+from tools.grading import batch, kit, lms, paths, release, validate
+from tools.grading.paths import ensure_venv_on_path
 
 
 def cmd_release(args: argparse.Namespace) -> int:
@@ -44,9 +43,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    if bool(args.submissions) == bool(args.zip):
-        print("give exactly one of --submissions DIR or --zip FILE", file=sys.stderr)
-        return 2
     hws = [args.assignment] if args.assignment else None
     with tempfile.TemporaryDirectory(prefix="dl-lms-") as tmp:
         folder = Path(args.submissions) if args.submissions else None
@@ -101,7 +97,7 @@ def cmd_kit(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from grading import export
+    from tools.grading import export
 
     out = Path(args.out or paths.ARTIFACTS / "grades" / f"{args.format}.csv")
     try:
@@ -117,7 +113,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_csv(args: argparse.Namespace) -> int:
     """Refresh grades.csv, parts.csv and final_grades.csv from the gradebook (no grading)."""
-    from grading import export
+    from tools.grading import export
 
     gradebook, out = Path(args.gradebook), Path(args.out)
     if not gradebook.is_file():
@@ -136,7 +132,7 @@ def cmd_csv(args: argparse.Namespace) -> int:
 
 
 def cmd_markscheme(args: argparse.Namespace) -> int:
-    from grading import markscheme
+    from tools.grading import markscheme
 
     added = markscheme.annotate_course()
     print(f"mark scheme shown after {added} written answer(s) in assignments/autograded/ "
@@ -151,7 +147,7 @@ def _warn_pending(pending: list[str]) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="python -m tools.course", description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
     for name, fn, helptext in (("release", cmd_release, "build assignments/release/"),
                                ("validate", cmd_validate, "check every homework"),
@@ -160,8 +156,9 @@ def parser() -> argparse.ArgumentParser:
         sp.add_argument("--assignment", help="only this homework")
         sp.set_defaults(func=fn)
     g = sub.add_parser("grade", help="autograde submissions, write feedback and CSVs")
-    g.add_argument("--submissions", help="folder laid out <student>/<hw>/<hw>.ipynb")
-    g.add_argument("--zip", help="an LMS download (zip of <student>_<hw>.ipynb files)")
+    source = g.add_mutually_exclusive_group(required=True)
+    source.add_argument("--submissions", help="folder laid out <student>/<hw>/<hw>.ipynb")
+    source.add_argument("--zip", help="an LMS download (zip of <student>_<hw>.ipynb files)")
     g.add_argument("--zip-regexp", default=batch.DEFAULT_ZIP_REGEXP,
                    help="regexp with named groups student_id and file_id, matched against "
                         "each file name in the zip")
@@ -196,7 +193,10 @@ def main(argv: list[str] | None = None) -> int:
     ensure_venv_on_path()
     # nbgrader's own SQLAlchemy session warnings are noise here (grades are checked per cell)
     warnings.filterwarnings("ignore", message=".*not in session.*")
-    args = parser().parse_args(argv)
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as exc:  # a usage error (2, message on stderr) or --help (0)
+        return exc.code
     return args.func(args)
 
 

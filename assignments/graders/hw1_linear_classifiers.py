@@ -8,13 +8,9 @@ release or the student kit.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
-from grading.spec import (  # noqa: E402
+from tools.grading.spec import (
     Fail,
     Grader,
     Session,

@@ -15,13 +15,10 @@ code (``network_loss``) or the student's own rule, named in ``settings``.
 from __future__ import annotations
 
 import math
-import sys
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
-from grading.spec import Fail, Grader, Session, scalar  # noqa: E402
+from tools.grading.spec import Fail, Grader, Session, scalar
 
 GRADER = Grader("hw2_optimizers")
 TARGET_VAL_ACC = 0.95

@@ -13,13 +13,9 @@ assignments/MARK_SCHEMES.md.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
-from grading.spec import Fail, Grader, Session, as_array, expected_got  # noqa: E402
+from tools.grading.spec import Fail, Grader, Session, as_array, expected_got
 
 GRADER = Grader("hw3_backprop")
 TARGET_VAL_ACC = 0.90

@@ -2,7 +2,7 @@
 
 The site is built from the committed, executed notebooks: nothing is executed and nothing is
 fetched. Formulas render with a MathJax copy that ships inside a Python package
-(django-static-mathjax, the copy the homework feedback uses too) and is copied next to the pages by tools/build_site.py.
+(django-static-mathjax, the copy the homework feedback uses too) and is copied next to the pages by python -m tools.build_site.
 """
 
 project = "Deep learning from the ground up"

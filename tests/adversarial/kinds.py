@@ -55,7 +55,7 @@ SECRET = "hidden_half_negative"  # appears only in the grader spec
 TINY_GRADER = '''
 import numpy as np
 
-from grading.spec import Grader
+from tools.grading.spec import Grader
 
 GRADER = Grader("tiny")
 
@@ -85,10 +85,6 @@ FAILED = None  # expected scores of a submission nbgrader cannot grade: all 0, f
 
 def tiny_source() -> nbformat.NotebookNode:
     """The instructor notebook of the tiny homework."""
-    import sys
-
-    builders = Path(__file__).resolve().parents[2] / "assignments" / "builders"
-    sys.path.insert(0, str(builders))
     from nbcells import answer, given_code, instructions, notebook, tests, written
 
     return notebook([

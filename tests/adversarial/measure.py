@@ -1,6 +1,6 @@
 """Time grading with and without the sandbox (not a test; run by hand).
 
-    .venv/bin/python tests/adversarial/measure.py hw1_linear_classifiers 5 [sandboxed]
+    PYTHONPATH=tests .venv/bin/python -m adversarial.measure hw1_linear_classifiers 5 [sandboxed]
 
 Grades N copies of the solution notebook of a homework twice, once with nbgrader in-process
 (no isolation) and once sandboxed (worker process, bubblewrap, limits), and prints the median
@@ -15,11 +15,12 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tools"))
+import synthetic
 
-from grading import batch, release, sandbox, submission, testing  # noqa: E402
-from grading.paths import ensure_venv_on_path  # noqa: E402
+from tools.grading import batch, release, sandbox, submission
+from tools.grading.paths import ensure_venv_on_path
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def main(hw: str, n: int, only_sandboxed: bool = False) -> None:
@@ -29,7 +30,7 @@ def main(hw: str, n: int, only_sandboxed: bool = False) -> None:
         _, template = release.build_course(tmp / "src", [hw])
         subs = tmp / "subs"
         for i in range(n):
-            testing.write(testing.source_notebook(hw), subs, f"s{i:03d}", hw)
+            synthetic.write(synthetic.source_notebook(hw), subs, f"s{i:03d}", hw)
         runs = [("in-process, no isolation", submission.autograde_in_process),
                 ("sandboxed (" + sandbox.isolation()[1] + ")", None)]
         for label, executor in runs[1:] if only_sandboxed else runs:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tools.grading import nbg
+
 from .lab import LabServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -44,7 +46,7 @@ def test_formgrader_lists_every_homework(course_copy, browser, tmp_path):
     exchange = tmp_path / "exchange"
     exchange.mkdir(mode=0o777)
     with LabServer(course_copy, tmp_path / "lab", env={"DL_COURSE_EXCHANGE": str(exchange),
-                                                       "DL_COURSE_TOOLS": str(ROOT / "tools")}) as lab:
+                                                       "PYTHONPATH": str(ROOT)}) as lab:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         _wait_for_app(page, lab)
         page.evaluate("() => window.jupyterapp.commands.execute('nbgrader:open-formgrader')")
@@ -61,7 +63,7 @@ def test_student_sees_released_homework_in_assignment_list(course_copy, browser,
     exchange = tmp_path / "exchange"
     exchange.mkdir(mode=0o777)
     os.chmod(exchange, 0o777)  # nbgrader wants a world-writable exchange root
-    env = {**os.environ, "DL_COURSE_EXCHANGE": str(exchange), "DL_COURSE_TOOLS": str(ROOT / "tools"),
+    env = {**os.environ, "DL_COURSE_EXCHANGE": str(exchange), "PYTHONPATH": str(ROOT),
            "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")}
     hw = HOMEWORK[0]
     nbgrader = [sys.executable, "-m", "nbgrader"]
@@ -90,12 +92,11 @@ def test_student_sees_released_homework_in_assignment_list(course_copy, browser,
 def test_formgrader_shows_a_hostile_submission_without_running_it(browser, tmp_path):
     """Issue 15: a student's HTML/JS/SVG/markdown, graded and opened by the instructor in
     formgrader, runs nothing and makes the page fetch nothing from outside."""
-    sys.path.insert(0, str(ROOT / "tools"))
-    sys.path.insert(0, str(ROOT / "tests"))
+    import synthetic
     from adversarial import kinds as K
-    from grading import batch, release, testing
-    from grading.paths import ensure_venv_on_path
-    from nbgrader.api import Gradebook
+
+    from tools.grading import batch, release
+    from tools.grading.paths import ensure_venv_on_path
 
     ensure_venv_on_path()
     src = tmp_path / "src" / "source"
@@ -112,19 +113,19 @@ def test_formgrader_shows_a_hostile_submission_without_running_it(browser, tmp_p
     shutil.copy(COURSE / "nbgrader_config.py", course / "nbgrader_config.py")
     shutil.copytree(src, course / "source")
     shutil.copytree(root / "release", course / "release")
-    ctx = K.Context(testing.read(root / "release" / K.TINY / f"{K.TINY}.ipynb"),
-                    testing.read(src / K.TINY / f"{K.TINY}.ipynb"), {})
+    ctx = K.Context(synthetic.read(root / "release" / K.TINY / f"{K.TINY}.ipynb"),
+                    synthetic.read(src / K.TINY / f"{K.TINY}.ipynb"), {})
     hostile = next(k for k in K.kinds() if k.student == "hostile_html")
     K.write(hostile, ctx, tmp_path / "subs")
     report = batch.grade_folder(tmp_path / "subs", [K.TINY], course_dir=course,
                                 out_dir=tmp_path / "grades", template_db=template,
                                 gradebook=course / "gradebook.db", source_dir=src)
     assert report.results[0].ok and report.results[0].auto_score == 3
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+    with nbg.gradebook(course / "gradebook.db") as gb:
         notebook_id = gb.find_submission_notebook(K.TINY, K.TINY, "hostile_html").id
 
     requests, dialogs, console = [], [], []
-    with LabServer(course, tmp_path / "lab", env={"DL_COURSE_TOOLS": str(ROOT / "tools")}) as lab:
+    with LabServer(course, tmp_path / "lab", env={"PYTHONPATH": str(ROOT)}) as lab:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.on("request", lambda r: requests.append(r.url))
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))

@@ -1,4 +1,4 @@
-"""The instructor's grading pipeline behind ``tools/course.py`` (nbgrader 0.9.6).
+"""The instructor's grading pipeline behind ``python -m tools.course`` (nbgrader 0.9.6).
 
 Modules, one concern each:
 

@@ -299,10 +299,10 @@ def refresh_feedback(course_dir: Path, gradebook: Path, results: list[Submission
     without them. nbgrader's generate_feedback runs no student code: it converts the graded
     notebook with the course's feedback settings (hidden tests and mark scheme stripped).
     """
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
     todo = []
-    with Gradebook(f"sqlite:///{Path(gradebook).resolve()}") as gb:
+    with nbg.gradebook(gradebook) as gb:
         for r in results:
             if not r.ok or r.feedback_dir is None:
                 continue
@@ -369,10 +369,10 @@ def check_gradebook(gradebook: Path, results: list[SubmissionResult]) -> list[st
     in this run must hold exactly the auto score imported (0 for a failed submission). A
     manual score there is the instructor's override, kept across regrades on purpose.
     """
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
     problems = []
-    with Gradebook(f"sqlite:///{Path(gradebook).resolve()}") as gb:
+    with nbg.gradebook(gradebook) as gb:
         for student in gb.students:
             for sub in student.submissions:
                 for nb in sub.notebooks:
@@ -399,11 +399,11 @@ def check_gradebook(gradebook: Path, results: list[SubmissionResult]) -> list[st
 def export_csv(gradebook: Path, hws: list[str], out_dir: Path, *,
                failed: set[tuple[str, str]] = frozenset()) -> tuple[Path, Path]:
     """Write ``grades.csv`` (one row per student and homework) and ``parts.csv`` (per cell)."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
     out_dir.mkdir(parents=True, exist_ok=True)
     grades_path, parts_path = out_dir / "grades.csv", out_dir / "parts.csv"
-    with Gradebook(f"sqlite:///{Path(gradebook).resolve()}") as gb, \
+    with nbg.gradebook(gradebook) as gb, \
             open(grades_path, "w", newline="") as gf, open(parts_path, "w", newline="") as pf:
         grades = csv.writer(gf)
         parts = csv.writer(pf)

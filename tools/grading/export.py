@@ -1,6 +1,6 @@
 """Grades out of the gradebook, late policy applied, as the CSV a learning platform imports.
 
-Three formats (``tools/course.py export --format ...``, ``make export FORMAT=...``):
+Three formats (``python -m tools.course export --format ...``, ``make export FORMAT=...``):
 
 ``canvas``
     Canvas's gradebook import: ``Student, ID, SIS User ID, SIS Login ID, Section``, then one
@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from . import nbg
 from . import policy as late_policy
 from .paths import COURSE_DIR
 
@@ -89,11 +90,11 @@ def collect(gradebook: Path, *, course_dir: Path = COURSE_DIR,
     hws : list of str, optional
         Homework to export, in this order; default every assignment in the gradebook.
     """
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
     course_policy = course_policy or late_policy.load(Path(course_dir)
                                                       / late_policy.POLICY_FILE.name)
-    with Gradebook(f"sqlite:///{Path(gradebook).resolve()}") as gb:
+    with nbg.gradebook(gradebook) as gb:
         students = sorted((_info(s) for s in gb.students), key=lambda s: s.id)
         hws = hws or sorted(a.name for a in gb.assignments)
         rows = []

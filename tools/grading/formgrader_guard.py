@@ -14,7 +14,7 @@ tests stripped: no student code runs) and release/collect.
 
 ``make formgrader`` loads it::
 
-    PYTHONPATH=tools jupyter lab --ServerApp.jpserver_extensions grading.formgrader_guard=True
+    cd assignments && PYTHONPATH=.. jupyter lab --ServerApp.jpserver_extensions tools.grading.formgrader_guard=True
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ class PublicStaticHandler(web.StaticFileHandler):
 
 
 def _jupyter_server_extension_points() -> list[dict]:
-    return [{"module": "grading.formgrader_guard"}]
+    return [{"module": "tools.grading.formgrader_guard"}]
 
 
 def _load_jupyter_server_extension(serverapp) -> None:
@@ -70,7 +70,7 @@ def _load_jupyter_server_extension(serverapp) -> None:
     Also serve MathJax 3 at ``<base_url>/dl-course-static/mathjax/`` for formgrader's grading
     page (``templates/formgrade/mathjax.html.j2``): formulas render without a network.
     """
-    from grading.offline_feedback import mathjax_script
+    from tools.grading.offline_feedback import mathjax_script
 
     webapp = serverapp.web_app
     base = webapp.settings["base_url"]

@@ -14,11 +14,15 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
 from .paths import CONFIG_FILE, ensure_venv_on_path
+
+if TYPE_CHECKING:
+    from nbgrader.api import Gradebook
 
 DEFAULT_TIMEOUT = 600.0
 
@@ -29,6 +33,19 @@ class NbgraderFailure(RuntimeError):
 
 class WallClockTimeout(Exception):
     """A step ran longer than its wall-clock budget."""
+
+
+@contextlib.contextmanager
+def gradebook(path: Path | str) -> Iterator[Gradebook]:
+    """nbgrader's gradebook in the sqlite file ``path``, open for the ``with`` block.
+
+    The one place that turns a gradebook file into nbgrader's database URL (from the absolute
+    path: a relative one would depend on the working directory).
+    """
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{Path(path).resolve()}") as gb:
+        yield gb
 
 
 @contextlib.contextmanager

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from . import nbg
 from .paths import COURSE_DIR
 
 POLICY_FILE = COURSE_DIR / "course_policy.toml"
@@ -251,9 +252,9 @@ def timestamp_from_gradebook(gradebook: Path, hw: str, student: str) -> datetime
     nbgrader's autograde copies it from the submission's ``timestamp.txt``; a submission
     graded from a plain folder or an LMS zip has none.
     """
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
-    with Gradebook(f"sqlite:///{Path(gradebook).resolve()}") as gb:
+    with nbg.gradebook(gradebook) as gb:
         try:
             stamp = gb.find_submission(hw, student).timestamp
         except MissingEntry:

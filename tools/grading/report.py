@@ -25,7 +25,12 @@ import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
+import nbformat
+
+from dlhelpers.grading import DELEGATION_MESSAGE
+
 from .analysis import imports_of
+from .preprocessors import TRUNCATION_MARK
 
 #: (pattern over the code a student wrote, what it suggests)
 SUSPICIOUS = (
@@ -79,9 +84,16 @@ def _core(meta: dict) -> dict:
 
 
 def _load(path: Path) -> dict | None:
+    """The notebook at ``path`` (format 4), or None when it is missing or not a notebook.
+
+    Read like ``kit`` and ``validate`` read notebooks; a student's file is hostile input, so
+    whatever nbformat refuses it with (bad JSON, a broken schema, JSON that is no notebook)
+    means None.
+    """
     try:
-        nb = json.loads(Path(path).read_text(encoding="utf-8", errors="replace"))
-    except (OSError, ValueError):
+        nb = nbformat.reads(Path(path).read_text(encoding="utf-8", errors="replace"),
+                            as_version=4)
+    except (OSError, ValueError, nbformat.ValidationError, AttributeError, TypeError):
         return None
     return nb if isinstance(nb, dict) else None
 
@@ -152,8 +164,7 @@ def unfinished_parts(autograded: Path) -> list[str]:
     return list(dict.fromkeys(parts))
 
 
-def runtime_flags(autograded: Path, truncation_mark: str = "[output truncated by the grader:",
-                  delegation: str = "delegating to dlhelpers is not allowed here") -> list[str]:
+def runtime_flags(autograded: Path) -> list[str]:
     """Flags from the executed notebook nbgrader wrote (never from the kernel's word).
 
     For test cells graded by a grader spec the verdict text (written by the grader) is read:
@@ -177,7 +188,7 @@ def runtime_flags(autograded: Path, truncation_mark: str = "[output truncated by
                 flags.append(f"{name}: the grader's integrity probe got no answer")
             elif ename == "TamperingDetected" or "TamperingDetected" in text:
                 flags.append(f"{name}: the tests detected tampering")
-            elif delegation in text:
+            elif DELEGATION_MESSAGE in text:
                 flags.append(f"{name}: delegated to dlhelpers' reference code")
             elif ename and not is_test and ename != UNFINISHED_ERROR:
                 flags.append(f"{name}: raised {ename} when run")
@@ -197,7 +208,7 @@ def runtime_flags(autograded: Path, truncation_mark: str = "[output truncated by
             if "removed by the grader]" in text:
                 flags.append(f"{name}: active content (script, SVG, widget...) removed by the "
                              "grader")
-            if truncation_mark in text or "... Output truncated ..." in text:
+            if TRUNCATION_MARK in text or "... Output truncated ..." in text:
                 flags.append(f"{name}: output cut by the grader (too large)")
     return list(dict.fromkeys(flags))
 

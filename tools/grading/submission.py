@@ -296,9 +296,9 @@ def content_keys(nb: dict) -> dict[str, str]:
 
 def read_timestamp(root: Path, hw: str, student: str) -> str | None:
     """The submission time nbgrader read from ``timestamp.txt`` (ISO text), if any."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+    with nbg.gradebook(root / "gradebook.db") as gb:
         try:
             stamp = gb.find_submission(hw, student).timestamp
         except MissingEntry:
@@ -308,9 +308,9 @@ def read_timestamp(root: Path, hw: str, student: str) -> str | None:
 
 def read_scores(root: Path, hw: str, student: str) -> list[CellScore]:
     """Per-cell grades of ``student``'s ``hw`` from the gradebook of the copy ``root``."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+    with nbg.gradebook(root / "gradebook.db") as gb:
         try:
             submission = gb.find_submission(hw, student)
         except MissingEntry:
@@ -329,11 +329,10 @@ def read_scores(root: Path, hw: str, student: str) -> list[CellScore]:
 
 def post_checks(cells: list[CellScore], root: Path, hw: str, student: str) -> list[str]:
     """Flags for the instructor: impossible scores and manual scores nobody entered."""
-    from nbgrader.api import Gradebook
 
     flags = [f"{c.cell}: score {c.score} exceeds its maximum {c.max_score}"
              for c in cells if c.score is not None and c.score > c.max_score + 1e-9]
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+    with nbg.gradebook(root / "gradebook.db") as gb:
         for s in gb.students:
             if s.id != student:
                 flags.append(f"the grading gradebook gained a student {s.id!r}")
@@ -455,7 +454,7 @@ def import_result(result: SubmissionResult, gradebook: Path, course_dir: Path) -
     list of str
         What needs the instructor's attention: manual grades that no longer apply.
     """
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
     for step in ("autograded", "feedback"):
         old = Path(course_dir) / step / result.student / result.hw
@@ -465,7 +464,7 @@ def import_result(result: SubmissionResult, gradebook: Path, course_dir: Path) -
     state = _read_state(state_file)
     before = state.get("keys")  # None: no record (first grading by this pipeline)
     notes: list[str] = []
-    with Gradebook(f"sqlite:///{Path(gradebook).resolve()}") as gb:
+    with nbg.gradebook(gradebook) as gb:
         gb.update_or_create_student(result.student)
         try:
             sub = gb.find_submission(result.hw, result.student)

@@ -5,8 +5,8 @@
 
 The first form grades one submission; the last line of stdout is
 ``{"success": bool, "error": str, "log": str}`` (used by
-:func:`grading.submission.autograde_in_subprocess`, which may prefix the command with a
-sandbox). The second form is the long-lived worker of :mod:`grading.server`: it imports
+:func:`tools.grading.submission.autograde_in_subprocess`, which may prefix the command with a
+sandbox). The second form is the long-lived worker of :mod:`tools.grading.server`: it imports
 nbgrader once, then reads one request per line on stdin
 (``{"root", "hw", "student", "extra", "env"}``) and writes each answer as one JSON line to
 the inherited pipe ``ANSWER_FD``, never to stdout: a kernel shares the worker's stdout, and
@@ -20,11 +20,16 @@ import os
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# submission.autograde_in_subprocess runs this file BY PATH (its folder, not the repo, is then
+# sys.path[0]) with the grader's environment: the repo root is put first so the course's
+# ``tools`` package imports. Drop this line when the spawner runs ``python -m
+# tools.grading.worker`` with the repo root as cwd or PYTHONPATH.
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from traitlets.config import Config  # noqa: E402
 
-from grading import nbg  # noqa: E402
+from tools.grading import nbg  # noqa: E402
 
 
 def autograde(root: Path, hw: str, student: str, extra: Config | None) -> dict:

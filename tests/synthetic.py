@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 
-from .paths import SOURCE_DIR, notebook_name
+from tools.grading.paths import SOURCE_DIR, notebook_name
 
 
 def grade_id(cell) -> str | None:
