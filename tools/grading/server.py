@@ -68,6 +68,11 @@ class GradingServer:
         self.answers, self.tasks = read, 0
         self.started += 1
 
+    def warm(self) -> None:
+        """Start a worker unless one is running (call it before the first submission)."""
+        if self.proc is None or self.proc.poll() is not None:
+            self.start()
+
     def stop(self) -> None:
         """Kill the worker's whole session (its kernel, if one is running, dies with it)."""
         if self.proc is not None:
@@ -91,8 +96,7 @@ class GradingServer:
         ``env`` is the submission's worker environment (:func:`sandbox.worker_env`), of which
         the :data:`SUBMISSION_ENV` variables are applied in the worker.
         """
-        if self.proc is None or self.proc.poll() is not None:
-            self.start()
+        self.warm()
         request = {"root": str(root), "hw": hw, "student": student, "extra": extra or {},
                    "env": {k: env[k] for k in SUBMISSION_ENV if k in env}}
         try:
