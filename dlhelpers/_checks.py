@@ -123,3 +123,41 @@ def check_same_shape(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> 
     """Raise unless two arrays have identical shapes (no broadcasting allowed)."""
     if a.shape != b.shape:
         raise ValueError(f"{name_a} and {name_b} must have the same shape; got {a.shape} and {b.shape}")
+
+
+# ------------------------------------------------------------------ random generators
+def as_generator(rng, name: str = "rng", *, default: int | None = None) -> np.random.Generator:
+    """Return ``rng`` as a ``np.random.Generator``: the course's one rule (docs/CONVENTIONS.md).
+
+    Parameters
+    ----------
+    rng : np.random.Generator, int seed >= 0, or None
+        A Generator is returned as it is (its draws continue across calls); an int is
+        ``np.random.default_rng(rng)``.
+    name : str
+        How the argument is named in error messages.
+    default : int seed, optional
+        What ``None`` means, for a function that documents a fixed seed (the same draws on
+        every call). Without it ``None`` is refused: a silent default would hide a
+        forgotten ``rng``. The global generator is never used.
+
+    Raises
+    ------
+    TypeError
+        for ``None`` without ``default``, and for anything but a Generator or an int
+        (``RandomState``, floats, bools), naming the type that came.
+    ValueError
+        for a negative seed.
+    """
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None and default is not None:
+        rng = default
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, (bool, np.bool_)):
+        if rng < 0:
+            raise ValueError(f"{name} must be a non-negative int seed; got {rng}")
+        return np.random.default_rng(int(rng))
+    hint = " (the legacy API; use np.random.default_rng(seed))" if isinstance(
+        rng, np.random.RandomState) else ""
+    raise TypeError(f"{name} must be a np.random.Generator (e.g. np.random.default_rng(0)) "
+                    f"or an int seed; got {type(rng).__name__}{hint}")

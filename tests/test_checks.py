@@ -173,3 +173,42 @@ def test_check_function_gives_each_side_its_own_copy():
     w0 = np.array([5.0])
     assert check_function(lambda w: w - 1.0, in_place_reference, [(w0,)])
     np.testing.assert_array_equal(w0, [5.0])
+
+
+# ---------------------------------------------------------------------------- as_generator
+def test_as_generator_passes_a_generator_through_and_seeds_ints():
+    gen = np.random.default_rng(7)
+    assert C.as_generator(gen) is gen  # the caller's stream continues
+    for seed in (0, 5, np.int64(5)):
+        np.testing.assert_array_equal(C.as_generator(seed).random(4),
+                                      np.random.default_rng(int(seed)).random(4))
+
+
+def test_as_generator_none_is_the_documented_default_or_refused():
+    np.testing.assert_array_equal(C.as_generator(None, default=3).random(4),
+                                  np.random.default_rng(3).random(4))
+    with pytest.raises(TypeError, match="rng must be a np.random.Generator .* got NoneType"):
+        C.as_generator(None)
+
+
+def test_as_generator_never_touches_the_global_generator():
+    np.random.seed(11)
+    expected = np.random.random(3)
+    np.random.seed(11)
+    C.as_generator(None, default=0).random(5)
+    C.as_generator(4).random(5)
+    np.testing.assert_array_equal(np.random.random(3), expected)
+
+
+@pytest.mark.parametrize("bad, exc, fragment", [
+    (np.random.RandomState(0), TypeError, "got RandomState (the legacy API"),
+    (1.5, TypeError, "got float"),
+    (True, TypeError, "got bool"),
+    ("0", TypeError, "got str"),
+    (-1, ValueError, "seed must be a non-negative int seed; got -1"),
+])
+def test_as_generator_names_what_came(bad, exc, fragment):
+    name = "seed" if exc is ValueError else "rng"
+    with pytest.raises(exc) as info:
+        C.as_generator(bad, name)
+    assert fragment in str(info.value)

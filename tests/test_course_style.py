@@ -95,3 +95,27 @@ def test_colours_sampled_from_viridis_are_allowed_for_ordered_categories():
     ax.plot([0, 1], [0, 1], color=plt.get_cmap("jet")(0.3), label="jet sample")
     assert len(plots.palette_violations(fig)) == 1
     plt.close(fig)
+
+
+def test_style_sheet_holds_the_legend_defaults():
+    # the sheet, not each call, sets legend sizes: a call that names no size gets the sheet's
+    plt.rcdefaults()
+    plots.use_course_style()
+    assert plt.rcParams["legend.fontsize"] == 9
+    assert plt.rcParams["legend.loc"] == "best"
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], label="a line")
+    legend = ax.legend()
+    assert legend.get_texts()[0].get_fontsize() == 9
+    plt.close(fig)
+
+
+def test_style_is_loaded_by_its_package_name():
+    # matplotlib finds the packaged sheet as "dlhelpers.plots.course", the file use_course_style reads
+    plt.rcdefaults()
+    plt.style.use(plots.STYLE_NAME)
+    by_name = dict(plt.rcParams)
+    plt.rcdefaults()
+    plt.style.use(plots.STYLE_FILE)
+    assert dict(plt.rcParams) == by_name
+    assert by_name["font.size"] == 11

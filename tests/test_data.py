@@ -2,6 +2,7 @@
 
 import pickle
 import random
+import sys
 
 import numpy as np
 import pytest
@@ -30,7 +31,7 @@ def test_load_digits_shapes_dtypes_and_range():
 @pytest.mark.slow
 def test_load_mnist_subset_caches_in_memory_and_on_disk(tmp_path, monkeypatch):
     monkeypatch.setenv("DLHELPERS_CACHE", str(tmp_path))
-    monkeypatch.setattr(data, "_MEMORY_CACHE", {})
+    data._mnist_arrays.cache_clear()
     X, y = data.load_mnist_subset()
     assert X.shape == (5000, 784) and X.dtype == np.float64
     assert X.min() == 0 and X.max() == 255
@@ -40,9 +41,11 @@ def test_load_mnist_subset_caches_in_memory_and_on_disk(tmp_path, monkeypatch):
     X[:] = -1  # a learner's edit must not reach the cache
     X2, y2 = data.load_mnist_subset(images=True)
     assert X2.shape == (5000, 28, 28) and X2.min() == 0
+    assert data._mnist_arrays.cache_info().hits == 1  # the second call came from memory
+    assert not data._mnist_arrays()[0].flags.writeable  # and the memory copy is read-only
 
     # From disk alone (fresh memory) the same arrays come back.
-    monkeypatch.setattr(data, "_MEMORY_CACHE", {})
+    data._mnist_arrays.cache_clear()
     X3, y3 = data.load_mnist_subset()
     np.testing.assert_array_equal(X3, X2.reshape(5000, -1))
     np.testing.assert_array_equal(y3, y2)
@@ -59,9 +62,21 @@ def test_mnist_disk_cache_failures_are_silent(tmp_path, monkeypatch):
     assert data._read_mnist_npz(tmp_path / "absent.npz") is None
 
 
+def test_cache_dir_is_the_env_override_else_the_platform_user_cache(tmp_path, monkeypatch):
+    import platformdirs
+
+    monkeypatch.setenv("DLHELPERS_CACHE", str(tmp_path / "mine"))
+    assert data._cache_dir() == tmp_path / "mine"
+    monkeypatch.delenv("DLHELPERS_CACHE")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert data._cache_dir() == platformdirs.user_cache_path("dlhelpers")
+    if sys.platform.startswith("linux"):
+        assert data._cache_dir() == tmp_path / "xdg" / "dlhelpers"
+
+
 @pytest.mark.slow
-def test_load_mnist1d_restores_global_random_state(monkeypatch):
-    monkeypatch.setattr(data, "_MEMORY_CACHE", {})
+def test_load_mnist1d_restores_global_random_state():
+    data._generate_mnist1d.cache_clear()
     random.seed(7)
     np.random.seed(7)
     expected_py, expected_np = random.random(), np.random.rand()
@@ -299,6 +314,10 @@ def test_minibatches_seeding_order_and_drop_last():
     epoch1 = np.concatenate([yb for _, yb in data.minibatches(X, y, 4, rng=rng)])
     epoch2 = np.concatenate([yb for _, yb in data.minibatches(X, y, 4, rng=rng)])
     assert not np.array_equal(epoch1, epoch2)
+    unseeded = np.concatenate([yb for _, yb in data.minibatches(X, y, 4)])  # None: seed 0
+    np.testing.assert_array_equal(unseeded, y[np.random.default_rng(0).permutation(len(y))])
+    with pytest.raises(TypeError, match="rng must be a np.random.Generator .* got RandomState"):
+        data.minibatches(X, y, 4, rng=np.random.RandomState(0))
     plain = np.concatenate([yb for _, yb in data.minibatches(X, y, 4, shuffle=False)])
     np.testing.assert_array_equal(plain, y)
     dropped = list(data.minibatches(X, y, 4, drop_last=True))

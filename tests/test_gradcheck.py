@@ -159,6 +159,7 @@ def test_sparse_gradient_check_samples_distinct_entries_reproducibly():
     assert "a sample of 7 entries" in repr(result)
     again = sparse_gradient_check(f, x, grad, num_checks=7)
     assert again.indices == result.indices  # rng=None means default_rng(0)
+    assert sparse_gradient_check(f, x, grad, num_checks=7, rng=0).indices == result.indices
     capped = sparse_gradient_check(f, x, grad, num_checks=1000, rng=np.random.default_rng(5))
     assert sorted(capped.indices) == sorted(np.ndindex(x.shape))
     wrong = grad.copy()

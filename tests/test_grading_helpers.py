@@ -62,6 +62,40 @@ def test_relative_error_is_zero_for_equal_and_large_for_opposite():
     assert G.relative_error([1.0], [-1.0]) == pytest.approx(1.0)
 
 
+def test_relative_error_is_the_course_definition():
+    """The same numbers as gradcheck.relative_error, tiny entries included (floor 1e-12)."""
+    from dlhelpers.gradcheck import relative_error
+
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        a = rng.standard_normal((4, 5)) * 10.0 ** rng.integers(-16, 3, (4, 5))
+        b = a + rng.standard_normal((4, 5)) * 10.0 ** rng.integers(-20, 0, (4, 5))
+        b[0, 0] = a[0, 1] = 0.0
+        assert G.relative_error(a, b) == relative_error(a, b)
+    assert G.relative_error([1e-10], [0.0]) == 1.0  # the old 1e-8 floor gave 0.01
+    assert G.relative_error([0.0], [0.0]) == 0.0
+
+
+def test_relative_error_ignores_a_patched_numpy(monkeypatch):
+    monkeypatch.setattr(np, "maximum", lambda *a, **k: np.inf)
+    monkeypatch.setattr(np, "absolute", lambda *a, **k: 0.0)
+    assert G.relative_error([1.0, 2.0], [1.0, 2.2]) == pytest.approx(0.2 / 4.2)
+
+
+def test_integrity_detects_a_swapped_relative_error_kernel():
+    from dlhelpers import _numerics
+
+    kernel = _numerics.elementwise_relative_error
+    original = kernel.__code__
+    try:
+        kernel.__code__ = (lambda a, b: 0.0 * a).__code__
+        with pytest.raises(G.TamperingDetected, match="_elementwise_relative_error"):
+            G.check_integrity()
+    finally:
+        kernel.__code__ = original
+    G.check_integrity()
+
+
 def test_no_loops_detects_for_while_and_comprehensions():
     def vectorized(x):
         return np.sum(x * x)

@@ -385,7 +385,7 @@ def test_linear_explorer_score_and_accuracy_follow_sliders():
     box.w1.value, box.b.value, box.py.value = -2.0, 1.5, 2.0
     np.testing.assert_allclose(box.score, -2.0 * 0.5 + 1.0 * 2.0 + 1.5)
     np.testing.assert_allclose(box.accuracy, np.mean((X @ np.array([-2.0, 1.0]) + 1.5 > 0) == (y == 1)))
-    assert "class 1" in box.readout.value
+    assert "class 1" in box.caption.value
 
 
 def test_linear_explorer_rejects_out_of_range_start():

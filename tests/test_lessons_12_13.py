@@ -46,12 +46,22 @@ def _labelled(ax):
 
 # --- lesson 12: dropout plots ------------------------------------------------------------
 
+def _edges(ax) -> list[np.ndarray]:
+    """The connections drawn: the segments of the network's one LineCollection."""
+    (collection,) = ax.collections[:1]
+    return collection.get_segments()
+
+
 def test_thinned_network_draws_only_edges_between_kept_units():
     sizes = [3, 4, 2]
     mask = np.array([True, False, True, False])
     ax = plot_thinned_network(sizes, [mask])
+    edges = _edges(ax)
     # 3 inputs x 2 kept hidden units + 2 kept hidden units x 2 outputs
-    assert len(ax.lines) == 3 * 2 + 2 * 2
+    assert len(edges) == 3 * 2 + 2 * 2
+    # no edge touches a dropped hidden unit (hidden unit i sits at height i - 1.5)
+    hidden_ends = {float(seg[k, 1]) for seg in edges for k in (0, 1) if seg[k, 0] == 1.0}
+    assert hidden_ends == {-1.5, 0.5}
     assert ax.get_title() and ax.get_xlabel()
 
 
@@ -59,7 +69,9 @@ def test_thinned_network_weight_mask_removes_exactly_the_dropped_connections():
     wmask = np.zeros((3, 2), dtype=bool)
     wmask[0, 1] = wmask[2, 0] = True
     ax = plot_thinned_network([3, 2], weight_masks=[wmask])
-    assert len(ax.lines) == 2
+    # input i sits at height i - 1, output j at j - 0.5
+    drawn = sorted(tuple(seg.ravel()) for seg in _edges(ax))
+    assert drawn == [(0.0, -1.0, 1.0, 0.5), (0.0, 1.0, 1.0, -0.5)]
 
 
 @pytest.mark.parametrize("kwargs, match", [
@@ -207,8 +219,14 @@ def test_log_sampling_histogram_fractions_match_the_samples():
     # first 4 bars: uniform sampler per decade; next 4: log sampler
     np.testing.assert_allclose(bars[:4], [0.25, 0.0, 0.25, 0.5])
     np.testing.assert_allclose(bars[4:], [0.25, 0.25, 0.25, 0.25])
-    with pytest.raises(ValueError, match="> 0"):
+    with pytest.raises(ValueError, match=r"linear_samples must lie in \[1e-4, 1\].*from 0 to 0.1"):
         plot_log_sampling([0.0, 0.1], log)
+    # a sample above 1 would fall outside every decade: an error, not a silently lower count
+    with pytest.raises(ValueError, match=r"log_samples must lie in \[1e-4, 1\].*to 2"):
+        plot_log_sampling(lin, [0.5, 2.0])
+    # the ends of the range count (1e-4 in the first decade, 1 in the last)
+    axes = plot_log_sampling(np.array([1e-4, 1.0]), log, ax=plt.subplots(1, 2)[1])
+    np.testing.assert_allclose([p.get_height() for p in axes[0].patches][:4], [0.5, 0, 0, 0.5])
 
 
 def test_search_results_star_marks_the_best_trial():

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import as_float_array, check_in_range, check_same_shape
-from .init import as_generator
+from .._checks import as_float_array, as_generator, check_in_range, check_same_shape
 
 
 def dropout_forward(x, keep_prob: float, *, train: bool = True,

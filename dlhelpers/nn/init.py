@@ -23,17 +23,7 @@ import math
 
 import numpy as np
 
-from .._checks import check_int, check_positive
-
-
-def as_generator(rng, name: str = "rng") -> np.random.Generator:
-    """Accept a ``np.random.Generator`` or an int seed; anything else raises TypeError."""
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
-        return np.random.default_rng(int(rng))
-    raise TypeError(f"{name} must be a np.random.Generator (e.g. np.random.default_rng(0)) "
-                    f"or an int seed; got {type(rng).__name__}")
+from .._checks import as_generator, check_int, check_positive
 
 
 def _dims(d_in, d_out) -> tuple[int, int]:

@@ -18,6 +18,7 @@ PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F
 COLORS = list(PALETTE)  # older name, kept for the plotting modules that index it
 # Greys (black to white) are allowed besides the palette: axes, grids, reference lines.
 STYLE_FILE = Path(__file__).with_name("course.mplstyle")
+STYLE_NAME = "dlhelpers.plots.course"  # the same sheet, by matplotlib's package.style name
 # Colour maps built from the palette, registered by name so any ``cmap="course_..."`` works:
 # white to one palette colour for values that only grow, and blue-white-vermillion for values
 # with a sign.
@@ -39,8 +40,8 @@ ALLOWED_CMAPS = frozenset({"viridis", "cividis", "magma", "inferno", "plasma", "
 
 
 def use_course_style() -> None:
-    """Load the course style sheet (fonts, grid, palette, figure size) into matplotlib."""
-    mpl.style.use(STYLE_FILE)
+    """Load the course style sheet (fonts, grid, palette, legends, figure size) into matplotlib."""
+    mpl.style.use(STYLE_NAME)
 
 
 def _is_allowed_colour(rgba, tol: float = 0.02) -> bool:

@@ -52,7 +52,7 @@ def plot_scalar_graph(nodes: Mapping[str, tuple[float, float]], edges: Sequence[
                     arrowprops={"arrowstyle": "-|>", "color": "0.4", "shrinkA": 18, "shrinkB": 18})
     for name, (x, y) in nodes.items():
         ax.add_patch(plt.Circle((x, y), 0.28, color="white", ec="0.2", zorder=3))
-        ax.text(x, y, name, ha="center", va="center", fontsize=11, zorder=4)
+        ax.text(x, y, name, ha="center", va="center", zorder=4)
         ax.text(x, y + 0.42, f"{values[name]:g}", ha="center", color=COLORS[2], fontsize=10)
         ax.text(x, y - 0.5, f"{grads[name]:g}", ha="center", color=COLORS[3], fontsize=10)
     xs, ys = zip(*nodes.values(), strict=True)
@@ -63,7 +63,7 @@ def plot_scalar_graph(nodes: Mapping[str, tuple[float, float]], edges: Sequence[
     ax.set_title(title)
     ax.plot([], [], color=COLORS[2], label="forward value")
     ax.plot([], [], color=COLORS[3], label="gradient dL/d(node)")
-    ax.legend(loc="upper right", fontsize=9)
+    ax.legend(loc="upper right")
     return ax
 
 
@@ -146,7 +146,7 @@ def plot_activation_functions(functions: Mapping[str, tuple[Callable, Callable]]
         axes[1].plot(z, df(z), label=name, **style)
     axes[0].set(xlabel="z", ylabel="f(z)", title="Activation functions")
     axes[1].set(xlabel="z", ylabel="f'(z)", title="Their derivatives (the local gradients)")
-    axes[0].legend(fontsize=9)
+    axes[0].legend()
     return axes
 
 

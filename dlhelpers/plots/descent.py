@@ -7,24 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from dlhelpers._checks import as_float_array, check_int
 from dlhelpers.plots import COLORS
+from dlhelpers.plots._figure import new_ax
 
 # Path colours: the palette without its pale yellow, which vanishes on a white background.
 _PATH_COLORS = [COLORS[i] for i in (0, 1, 2, 3, 4, 5, 7)]
 # Meaning never by colour alone: each curve or path also gets its own dash and marker.
 _DASHES = ["-", "--", "-.", ":", (0, (8, 2, 1, 2, 1, 2)), (0, (12, 4))]   # six distinct patterns
 _MARKERS = ["o", "^", "s", "D", "v", "P", "X"]
-
-
-def _new_axes(ax):
-    if ax is not None:
-        return ax
-    _, ax = plt.subplots()
-    return ax
 
 
 def _check_range(lim, name: str) -> tuple[float, float]:
@@ -34,7 +27,7 @@ def _check_range(lim, name: str) -> tuple[float, float]:
     return float(arr[0]), float(arr[1])
 
 
-def plot_loss_curves(curves: Mapping[str, np.ndarray], ax=None, logy: bool = True,
+def plot_loss_curves(curves: Mapping[str, np.ndarray], *, ax=None, logy: bool = True,
                      xlabel: str = "epoch", ylabel: str = "loss", title: str = "Loss curves"):
     """One line per named loss history.
 
@@ -51,7 +44,7 @@ def plot_loss_curves(curves: Mapping[str, np.ndarray], ax=None, logy: bool = Tru
     """
     if not curves:
         raise ValueError("curves must hold at least one named history; got an empty mapping")
-    ax = _new_axes(ax)
+    ax = new_ax(ax)
     for i, (label, values) in enumerate(curves.items()):
         v = as_float_array(values, f"curves[{label!r}]", ndim=1, allow_nan=True)
         ax.plot(np.arange(1, v.shape[0] + 1), v, label=label, color=_PATH_COLORS[i % len(_PATH_COLORS)],
@@ -63,7 +56,7 @@ def plot_loss_curves(curves: Mapping[str, np.ndarray], ax=None, logy: bool = Tru
     return ax
 
 
-def plot_path_1d(f: Callable[[np.ndarray], np.ndarray], path, xlim=(-3.0, 3.0), ax=None,
+def plot_path_1d(f: Callable[[np.ndarray], np.ndarray], path, *, xlim=(-3.0, 3.0), ax=None,
                  label: str = "iterates", title: str = "Gradient descent in one dimension",
                  color: str | None = None, show_function: bool = True):
     """A 1-D function and the points a descent visited, joined in order.
@@ -86,7 +79,7 @@ def plot_path_1d(f: Callable[[np.ndarray], np.ndarray], path, xlim=(-3.0, 3.0), 
     """
     p = as_float_array(path, "path", ndim=1, allow_nan=True)
     lo, hi = _check_range(xlim, "xlim")
-    ax = _new_axes(ax)
+    ax = new_ax(ax)
     if show_function:
         xs = np.linspace(lo, hi, 400)
         ax.plot(xs, f(xs), color="gray", lw=1.5, label="f(x)")
@@ -124,7 +117,7 @@ def grid_values(f: Callable[[np.ndarray], float], xlim, ylim, n: int = 80):
 
 
 def plot_contour_paths(f: Callable[[np.ndarray], float], paths: Mapping[str, np.ndarray],
-                       xlim=(-3.0, 3.0), ylim=(-3.0, 3.0), ax=None, levels: int = 25,
+                       *, xlim=(-3.0, 3.0), ylim=(-3.0, 3.0), ax=None, levels: int = 25,
                        log_levels: bool = True, title: str = "Paths on the loss surface",
                        mark: Mapping[str, tuple[float, float]] | None = None,
                        legend_loc: str | None = "upper right"):
@@ -152,7 +145,7 @@ def plot_contour_paths(f: Callable[[np.ndarray], float], paths: Mapping[str, np.
     matplotlib Axes
     """
     xs, ys, z = grid_values(f, xlim, ylim)
-    ax = _new_axes(ax)
+    ax = new_ax(ax)
     if log_levels:
         shift = z.min()
         lv = shift + np.geomspace(1e-3 * (z.max() - shift) + 1e-12, z.max() - shift, levels)
@@ -175,12 +168,12 @@ def plot_contour_paths(f: Callable[[np.ndarray], float], paths: Mapping[str, np.
     ax.set_aspect("equal")
     ax.set(title=title, xlabel=r"$w_1$", ylabel=r"$w_2$")
     if legend_loc is not None:
-        ax.legend(loc=legend_loc, fontsize=9)
+        ax.legend(loc=legend_loc)
     return ax
 
 
 def plot_gradient_arrows(f: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.ndarray],
-                         points, xlim=(-3.0, 3.0), ylim=(-3.0, 3.0), ax=None, levels: int = 12,
+                         points, *, xlim=(-3.0, 3.0), ylim=(-3.0, 3.0), ax=None, levels: int = 12,
                          length: float = 0.6,
                          title: str = "Minus the gradient: steepest descent, across the level sets"):
     """Level sets of a 2-D function with an arrow of minus the gradient at each given point.
@@ -207,7 +200,7 @@ def plot_gradient_arrows(f: Callable[[np.ndarray], float], grad: Callable[[np.nd
     if length <= 0:
         raise ValueError(f"length must be > 0; got {length}")
     xs, ys, z = grid_values(f, xlim, ylim)
-    ax = _new_axes(ax)
+    ax = new_ax(ax)
     through = [float(f(p)) for p in pts]  # draw the level set through every arrow's foot
     lv = np.unique(np.concatenate([np.linspace(z.min(), z.max(), levels), through]))
     ax.contour(xs, ys, z, levels=lv, colors="gray", linewidths=0.7, linestyles="solid")
@@ -225,11 +218,11 @@ def plot_gradient_arrows(f: Callable[[np.ndarray], float], grad: Callable[[np.nd
     ax.set_ylim(ys[0], ys[-1])
     ax.set_aspect("equal")
     ax.set(title=title, xlabel=r"$w_1$", ylabel=r"$w_2$")
-    ax.legend(loc="upper right", fontsize=9)
+    ax.legend(loc="upper right")
     return ax
 
 
-def plot_mean_band(x, runs, ax=None, label: str = "", color: str | None = None,
+def plot_mean_band(x, runs, *, ax=None, label: str = "", color: str | None = None,
                    ls: str = "-", logx: bool = True, logy: bool = True):
     """Mean over seeds of several runs, with a band from the smallest to the largest run.
 
@@ -248,7 +241,7 @@ def plot_mean_band(x, runs, ax=None, label: str = "", color: str | None = None,
     r = as_float_array(runs, "runs", ndim=2)
     if r.shape[1] != xv.shape[0]:
         raise ValueError(f"runs must have shape (S, {xv.shape[0]}) to match x; got {r.shape}")
-    ax = _new_axes(ax)
+    ax = new_ax(ax)
     color = COLORS[0] if color is None else color
     ax.plot(xv, r.mean(axis=0), ls=ls, color=color, label=label)
     if r.shape[0] > 1:
@@ -260,7 +253,7 @@ def plot_mean_band(x, runs, ax=None, label: str = "", color: str | None = None,
     return ax
 
 
-def plot_error_vs_h(hs, errors: Mapping[str, np.ndarray], ax=None,
+def plot_error_vs_h(hs, errors: Mapping[str, np.ndarray], *, ax=None,
                     title: str = "Finite-difference error against step h"):
     """Log-log plot of the error of derivative estimates against the step ``h``.
 
@@ -277,12 +270,12 @@ def plot_error_vs_h(hs, errors: Mapping[str, np.ndarray], ax=None,
     h = as_float_array(hs, "hs", ndim=1)
     if np.any(h <= 0):
         raise ValueError("hs must all be > 0 (they go on a log axis)")
-    ax = _new_axes(ax)
-    for i, (label, err) in enumerate(errors.items()):
+    ax = new_ax(ax)
+    for label, err in errors.items():
         e = as_float_array(err, f"errors[{label!r}]", ndim=1)
         if e.shape != h.shape:
             raise ValueError(f"errors[{label!r}] must have shape {h.shape} like hs; got {e.shape}")
-        ax.loglog(h, np.maximum(e, 1e-17), "o-", ms=3, label=label, color=COLORS[i % len(COLORS)])
+        ax.loglog(h, np.maximum(e, 1e-17), "o-", ms=3, label=label)  # colours: the style's cycle
     ax.set(title=title, xlabel="step h", ylabel="|estimate - true derivative|")
     ax.legend()
     return ax

@@ -105,11 +105,11 @@ def plot_layer_distributions(activations: Sequence, *, title: str, ax: Axes | No
         peak = max(peak, float(counts.max()) / h.size)
     if log:
         ax.set_yscale("log")
-        ax.legend(fontsize=8, ncols=2, loc="upper right")
+        ax.legend(ncols=2, loc="upper right")
     else:
         # headroom above the tallest bar keeps the legend clear of the histograms
         ax.set_ylim(0, 1.45 * peak if peak > 0 else 1.0)
-        ax.legend(fontsize=8, ncols=3, loc="upper center")
+        ax.legend(ncols=3, loc="upper center")
     ax.set_xlabel("activation value")
     ax.set_ylabel("fraction of values")
     ax.set_title(title)
@@ -152,5 +152,5 @@ def plot_layer_std(stds: Mapping[str, Sequence[float]], *, title: str, ax: Axes 
     ax.set_xlabel("layer")
     ax.set_ylabel("std of activations")
     ax.set_title(title)
-    ax.legend(fontsize=8)
+    ax.legend()
     return ax

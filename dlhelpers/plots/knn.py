@@ -9,21 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import ListedColormap
 
 from dlhelpers._checks import as_float_array, as_labels, check_int
 from dlhelpers.plots import COLORS
+from dlhelpers.plots._figure import new_ax
 
 # One marker shape per class, so classes differ by shape as well as colour.
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
-
-
-def _axes(ax):
-    if ax is None:
-        _, ax = plt.subplots()
-    return ax
 
 
 def grid_over(X, *, resolution: int = 150, padding: float = 0.5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -95,7 +89,7 @@ def plot_decision_regions(predict: Callable[[np.ndarray], np.ndarray], X, y, *, 
     names = list(class_names) if class_names is not None else [f"class {c}" for c in range(num_classes)]
     if len(names) < num_classes:
         raise ValueError(f"class_names must name {num_classes} classes; got {len(names)}")
-    ax = _axes(ax)
+    ax = new_ax(ax)
     cmap = ListedColormap(COLORS[:num_classes])
     ax.pcolormesh(xx, yy, labels, cmap=cmap, vmin=-0.5, vmax=num_classes - 0.5, alpha=0.25,
                   shading="auto", rasterized=True)
@@ -110,7 +104,7 @@ def plot_decision_regions(predict: Callable[[np.ndarray], np.ndarray], X, y, *, 
     ax.set_xlabel("feature $x_1$")
     ax.set_ylabel("feature $x_2$")
     ax.set_title(title)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.grid(False)
     ax.region_labels = labels
     return ax
@@ -126,7 +120,7 @@ def plot_unit_balls(*, ax=None, radius: float = 1.0):
     radius = float(radius)
     if not np.isfinite(radius) or radius <= 0:
         raise ValueError(f"radius must be finite and > 0; got {radius!r}")
-    ax = _axes(ax)
+    ax = new_ax(ax)
     t = np.linspace(0, 2 * np.pi, 400)
     ax.plot(radius * np.cos(t), radius * np.sin(t), lw=2.5, label="L2: $\\sqrt{x_1^2 + x_2^2} = 1$")
     diamond = radius * np.array([[1, 0], [0, 1], [-1, 0], [0, -1], [1, 0]])
@@ -142,7 +136,7 @@ def plot_unit_balls(*, ax=None, radius: float = 1.0):
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     ax.set_title(f"Points at distance {radius:g} from the origin")
-    ax.legend(loc="upper center", fontsize=9, ncol=1)
+    ax.legend(loc="upper center", ncol=1)
     return ax
 
 
@@ -175,7 +169,7 @@ def plot_cv_accuracy(results: Mapping[int, np.ndarray], *, ax=None,
         raise ValueError("results must hold at least one k")
     ks = sorted(int(k) for k in results)
     accs = [as_float_array(results[k], f"results[{k}]", ndim=1) for k in ks]
-    ax = _axes(ax)
+    ax = new_ax(ax)
     xs = np.array(ks, dtype=float) + shift
     for x, a in zip(xs, accs, strict=True):
         ax.scatter(np.full(a.shape, x), a, s=12, color=color, alpha=0.45, marker=marker,
@@ -215,7 +209,7 @@ def plot_prediction_time(sizes, seconds, *, ax=None, label: str = "measured",
     if sizes.shape != seconds.shape or sizes.size < 2:
         raise ValueError(f"sizes and seconds must be 1-D of equal length >= 2; got {sizes.shape} "
                          f"and {seconds.shape}")
-    ax = _axes(ax)
+    ax = new_ax(ax)
     ms = 1e3 * seconds
     slope, intercept = np.polyfit(sizes, ms, 1)  # least-squares straight line
     grid = np.linspace(0, sizes.max(), 50)

@@ -166,12 +166,12 @@ def plot_class_lines(W, b, X, y, *, ax=None, title: str = "A linear classifier i
                             arrowprops={"arrowstyle": "-|>", "color": COLORS[c], "lw": 2.5,
                                         "mutation_scale": 18, "shrinkA": 0, "shrinkB": 0})
                 ax.annotate(f"$w_{c}$", xy=scale * W[:, c], xytext=(5, 5),
-                            textcoords="offset points", fontsize=11, color="black",
+                            textcoords="offset points", color="black",
                             bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
                                   "alpha": 0.85})
     ax.set_xlim(x_lo, x_hi)
     ax.set_ylim(y_lo, y_hi)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.borders = borders
     return ax
 
@@ -233,7 +233,7 @@ def binary_boundary(w, b: float, X, y, point, *, ax=None, padding: float = 0.5):
     ax.set_xlabel("feature $x_1$")
     ax.set_ylabel("feature $x_2$")
     ax.set_title(f"w = ({w[0]:.1f}, {w[1]:.1f}), b = {b:.1f}: accuracy {accuracy:.0%}")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.grid(False)
     return ax, score, accuracy
 

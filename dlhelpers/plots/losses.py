@@ -13,13 +13,7 @@ import numpy as np
 
 from dlhelpers._checks import as_float_array, check_int, check_positive
 from dlhelpers.plots import COLORS
-
-
-def _new_axes(ax, ncols: int = 1, figsize=None):
-    if ax is not None:
-        return ax
-    _, axes = plt.subplots(1, ncols, figsize=figsize)
-    return axes
+from dlhelpers.plots._figure import new_ax
 
 
 def plot_regression_losses(target: float = 1.0, lo: float = -0.5, hi: float = 3.0,
@@ -45,7 +39,7 @@ def plot_regression_losses(target: float = 1.0, lo: float = -0.5, hi: float = 3.
         raise ValueError(f"target and lo must be > -1 (log(1 + value) must exist); got {t}, {lo}")
     if hi <= lo:
         raise ValueError(f"hi must be larger than lo; got lo={lo}, hi={hi}")
-    ax = _new_axes(ax)
+    ax = new_ax(ax)
     y = np.linspace(lo, hi, 400)
     ax.plot(y, (y - t) ** 2, label=r"squared $(y-t)^2$")
     ax.plot(y, np.abs(y - t), ls="--", label=r"absolute $|y-t|$")
@@ -104,7 +98,7 @@ def plot_scores_and_probabilities(scores, true_class: int, class_names: Sequence
     gaps = np.maximum(0.0, s - s[y] + margin)
     gaps[y] = 0.0
     ax_s.set(title=f"Class scores: hinge loss = {gaps.sum():.3f}", xlabel="class", ylabel="score")
-    ax_s.legend(loc="best", fontsize=9)
+    ax_s.legend()
     shifted = s - s.max()
     probs = np.exp(shifted) / np.exp(shifted).sum()
     cross_entropy = np.log(np.exp(shifted).sum()) - shifted[y]
@@ -140,7 +134,7 @@ def plot_penalties(weights: Mapping[str, np.ndarray], beta: float = 1.0, ax=None
     if not weights:
         raise ValueError("weights must name at least one weight array; got an empty mapping")
     beta = check_positive(beta, "beta", allow_zero=True)
-    ax = _new_axes(ax)
+    ax = new_ax(ax)
     kinds = ["L2", "L1", "elastic net"]
     width = 0.8 / len(weights)
     for i, (name, w) in enumerate(weights.items()):
@@ -171,7 +165,7 @@ def plot_hinge_vs_cross_entropy(lo: float = -4.0, hi: float = 4.0, ax=None):
     hi = float(as_float_array(hi, "hi", ndim=0))
     if hi <= lo:
         raise ValueError(f"hi must be larger than lo; got lo={lo}, hi={hi}")
-    ax = _new_axes(ax)
+    ax = new_ax(ax)
     m = np.linspace(lo, hi, 400)
     hinge = np.maximum(0.0, 1.0 - m)
     ax.plot(m, hinge, label="hinge")
@@ -203,7 +197,7 @@ def plot_outlier_effect(residuals, outlier_values, ax=None):
     n = check_int(r.shape[0], "len(residuals)", minimum=1) + 1
     mse = (np.sum(r ** 2) + out ** 2) / n
     mae = (np.sum(np.abs(r)) + np.abs(out)) / n
-    ax = _new_axes(ax)
+    ax = new_ax(ax)
     ax.plot(out, mse, label="MSE")
     ax.plot(out, mae, ls="--", label="MAE")
     ax.set(title="One outlier: MSE grows quadratically, MAE linearly",

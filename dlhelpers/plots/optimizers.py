@@ -7,44 +7,17 @@ lesson can place several pictures in one figure and a test can read back what wa
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Mapping
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm
-from matplotlib.figure import Figure
 
 from dlhelpers._checks import as_float_array, check_int, check_positive
+from dlhelpers.plots._figure import new_ax, png_bytes, standalone_figure
 
 __all__ = ["standalone_figure", "png_bytes", "plot_contours", "plot_paths", "plot_loss_vs_step", "plot_runs", "plot_schedules",
            "line_style", "plot_path_panels"]
-
-
-def png_bytes(fig: Figure) -> bytes:
-    """Render ``fig`` to PNG bytes (at the figure's own dpi)."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
-
-
-def standalone_figure(figsize: tuple[float, float]) -> Figure:
-    """A figure outside pyplot's list that still shows itself as a PNG in a notebook.
-
-    Widgets redraw often; pyplot-managed figures would pile up and be shown twice. A bare
-    ``Figure`` avoids that, but notebooks only know how to draw it once pyplot's inline
-    backend has started, so the figure also carries its own ``_repr_png_``.
-    """
-    fig = Figure(figsize=figsize, layout="constrained")
-    fig._repr_png_ = lambda: png_bytes(fig)
-    return fig
-
-
-def _new_ax(ax: Axes | None) -> Axes:
-    if ax is None:
-        _, ax = plt.subplots()
-    return ax
 
 
 def _check_mapping(items, name: str) -> None:
@@ -72,7 +45,7 @@ def plot_contours(f: Callable[[np.ndarray], np.ndarray], xlim: tuple[float, floa
         One unit is as long on both axes (the default), so level sets and paths keep their
         true shape: a gradient is drawn perpendicular to its contour only at equal aspect.
     """
-    ax = _new_ax(ax)
+    ax = new_ax(ax)
     levels = check_int(levels, "levels", minimum=2)
     resolution = check_int(resolution, "resolution", minimum=10)
     gx = np.linspace(*xlim, resolution)
@@ -131,7 +104,7 @@ def plot_paths(paths: Mapping[str, np.ndarray], *, landscape=None, ax: Axes | No
         Draw a legend (turn off when a neighbouring panel already names the colours).
     """
     _check_mapping(paths, "paths")
-    ax = _new_ax(ax)
+    ax = new_ax(ax)
     if landscape is not None:
         plot_contours(landscape.f, landscape.xlim, landscape.ylim, ax=ax,
                       minimum=getattr(landscape, "minimum", None))
@@ -146,7 +119,7 @@ def plot_paths(paths: Mapping[str, np.ndarray], *, landscape=None, ax: Axes | No
             linestyle="none", label="start")
     ax.set_title(title)
     if legend:
-        ax.legend(loc="best", fontsize=9)
+        ax.legend()
     return ax
 
 
@@ -163,7 +136,7 @@ def plot_loss_vs_step(losses: Mapping[str, np.ndarray], *, ax: Axes | None = Non
         Use a logarithmic y axis (losses that shrink geometrically become straight lines).
     """
     _check_mapping(losses, "losses")
-    ax = _new_ax(ax)
+    ax = new_ax(ax)
     for i, (label, curve) in enumerate(losses.items()):
         curve = as_float_array(curve, f"losses[{label!r}]", ndim=1, allow_nan=True)
         shown = np.maximum(curve, 1e-16) if log else curve
@@ -174,7 +147,7 @@ def plot_loss_vs_step(losses: Mapping[str, np.ndarray], *, ax: Axes | None = Non
     ax.set_xlabel("step")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.legend(loc="best", fontsize=9)
+    ax.legend()
     return ax
 
 
@@ -199,7 +172,7 @@ def plot_runs(runs: Mapping[str, object], key: str = "loss", *, ax: Axes | None 
         Which series to draw; each has shape (epochs,) or (steps,).
     """
     _check_mapping(runs, "runs")
-    ax = _new_ax(ax)
+    ax = new_ax(ax)
     for i, (label, run) in enumerate(runs.items()):
         y = _series(run, key)
         start = 0 if key == "step_loss" else 1
@@ -210,7 +183,7 @@ def plot_runs(runs: Mapping[str, object], key: str = "loss", *, ax: Axes | None 
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel or key.replace("_", " "))
     ax.set_title(title or key.replace("_", " "))
-    ax.legend(loc="best", fontsize=9)
+    ax.legend()
     return ax
 
 
@@ -227,7 +200,7 @@ def plot_schedules(schedules: Mapping[str, Callable], steps: int, *, ax: Axes | 
     """
     _check_mapping(schedules, "schedules")
     steps = check_int(steps, "steps", minimum=1)
-    ax = _new_ax(ax)
+    ax = new_ax(ax)
     t = np.arange(steps)
     for label, sched in schedules.items():
         lr = np.array([float(sched(int(s))) for s in t])
@@ -240,7 +213,7 @@ def plot_schedules(schedules: Mapping[str, Callable], steps: int, *, ax: Axes | 
     ax.set_xlabel("step")
     ax.set_ylabel("learning rate")
     ax.set_title(title)
-    ax.legend(loc="best", fontsize=9)
+    ax.legend()
     return ax
 
 

@@ -13,6 +13,7 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from dlhelpers._checks import as_float_array, check_same_shape
+from dlhelpers.plots._figure import new_ax
 
 __all__ = ["diverging_cmap", "plot_polynomial_fits", "plot_train_val", "plot_weight_cdf", "plot_weight_histograms", "show_images"]
 
@@ -25,12 +26,6 @@ def diverging_cmap():
     from dlhelpers.plots import PALETTE
 
     return LinearSegmentedColormap.from_list("course_diverging", [PALETTE[3], "#FFFFFF", PALETTE[0]])
-
-
-def _new_ax(ax: Axes | None) -> Axes:
-    if ax is None:
-        _, ax = plt.subplots()
-    return ax
 
 
 def plot_polynomial_fits(x_train, y_train, x_grid, fits: Mapping[str, np.ndarray], *,
@@ -49,7 +44,7 @@ def plot_polynomial_fits(x_train, y_train, x_grid, fits: Mapping[str, np.ndarray
     x_val, y_val : arrays of shape (M,), optional
         Validation points (drawn as open circles).
     """
-    ax = _new_ax(ax)
+    ax = new_ax(ax)
     x_train = as_float_array(x_train, "x_train", ndim=1)
     y_train = as_float_array(y_train, "y_train", ndim=1)
     check_same_shape(x_train, y_train, "x_train", "y_train")
@@ -72,7 +67,7 @@ def plot_polynomial_fits(x_train, y_train, x_grid, fits: Mapping[str, np.ndarray
     ax.set_xlabel("x")
     ax.set_ylabel("y")
     ax.set_title(title)
-    ax.legend(loc="best", fontsize=9)
+    ax.legend()
     return ax
 
 
@@ -91,7 +86,7 @@ def plot_train_val(values: Sequence[float], train, val, *, ax: Axes | None = Non
     mark_best : "max", "min" or None
         Mark the best validation value (highest accuracy or lowest error).
     """
-    ax = _new_ax(ax)
+    ax = new_ax(ax)
     x = as_float_array(values, "values", ndim=1)
     tr = as_float_array(train, "train", ndim=1)
     va = as_float_array(val, "val", ndim=1)
@@ -113,7 +108,7 @@ def plot_train_val(values: Sequence[float], train, val, *, ax: Axes | None = Non
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.legend(loc="best", fontsize=9)
+    ax.legend()
     return ax
 
 
@@ -167,7 +162,7 @@ def plot_weight_cdf(weights: Mapping[str, np.ndarray], *, ax: Axes | None = None
 
     if not isinstance(weights, Mapping) or not weights:
         raise TypeError("weights must be a non-empty dict of label -> array")
-    ax = _new_ax(ax)
+    ax = new_ax(ax)
     flat = {k: np.abs(as_float_array(v, f"weights[{k!r}]").ravel()) for k, v in weights.items()}
     nonzero = np.concatenate([w[w > 0] for w in flat.values()])
     if nonzero.size == 0:
@@ -184,7 +179,7 @@ def plot_weight_cdf(weights: Mapping[str, np.ndarray], *, ax: Axes | None = None
     ax.set_xlabel("|w| (log scale)")
     ax.set_ylabel("share of weights with |weight| <= |w|")
     ax.set_title(title)
-    ax.legend(loc="upper left", fontsize=9)
+    ax.legend(loc="upper left")
     return ax
 
 

@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 
 from dlhelpers._checks import as_float_array, check_int
 from dlhelpers.plots import PALETTE
+from dlhelpers.plots._figure import new_ax
 
 __all__ = ["OPTION_STYLES", "option_style", "check_results", "plot_transfer_curves",
            "plot_first_layer_features", "plot_transfer_table", "plot_rotations",
@@ -34,12 +35,6 @@ _EXTRA = [{"color": c, "marker": m, "linestyle": "-."} for c, m in zip(PALETTE[3
 def option_style(name: str, index: int = 0) -> dict:
     """Colour, marker and dash of an option (known names keep theirs; others get the next look)."""
     return dict(OPTION_STYLES.get(name, _EXTRA[index % len(_EXTRA)]))
-
-
-def _new_ax(ax: Axes | None, figsize=(7.0, 4.0)) -> Axes:
-    if ax is None:
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
 
 
 def check_results(counts, results: Mapping) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -85,7 +80,7 @@ def plot_transfer_curves(counts, results: Mapping, *, ax: Axes | None = None,
     counts, results = check_results(counts, results)
     if highlight is not None and highlight not in results:
         raise ValueError(f"highlight must be one of {list(results)}; got {highlight!r}")
-    ax = _new_ax(ax)
+    ax = new_ax(ax, figsize=(7.0, 4.0))
     for i, (name, acc) in enumerate(results.items()):
         style = option_style(name, i)
         faint = highlight is not None and name != highlight
@@ -102,7 +97,7 @@ def plot_transfer_curves(counts, results: Mapping, *, ax: Axes | None = None,
     ax.set_xlabel("labelled examples per class (log scale)")
     ax.set_ylabel("test accuracy")
     ax.set_title(title)
-    ax.legend(loc="lower right", fontsize=9)
+    ax.legend(loc="lower right")
     return ax
 
 
@@ -283,7 +278,7 @@ def plot_rotation_by_digit(accuracy, upside_down_called_upright=None, *, axes=No
         ax.set_title(title, fontsize=11)
         ax.set_ylim(0, 1.25)
         ax.set_yticks(np.linspace(0, 1, 6))
-        ax.legend(loc="upper center", fontsize=8, ncols=2)
+        ax.legend(loc="upper center", ncols=2)
     return axes
 
 
@@ -297,7 +292,7 @@ def plot_probe_comparison(results: Mapping, *, ax: Axes | None = None, chance: f
     """
     if not isinstance(results, Mapping) or not results:
         raise ValueError("results must be a non-empty dict {name: accuracies over seeds}")
-    ax = _new_ax(ax, figsize=(6.5, 3.8))
+    ax = new_ax(ax, figsize=(6.5, 3.8))
     markers = "os^Dv"
     for i, (name, acc) in enumerate(results.items()):
         acc = as_float_array(acc, f"results[{name!r}]", ndim=1)
@@ -308,7 +303,7 @@ def plot_probe_comparison(results: Mapping, *, ax: Axes | None = None, chance: f
                 marker=markers[i % len(markers)], color="black", markersize=5)
     if chance is not None:
         ax.axhline(chance, color="grey", linewidth=1, label="chance")
-        ax.legend(loc="upper left", fontsize=9)
+        ax.legend(loc="upper left")
     ax.set_xticks(range(len(results)),
                   [f"{name}\n{as_float_array(a, name).mean():.3f}" for name, a in results.items()])
     ax.set_ylabel("test accuracy")

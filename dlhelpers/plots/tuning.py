@@ -15,6 +15,7 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from dlhelpers._checks import as_float_array, check_same_shape
+from dlhelpers.plots._figure import new_ax
 
 __all__ = ["plot_log_sampling", "plot_search_results", "plot_learning_curves",
            "plot_curve_gallery", "plot_best_over_peaks", "plot_horizons", "plot_capacity",
@@ -23,13 +24,7 @@ __all__ = ["plot_log_sampling", "plot_search_results", "plot_learning_curves",
 _BLUE, _ORANGE, _GREEN, _VERMILION = "#0072B2", "#E69F00", "#009E73", "#D55E00"
 
 
-def _new_ax(ax: Axes | None) -> Axes:
-    if ax is None:
-        _, ax = plt.subplots()
-    return ax
-
-
-def plot_log_sampling(linear_samples, log_samples, *, axes=None) -> np.ndarray:
+def plot_log_sampling(linear_samples, log_samples, *, ax=None) -> np.ndarray:
     """Where two ways of sampling a learning rate in [1e-4, 1] put their points.
 
     Parameters
@@ -38,6 +33,11 @@ def plot_log_sampling(linear_samples, log_samples, *, axes=None) -> np.ndarray:
         Drawn uniformly in [1e-4, 1].
     log_samples : array of shape (M,)
         Drawn as 10**U(-4, 0).
+    ax : pair of Axes, optional
+        Where to draw the histogram and the points (default: a new figure with two axes).
+
+    Every sample must lie in [1e-4, 1]: one outside would fall out of the four decades the
+    histogram counts, so it raises instead of vanishing silently.
 
     Returns
     -------
@@ -45,12 +45,14 @@ def plot_log_sampling(linear_samples, log_samples, *, axes=None) -> np.ndarray:
     """
     linear_samples = as_float_array(linear_samples, "linear_samples", ndim=1)
     log_samples = as_float_array(log_samples, "log_samples", ndim=1)
-    if np.any(linear_samples <= 0) or np.any(log_samples <= 0):
-        raise ValueError("learning-rate samples must be > 0 to be drawn on a log axis")
-    if axes is None:
-        _, axes = plt.subplots(1, 2, figsize=(10, 3.6))
-    ax_hist, ax_strip = axes
     edges = 10.0 ** np.arange(-4, 1)
+    for name, samples in (("linear_samples", linear_samples), ("log_samples", log_samples)):
+        if samples.size and (samples.min() < edges[0] or samples.max() > edges[-1]):
+            raise ValueError(f"{name} must lie in [1e-4, 1] (the four decades counted); got values "
+                             f"from {samples.min():.3g} to {samples.max():.3g}")
+    if ax is None:
+        _, ax = plt.subplots(1, 2, figsize=(10, 3.6))
+    ax_hist, ax_strip = ax
     width = 0.35
     centres = np.arange(4)
     for k, (samples, name) in enumerate(((linear_samples, "uniform in [1e-4, 1]"),
@@ -61,7 +63,7 @@ def plot_log_sampling(linear_samples, log_samples, *, axes=None) -> np.ndarray:
     ax_hist.set_xlabel("decade of the learning rate")
     ax_hist.set_ylabel("fraction of samples")
     ax_hist.set_title("How many samples land in each decade")
-    ax_hist.legend(loc="upper left", fontsize=9)
+    ax_hist.legend(loc="upper left")
     ax_strip.scatter(linear_samples, np.full(linear_samples.size, 1.0), marker="|", s=200,
                      label="uniform in [1e-4, 1]")
     ax_strip.scatter(log_samples, np.zeros(log_samples.size), marker="|", s=200,
@@ -71,7 +73,7 @@ def plot_log_sampling(linear_samples, log_samples, *, axes=None) -> np.ndarray:
     ax_strip.set_ylim(-0.6, 1.6)
     ax_strip.set_xlabel("learning rate (log axis)")
     ax_strip.set_title("The same samples on a log axis")
-    return np.asarray(axes)
+    return np.asarray(ax)
 
 
 def plot_search_results(lrs, regs, val_acc, *, ax: Axes | None = None, box=None,
@@ -94,7 +96,7 @@ def plot_search_results(lrs, regs, val_acc, *, ax: Axes | None = None, box=None,
     val_acc = as_float_array(val_acc, "val_acc", ndim=1)
     check_same_shape(lrs, regs, "lrs", "regs")
     check_same_shape(lrs, val_acc, "lrs", "val_acc")
-    ax = _new_ax(ax)
+    ax = new_ax(ax)
     dots = ax.scatter(lrs, regs, c=val_acc, cmap="viridis", s=60, edgecolors="black",
                       vmin=val_acc.min() if vmin is None else vmin,
                       vmax=val_acc.max() if vmax is None else vmax)
@@ -111,7 +113,7 @@ def plot_search_results(lrs, regs, val_acc, *, ax: Axes | None = None, box=None,
     ax.set_ylabel("L2 strength")
     ax.set_title(title)
     ax.figure.colorbar(dots, ax=ax, label="validation accuracy")
-    ax.legend(loc="best", fontsize=9)
+    ax.legend()
     return ax
 
 
@@ -127,7 +129,7 @@ def plot_learning_curves(sizes, curves: Mapping[str, tuple], *, ax: Axes | None 
     sizes = as_float_array(sizes, "sizes", ndim=1)
     if not isinstance(curves, Mapping) or not curves:
         raise TypeError("curves must be a non-empty dict of label -> (train_error, val_error)")
-    ax = _new_ax(ax)
+    ax = new_ax(ax)
     for k, (label, (train_err, val_err)) in enumerate(curves.items()):
         train_err = as_float_array(train_err, f"curves[{label!r}] train error", ndim=1)
         val_err = as_float_array(val_err, f"curves[{label!r}] validation error", ndim=1)
@@ -143,7 +145,7 @@ def plot_learning_curves(sizes, curves: Mapping[str, tuple], *, ax: Axes | None 
     ax.set_xlabel("number of training examples")
     ax.set_ylabel("error (1 - accuracy)")
     ax.set_title(title)
-    ax.legend(loc="best", fontsize=9)
+    ax.legend()
     return ax
 
 
@@ -183,7 +185,7 @@ def plot_curve_gallery(runs: Mapping[str, Mapping], *, ncols: int = 3,
         ax.set_title(name, fontsize=11)
         ax.set_xlabel("epoch")
         ax.set_ylabel(ylabel + (" (log axis)" if run.get("log") else ""))
-        ax.legend(loc="best", fontsize=8)
+        ax.legend()
     for ax in axes.ravel()[len(runs):]:
         ax.set_visible(False)
     fig.suptitle("Training curves, each produced on purpose")
@@ -209,7 +211,7 @@ def plot_best_over_peaks(peaks, grid_best, random_best, *, grid_x=None, ax: Axes
     check_same_shape(peaks, grid_best, "peaks", "grid_best")
     if random_best.shape[0] != peaks.size:
         raise ValueError(f"random_best must have shape ({peaks.size}, S); got {random_best.shape}")
-    ax = _new_ax(ax)
+    ax = new_ax(ax)
     lo, hi = np.percentile(random_best, [10, 90], axis=1)
     ax.fill_between(peaks, lo, hi, color=_BLUE, alpha=0.2, label="random: 10-90 % of seeds")
     ax.plot(peaks, random_best.mean(axis=1), color=_BLUE, label="random: mean over seeds")
@@ -222,7 +224,7 @@ def plot_best_over_peaks(peaks, grid_best, random_best, *, grid_x=None, ax: Axes
     ax.set_xlabel("position of the peak along x")
     ax.set_ylabel("best score found")
     ax.set_title(title)
-    ax.legend(loc="lower center", fontsize=8, ncols=2)
+    ax.legend(loc="lower center", ncols=2)
     return ax
 
 
@@ -238,7 +240,7 @@ def plot_horizons(lrs, acc_by_horizon: Mapping[str, np.ndarray], *, ax: Axes | N
     lrs = as_float_array(lrs, "lrs", ndim=1)
     if not isinstance(acc_by_horizon, Mapping) or not acc_by_horizon:
         raise TypeError("acc_by_horizon must be a non-empty dict of label -> accuracies")
-    ax = _new_ax(ax)
+    ax = new_ax(ax)
     styles = (("o", "-", _BLUE), ("s", "--", _ORANGE), ("^", ":", _GREEN), ("D", "-.", _VERMILION))
     for (label, acc), (marker, dash, color) in zip(acc_by_horizon.items(), styles, strict=False):
         acc = as_float_array(acc, f"acc_by_horizon[{label!r}]", ndim=1)
@@ -249,7 +251,7 @@ def plot_horizons(lrs, acc_by_horizon: Mapping[str, np.ndarray], *, ax: Axes | N
     ax.set_xlabel("learning rate (log axis)")
     ax.set_ylabel("validation accuracy")
     ax.set_title(title)
-    ax.legend(loc="lower center", fontsize=9)
+    ax.legend(loc="lower center")
     return ax
 
 
@@ -269,7 +271,7 @@ def plot_capacity(labels, train_acc, val_acc, *, ax: Axes | None = None,
     check_same_shape(train_acc, val_acc, "train_acc", "val_acc")
     if len(labels) != train_acc.shape[0]:
         raise ValueError(f"labels must name each of the {train_acc.shape[0]} networks; got {len(labels)}")
-    ax = _new_ax(ax)
+    ax = new_ax(ax)
     x = np.arange(len(labels))
     for acc, name, marker, color, dash in ((train_acc, "training", "s", _BLUE, "--"),
                                            (val_acc, "validation", "o", _ORANGE, "-")):
@@ -280,7 +282,7 @@ def plot_capacity(labels, train_acc, val_acc, *, ax: Axes | None = None,
     ax.set_xlabel("hidden units per layer")
     ax.set_ylabel("accuracy")
     ax.set_title(title)
-    ax.legend(loc="lower right", fontsize=9)
+    ax.legend(loc="lower right")
     return ax
 
 
@@ -299,7 +301,7 @@ def plot_update_ratios(monitors: Mapping[str, object], *, layer: int = 0, ax: Ax
     """
     if not isinstance(monitors, Mapping) or not monitors:
         raise TypeError("monitors must be a non-empty dict of label -> Monitor")
-    ax = _new_ax(ax)
+    ax = new_ax(ax)
     styles = (("-", _BLUE), ("--", _ORANGE), (":", _VERMILION), ("-.", _GREEN))
     for (label, mon), (dash, color) in zip(monitors.items(), styles, strict=False):
         ax.plot(mon.steps + 1, mon.update_ratio[:, layer], linestyle=dash, color=color, label=label)
@@ -309,7 +311,7 @@ def plot_update_ratios(monitors: Mapping[str, object], *, layer: int = 0, ax: Ax
     ax.set_xlabel("step (log axis)")
     ax.set_ylabel(f"||update|| / ||W{layer + 1}||  (log axis)")
     ax.set_title(title)
-    ax.legend(loc="best", fontsize=8)
+    ax.legend(loc="lower right")  # "best" can sit astride the rule-of-thumb line
     return ax
 
 
@@ -350,7 +352,7 @@ def plot_layer_stats(monitors: Mapping[str, object], *, over_time: str | None = 
         ax.set_xlabel("layer")
         ax.set_ylabel(f"std of {what} (log axis)")
         ax.set_title(f"{what.capitalize()} at the first step")
-        ax.legend(loc="best", fontsize=8)
+        ax.legend()
         ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
     if over_time is not None:
         ax = axes[2]
@@ -366,5 +368,5 @@ def plot_layer_stats(monitors: Mapping[str, object], *, over_time: str | None = 
         ax.set_xlabel("step")
         ax.set_ylabel("std of activations (log axis)")
         ax.set_title(f"During training ({over_time})")
-        ax.legend(loc="lower right", fontsize=8)
+        ax.legend(loc="lower right")
     return np.asarray(axes)

@@ -8,9 +8,9 @@ from __future__ import annotations
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import display
 
 from dlhelpers.plots.images import show_array
+from dlhelpers.widgets._display import Explorer
 
 SHAPE_CHOICES: dict[str, tuple[int, ...]] = {
     "(3, 4)": (3, 4), "(3, 1)": (3, 1), "(1, 4)": (1, 4),
@@ -62,7 +62,7 @@ def broadcast_figure(a_shape: tuple[int, ...], b_shape: tuple[int, ...]):
                    "from the right; each pair of sizes must be equal or contain a 1.")
         axes[2].set_axis_off()
         axes[2].text(0.5, 0.5, "numpy raises ValueError:\ncompare sizes from the right;\neach pair must be equal\nor contain a 1",
-                     ha="center", va="center", fontsize=11, color="#D55E00",
+                     ha="center", va="center", color="#D55E00",
                      transform=axes[2].transAxes)
         result_shape = None
     else:
@@ -73,7 +73,31 @@ def broadcast_figure(a_shape: tuple[int, ...], b_shape: tuple[int, ...]):
     return fig, result_shape, message
 
 
-def broadcast_explorer(a_shape: str = "(3, 1)", b_shape: str = "(4,)") -> widgets.VBox:
+class BroadcastExplorer(Explorer):
+    """The widget: ``a_picker`` and ``b_picker`` (the drop-downs, also in ``.controls``) and,
+    after each redraw, ``result_shape`` (tuple or None) and ``message`` (str)."""
+
+    def __init__(self, a_shape: str, b_shape: str) -> None:
+        self.a_picker = widgets.Dropdown(options=list(SHAPE_CHOICES), value=a_shape, description="a.shape")
+        self.b_picker = widgets.Dropdown(options=list(SHAPE_CHOICES), value=b_shape, description="b.shape")
+        super().__init__({"a_choice": self.a_picker, "b_choice": self.b_picker}, self._figure,
+                         tight=True)
+
+    @staticmethod
+    def _figure(a_choice: str, b_choice: str):
+        fig, result_shape, message = broadcast_figure(SHAPE_CHOICES[a_choice], SHAPE_CHOICES[b_choice])
+        return fig, {"result_shape": result_shape, "message": message}
+
+    @property
+    def result_shape(self) -> tuple[int, ...] | None:
+        return self.readout["result_shape"]
+
+    @property
+    def message(self) -> str:
+        return self.readout["message"]
+
+
+def broadcast_explorer(a_shape: str = "(3, 1)", b_shape: str = "(4,)") -> BroadcastExplorer:
     """Two drop-downs for the shapes of ``a`` and ``b`` and a live picture of ``a + b``.
 
     Parameters
@@ -83,24 +107,11 @@ def broadcast_explorer(a_shape: str = "(3, 1)", b_shape: str = "(4,)") -> widget
 
     Returns
     -------
-    ipywidgets.VBox
+    BroadcastExplorer (an ipywidgets.VBox)
         The demo. For tests it exposes ``a_picker`` and ``b_picker`` (the drop-downs) and,
         after each redraw, ``result_shape`` (tuple or None) and ``message`` (str).
     """
     for name, value in (("a_shape", a_shape), ("b_shape", b_shape)):
         if value not in SHAPE_CHOICES:
             raise ValueError(f"{name} must be one of {list(SHAPE_CHOICES)}; got {value!r}")
-    a_picker = widgets.Dropdown(options=list(SHAPE_CHOICES), value=a_shape, description="a.shape")
-    b_picker = widgets.Dropdown(options=list(SHAPE_CHOICES), value=b_shape, description="b.shape")
-    box = widgets.VBox()
-
-    def redraw(a_choice: str, b_choice: str) -> None:
-        fig, box.result_shape, box.message = broadcast_figure(SHAPE_CHOICES[a_choice],
-                                                              SHAPE_CHOICES[b_choice])
-        display(fig)
-        plt.close(fig)
-
-    out = widgets.interactive_output(redraw, {"a_choice": a_picker, "b_choice": b_picker})
-    box.children = (widgets.HBox([a_picker, b_picker]), out)
-    box.a_picker, box.b_picker = a_picker, b_picker
-    return box
+    return BroadcastExplorer(a_shape, b_shape)

@@ -9,14 +9,13 @@ derivative for negative ``z``) and zero-centred outputs.
 
 from __future__ import annotations
 
-import io
-
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
 from dlhelpers import nn
 from dlhelpers._checks import check_int, check_positive
+from dlhelpers.plots._figure import png_bytes
 
 SMALL_GRADIENT = 0.01
 """A local gradient below this counts as "blocked" (saturated or dead)."""
@@ -60,19 +59,13 @@ def _draw(name: str, z: np.ndarray, stats: dict) -> Figure:
     left.plot(grid, f, label="f(z)")
     left.plot(grid, df, label="f'(z)")
     left.set(xlabel="z", ylabel="value", ylim=(-1.5, 3), title=f"{name}: function and local gradient")
-    left.legend(fontsize=8, loc="upper left")
+    left.legend(loc="upper left")
     out, _ = forward(z)
     right.hist(out, bins=60, color="#0072B2")
     right.axvline(stats["mean_output"], color="#D55E00", label=f"mean {stats['mean_output']:.2f}")
     right.set(xlabel="f(z)", ylabel="count", title="outputs")
-    right.legend(fontsize=8)
+    right.legend()
     return fig
-
-
-def _png(fig: Figure) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
 
 
 def activation_explorer(n: int = 4000, seed: int = 0) -> widgets.VBox:
@@ -110,7 +103,7 @@ def activation_explorer(n: int = 4000, seed: int = 0) -> widgets.VBox:
         z = mean.value + check_positive(std.value, "std") * base
         box.stats = activation_stats(activation.value, z)
         box.figure = _draw(activation.value, z, box.stats)
-        image.value = _png(box.figure)
+        image.value = png_bytes(box.figure)
         s = box.stats
         readout.value = (f"mean output {s['mean_output']:.3f}; mean local gradient "
                          f"{s['mean_gradient']:.3f}; {100 * s['blocked']:.0f}% of inputs pass back "

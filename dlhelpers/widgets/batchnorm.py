@@ -9,14 +9,13 @@ the momentum (how long the average remembers) trade speed against jitter.
 
 from __future__ import annotations
 
-import io
-
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
 from dlhelpers import nn
 from dlhelpers._checks import check_in_range, check_int, check_positive
+from dlhelpers.plots._figure import png_bytes
 
 BATCH_SIZES = (2, 4, 8, 16, 32, 64, 128, 256)
 
@@ -69,15 +68,9 @@ def _draw(rec: dict, batch_size: int, momentum: float, true_mean: float, true_va
         ax.plot(steps, rec[f"running_{key}"], color="#0072B2", label=f"running {label}")
         ax.axhline(truth, color="#D55E00", ls="--", label=f"true {label}")
         ax.set(xlabel="training step", ylabel=label, title=f"running {label}")
-        ax.legend(fontsize=8, loc="lower right")
+        ax.legend(loc="lower right")
     fig.suptitle(f"batch size {batch_size}, momentum {momentum:.3f}")
     return fig
-
-
-def _png(fig: Figure) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
 
 
 def running_stats_explorer(steps: int = 200, seed: int = 0) -> widgets.VBox:
@@ -118,7 +111,7 @@ def running_stats_explorer(steps: int = 200, seed: int = 0) -> widgets.VBox:
         box.error_mean = float(np.mean(np.abs(rec["running_mean"][tail] - true_mean)))
         box.error_var = float(np.mean(np.abs(rec["running_var"][tail] - true_std**2)))
         box.figure = _draw(rec, batch_size.value, momentum.value, true_mean, true_std**2)
-        image.value = _png(box.figure)
+        image.value = png_bytes(box.figure)
         readout.value = (f"over the last {steps // 4} steps the running mean is off by "
                          f"{box.error_mean:.3f} and the running variance by {box.error_var:.3f} "
                          f"on average (true values {true_mean:g} and {true_std**2:g})")

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import display
 
 from dlhelpers._checks import (
     as_float_array,
@@ -20,6 +19,7 @@ from dlhelpers._checks import (
     check_positive,
 )
 from dlhelpers.plots.descent import plot_contour_paths, plot_loss_curves, plot_path_1d
+from dlhelpers.widgets._display import Explorer
 
 # Iterates beyond this size are treated as diverged and no longer updated (avoids overflow).
 _BLOW_UP = 1e6
@@ -101,14 +101,11 @@ def step_size_explorer(curvature: float = 1.0, hessian_diag: Sequence[float] = (
                                        continuous_update=False, readout_format=".3f")
     steps_slider = widgets.IntSlider(value=check_int(steps, "steps", minimum=1), min=1, max=60,
                                      description="steps", continuous_update=False)
-    text, out = widgets.HTML(), widgets.Output()
-    box = widgets.VBox([widgets.HBox([lr_slider, steps_slider]), text, out])
-    box.lr, box.steps = lr_slider, steps_slider
 
-    def redraw(lr, steps):
+    def figure(lr: float, steps: int):
         p1 = gd_on_quadratic(h1, x0, lr, steps)
         p2 = gd_on_quadratic(h2, w0, lr, steps)
-        box.readout = {
+        readout = {
             "final_1d": float(quadratic_value(h1, p1[-1])),
             "final_2d": float(quadratic_value(h2, p2[-1])),
             "diverged_1d": bool(np.isnan(p1[-1]).any() or abs(1 - lr * a) > 1),
@@ -116,18 +113,15 @@ def step_size_explorer(curvature: float = 1.0, hessian_diag: Sequence[float] = (
             "lr_limit_1d": 2.0 / a,
             "lr_limit_2d": 2.0 / float(diag.max()),
         }
-        r = box.readout
-        text.value = (f"1-D: loss after {steps} steps = {r['final_1d']:.3g} "
-                      f"(diverges above step {r['lr_limit_1d']:.3g}) &nbsp;|&nbsp; "
-                      f"2-D: loss = {r['final_2d']:.3g} (diverges above {r['lr_limit_2d']:.3g})")
-        with out:
-            out.clear_output(wait=True)
-            fig = draw_step_size_view(a, diag, p1[:, 0], p2, lr)
-            box.figure = fig
-            display(fig)
-        plt.close(fig)
+        return draw_step_size_view(a, diag, p1[:, 0], p2, lr), readout
 
-    widgets.interactive_output(redraw, {"lr": lr_slider, "steps": steps_slider})
+    def caption(r: dict, lr: float, steps: int) -> str:
+        return (f"1-D: loss after {steps} steps = {r['final_1d']:.3g} "
+                f"(diverges above step {r['lr_limit_1d']:.3g}) &nbsp;|&nbsp; "
+                f"2-D: loss = {r['final_2d']:.3g} (diverges above {r['lr_limit_2d']:.3g})")
+
+    box = Explorer({"lr": lr_slider, "steps": steps_slider}, figure, caption_fn=caption, tight=True)
+    box.lr, box.steps = lr_slider, steps_slider
     return box
 
 
@@ -252,28 +246,25 @@ def batch_size_explorer(X, y, batch_sizes: Sequence[int] = (1, 8, 32, 128),
                                        continuous_update=False, readout_format=".3f")
     ep_slider = widgets.IntSlider(value=check_int(epochs, "epochs", minimum=1), min=1, max=100,
                                   description="epochs", continuous_update=False)
-    text, out = widgets.HTML(), widgets.Output()
-    box = widgets.VBox([widgets.HBox([pick, lr_slider, ep_slider]), text, out])
-    box.batch_size, box.lr, box.epochs = pick, lr_slider, ep_slider
 
-    def redraw(batch_size, lr, epochs):
+    def figure(batch_size: int, lr: float, epochs: int):
         _, mini = train_logistic(X, y, lr, epochs, batch_size, seed)
         _, full = train_logistic(X, y, lr, epochs, n, seed)
-        box.readout = {"final_loss": float(mini[-1]), "final_loss_full_batch": float(full[-1]),
-                       "steps_per_epoch": -(-n // batch_size)}
-        text.value = (f"batch {batch_size}: {box.readout['steps_per_epoch']} steps per epoch, "
-                      f"final loss {mini[-1]:.4f} &nbsp;|&nbsp; full batch: 1 step per epoch, "
-                      f"final loss {full[-1]:.4f}")
-        with out:
-            out.clear_output(wait=True)
-            fig, ax = plt.subplots(figsize=(7, 4))
-            plot_loss_curves({f"mini-batch ({batch_size})": mini, f"full batch ({n})": full},
-                             ax=ax, title=f"Training loss, step size {lr:.3g}")
-            box.figure = fig
-            display(fig)
-        plt.close(fig)
+        readout = {"final_loss": float(mini[-1]), "final_loss_full_batch": float(full[-1]),
+                   "steps_per_epoch": -(-n // batch_size)}
+        fig, ax = plt.subplots(figsize=(7, 4))
+        plot_loss_curves({f"mini-batch ({batch_size})": mini, f"full batch ({n})": full},
+                         ax=ax, title=f"Training loss, step size {lr:.3g}")
+        return fig, readout
 
-    widgets.interactive_output(redraw, {"batch_size": pick, "lr": lr_slider, "epochs": ep_slider})
+    def caption(r: dict, batch_size: int, lr: float, epochs: int) -> str:
+        return (f"batch {batch_size}: {r['steps_per_epoch']} steps per epoch, "
+                f"final loss {r['final_loss']:.4f} &nbsp;|&nbsp; full batch: 1 step per epoch, "
+                f"final loss {r['final_loss_full_batch']:.4f}")
+
+    box = Explorer({"batch_size": pick, "lr": lr_slider, "epochs": ep_slider}, figure,
+                   caption_fn=caption, tight=True)
+    box.batch_size, box.lr, box.epochs = pick, lr_slider, ep_slider
     return box
 
 

@@ -27,8 +27,8 @@ import numpy as np
 
 from dlhelpers import nn
 from dlhelpers._checks import as_float_array, check_in_range, check_int, check_same_shape
-from dlhelpers.plots.optimizers import standalone_figure
-from dlhelpers.widgets._display import show_figure
+from dlhelpers.plots._figure import standalone_figure
+from dlhelpers.widgets._display import SEED_MAX, Explorer, check_slider_seed
 
 __all__ = ["dropout_figure", "keep_prob_explorer", "KeepProbExplorer", "default_model"]
 
@@ -197,7 +197,7 @@ def _draw_hidden(ax, hidden, thinned, kept, keep_prob) -> None:
     ax.set_ylabel("activation")
     ax.set_title(f"p = {keep_prob:.2f}: {int(kept.sum())} of {kept.size} hidden units kept",
                  fontsize=10)
-    ax.legend(loc="upper right", fontsize=7)
+    ax.legend(loc="upper right")
 
 
 def _draw_probs(ax, p_full, p_thin, p_avg, label) -> None:
@@ -212,7 +212,7 @@ def _draw_probs(ax, p_full, p_thin, p_avg, label) -> None:
     ax.set_xlabel("class" + ("" if label is None else f" (true: {label})"))
     ax.set_ylabel("probability")
     ax.set_title("What the network predicts", fontsize=10)
-    ax.legend(loc="upper left", fontsize=7)
+    ax.legend(loc="upper left")
 
 
 def _draw_sweep(ax, sweep, keep_prob) -> None:
@@ -228,39 +228,26 @@ def _draw_sweep(ax, sweep, keep_prob) -> None:
     ax.set_xlabel("keep probability p")
     ax.set_ylabel("accuracy (mean +/- sd)")
     ax.set_title("Measured in the lesson", fontsize=10)
-    ax.legend(loc="lower right", fontsize=7)
+    ax.legend(loc="lower right")
 
 
-class KeepProbExplorer(widgets.VBox):
+class KeepProbExplorer(Explorer):
     """The widget: ``.controls`` (dict of sliders), ``.output`` (the figure's Output),
     ``.figure`` (the last Figure drawn) and ``.readout`` (its numbers)."""
 
     def __init__(self, keep_prob: float, seed: int, model, x, label, image, sweep) -> None:
         self.model, self.x, self.label, self.image, self.sweep = model, x, label, image, sweep
-        self.controls = {
+        controls = {
             "keep_prob": widgets.FloatSlider(value=keep_prob, min=0.05, max=1.0, step=0.05,
                                              description="keep prob p", continuous_update=False),
-            "seed": widgets.IntSlider(value=seed, min=0, max=20, description="mask seed",
+            "seed": widgets.IntSlider(value=seed, min=0, max=SEED_MAX, description="mask seed",
                                       continuous_update=False),
         }
-        self.output = widgets.Output()
-        self.figure = None
-        self.readout: dict = {}
-        super().__init__([widgets.HBox(list(self.controls.values())), self.output])
-        for control in self.controls.values():
-            control.observe(self._on_change, names="value")
-        self.redraw()
+        super().__init__(controls, self._figure)
 
-    def _on_change(self, _change) -> None:
-        self.redraw()
-
-    def redraw(self) -> None:
-        """Draw a fresh mask with the controls' current values."""
-        c = self.controls
-        self.figure, self.readout = dropout_figure(
-            c["keep_prob"].value, c["seed"].value, model=self.model, x=self.x, label=self.label,
-            image=self.image, sweep=self.sweep)
-        show_figure(self.output, self.figure)
+    def _figure(self, keep_prob: float, seed: int):
+        return dropout_figure(keep_prob, seed, model=self.model, x=self.x, label=self.label,
+                              image=self.image, sweep=self.sweep)
 
 
 def keep_prob_explorer(keep_prob: float = 0.5, seed: int = 0, *, model=None, x=None, label=None,
@@ -275,9 +262,7 @@ def keep_prob_explorer(keep_prob: float = 0.5, seed: int = 0, *, model=None, x=N
         As in :func:`dropout_figure`.
     """
     keep_prob = check_in_range(keep_prob, "keep_prob", 0.05, 1.0)
-    seed = check_int(seed, "seed", minimum=0)
-    if seed > 20:
-        raise ValueError(f"seed must be between 0 and 20 (the slider's range); got {seed}")
+    seed = check_slider_seed(seed)
     sweep = _check_sweep(sweep)  # before training a default model: fail fast
     model, x, label, image = _check_model(model, x, label, image)
     return KeepProbExplorer(keep_prob, seed, model, x, label, image, sweep)

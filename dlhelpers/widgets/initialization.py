@@ -8,13 +8,12 @@ or stay healthy. The random matrices are drawn once, at build time, so only the 
 
 from __future__ import annotations
 
-import io
-
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
 from dlhelpers._checks import as_float_array, check_int, check_positive
+from dlhelpers.plots._figure import png_bytes
 from dlhelpers.plots.initialization import plot_layer_distributions, plot_layer_std
 
 _ACTIVATIONS = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0)}
@@ -73,12 +72,6 @@ def _draw(outputs: list[np.ndarray], activation: str, gain: float) -> Figure:
     return fig
 
 
-def _png(fig: Figure) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
-
-
 def init_scale_explorer(width: int = 512, depth: int = 6, n_samples: int = 16,
                         seed: int = 0) -> widgets.VBox:
     """Build the explorer: an activation menu, a gain slider, histograms and a readout.
@@ -131,7 +124,7 @@ def init_scale_explorer(width: int = 512, depth: int = 6, n_samples: int = 16,
             box.saturated = float(np.mean(last == 0))
             what = "exactly zero"
         box.figure = _draw(outputs, activation.value, gain.value)
-        image.value = _png(box.figure)
+        image.value = png_bytes(box.figure)
         readout.value = (f"last layer: std {box.layer_stds[-1]:.3g}; "
                          f"{100 * box.saturated:.0f}% of its values are {what}")
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import display
 
 from dlhelpers._checks import as_float_array, as_labels, check_int
 from dlhelpers.knn import KNearestNeighbor
 from dlhelpers.plots.knn import plot_decision_regions
+from dlhelpers.widgets._display import Explorer
 
 METRIC_NAMES = {"L2 (Euclidean)": "l2", "L1 (Manhattan)": "l1"}
 
@@ -53,7 +53,7 @@ def knn_regions_figure(X, y, k: int = 1, metric: str = "l2", *, resolution: int 
 
 
 def knn_regions_explorer(X, y, *, k: int = 1, metric: str = "l2", max_k: int = 25,
-                         resolution: int = 200) -> widgets.VBox:
+                         resolution: int = 200) -> KnnRegionsExplorer:
     """A slider for k and buttons for the metric over a live decision-region picture.
 
     Parameters
@@ -69,7 +69,7 @@ def knn_regions_explorer(X, y, *, k: int = 1, metric: str = "l2", max_k: int = 2
 
     Returns
     -------
-    ipywidgets.VBox
+    KnnRegionsExplorer (an ipywidgets.VBox)
         Exposes ``k_slider`` and ``metric_buttons`` (the controls) and, after each redraw,
         ``train_accuracy`` (float) and ``region_labels`` (array, shape (resolution, resolution)).
     """
@@ -81,19 +81,32 @@ def knn_regions_explorer(X, y, *, k: int = 1, metric: str = "l2", max_k: int = 2
         raise ValueError(f"k must be <= max_k ({max_k}); got {k}")
     if metric not in METRIC_NAMES.values():
         raise ValueError(f"metric must be one of {list(METRIC_NAMES.values())}; got {metric!r}")
-    k_slider = widgets.IntSlider(value=k, min=1, max=max_k, step=1, description="k",
-                                 continuous_update=False)
-    metric_buttons = widgets.ToggleButtons(options=list(METRIC_NAMES.items()), value=metric,
-                                           description="distance")
-    box = widgets.VBox()
+    return KnnRegionsExplorer(X, y, k, metric, max_k, resolution)
 
-    def redraw(k: int, metric: str) -> None:
-        fig, box.train_accuracy, box.region_labels = knn_regions_figure(
-            X, y, k, metric, resolution=resolution)
-        display(fig)
-        plt.close(fig)
 
-    out = widgets.interactive_output(redraw, {"k": k_slider, "metric": metric_buttons})
-    box.children = (widgets.HBox([k_slider, metric_buttons]), out)
-    box.k_slider, box.metric_buttons = k_slider, metric_buttons
-    return box
+class KnnRegionsExplorer(Explorer):
+    """The widget: ``k_slider`` and ``metric_buttons`` (also in ``.controls``) and, after each
+    redraw, ``train_accuracy`` and ``region_labels`` (see :func:`knn_regions_figure`)."""
+
+    def __init__(self, X: np.ndarray, y: np.ndarray, k: int, metric: str, max_k: int,
+                 resolution: int) -> None:
+        self.X, self.y, self.resolution = X, y, resolution
+        self.k_slider = widgets.IntSlider(value=k, min=1, max=max_k, step=1, description="k",
+                                          continuous_update=False)
+        self.metric_buttons = widgets.ToggleButtons(options=list(METRIC_NAMES.items()), value=metric,
+                                                    description="distance")
+        super().__init__({"k": self.k_slider, "metric": self.metric_buttons}, self._figure,
+                         tight=True)
+
+    def _figure(self, k: int, metric: str):
+        fig, accuracy, labels = knn_regions_figure(self.X, self.y, k, metric,
+                                                   resolution=self.resolution)
+        return fig, {"train_accuracy": accuracy, "region_labels": labels}
+
+    @property
+    def train_accuracy(self) -> float:
+        return self.readout["train_accuracy"]
+
+    @property
+    def region_labels(self) -> np.ndarray:
+        return self.readout["region_labels"]

@@ -6,10 +6,10 @@ from __future__ import annotations
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import display
 
 from dlhelpers._checks import as_float_array, as_labels, check_shape
 from dlhelpers.plots.linear import binary_boundary
+from dlhelpers.widgets._display import Explorer
 
 
 def linear_boundary_figure(w, b: float, X, y, point):
@@ -36,7 +36,7 @@ def linear_boundary_figure(w, b: float, X, y, point):
     return fig, score, accuracy
 
 
-def linear_boundary_explorer(X, y, *, w=(1.0, 1.0), b: float = 0.0, point=(0.0, 0.0)) -> widgets.VBox:
+def linear_boundary_explorer(X, y, *, w=(1.0, 1.0), b: float = 0.0, point=(0.0, 0.0)) -> LinearBoundaryExplorer:
     """Sliders for ``w1``, ``w2``, ``b`` and the chosen point, over a live picture.
 
     Parameters
@@ -52,9 +52,9 @@ def linear_boundary_explorer(X, y, *, w=(1.0, 1.0), b: float = 0.0, point=(0.0, 
 
     Returns
     -------
-    ipywidgets.VBox
-        Exposes the sliders ``w1``, ``w2``, ``b``, ``px``, ``py``, a ``readout`` label and,
-        after each redraw, ``score`` and ``accuracy`` (floats).
+    LinearBoundaryExplorer (an ipywidgets.VBox)
+        Exposes the sliders ``w1``, ``w2``, ``b``, ``px``, ``py``, a ``caption`` label and,
+        after each redraw, ``score`` and ``accuracy`` (floats, also in ``readout``).
     """
     X = as_float_array(X, "X", ndim=2)
     y = as_labels(y, "y", n=X.shape[0], num_classes=2)
@@ -67,25 +67,43 @@ def linear_boundary_explorer(X, y, *, w=(1.0, 1.0), b: float = 0.0, point=(0.0, 
         if not -limit <= float(value) <= limit:
             raise ValueError(f"{name} must lie in [{-limit}, {limit}]; got {value}")
 
-    def slider(description: str, value: float, limit: float) -> widgets.FloatSlider:
-        return widgets.FloatSlider(value=float(value), min=-limit, max=limit, step=0.1,
-                                   description=description, continuous_update=False)
+    return LinearBoundaryExplorer(X, y, w, b, point)
 
-    box = widgets.VBox()
-    box.w1, box.w2, box.b = slider("w1", w[0], 3), slider("w2", w[1], 3), slider("b", b, 6)
-    box.px, box.py = slider("point x1", point[0], 4), slider("point x2", point[1], 4)
-    box.readout = widgets.Label()
 
-    def redraw(w1: float, w2: float, b: float, px: float, py: float) -> None:
-        fig, box.score, box.accuracy = linear_boundary_figure(np.array([w1, w2]), b, X, y,
-                                                              np.array([px, py]))
-        box.readout.value = (f"score of the point = ({w1:.1f})({px:.1f}) + ({w2:.1f})({py:.1f}) "
-                             f"+ ({b:.1f}) = {box.score:+.2f}  ->  class {int(box.score > 0)}")
-        display(fig)
-        plt.close(fig)
+class LinearBoundaryExplorer(Explorer):
+    """The widget: sliders ``w1``, ``w2``, ``b``, ``px``, ``py`` (also in ``.controls``), a
+    ``caption`` label with the point's score worked out and, after each redraw, ``score`` and
+    ``accuracy``."""
 
-    controls = {"w1": box.w1, "w2": box.w2, "b": box.b, "px": box.px, "py": box.py}
-    out = widgets.interactive_output(redraw, controls)
-    box.children = (widgets.HBox([widgets.VBox([box.w1, box.w2, box.b]),
-                                  widgets.VBox([box.px, box.py])]), box.readout, out)
-    return box
+    def __init__(self, X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float, point: np.ndarray) -> None:
+        self.X, self.y = X, y
+
+        def slider(description: str, value: float, limit: float) -> widgets.FloatSlider:
+            return widgets.FloatSlider(value=float(value), min=-limit, max=limit, step=0.1,
+                                       description=description, continuous_update=False)
+
+        self.w1, self.w2, self.b = slider("w1", w[0], 3), slider("w2", w[1], 3), slider("b", b, 6)
+        self.px, self.py = slider("point x1", point[0], 4), slider("point x2", point[1], 4)
+        boxes = [widgets.HBox([widgets.VBox([self.w1, self.w2, self.b]), widgets.VBox([self.px, self.py])])]
+        super().__init__({"w1": self.w1, "w2": self.w2, "b": self.b, "px": self.px, "py": self.py},
+                         self._figure, boxes=boxes, caption_fn=self._caption, caption=widgets.Label(),
+                         tight=True)
+
+    def _figure(self, w1: float, w2: float, b: float, px: float, py: float):
+        fig, score, accuracy = linear_boundary_figure(np.array([w1, w2]), b, self.X, self.y,
+                                                      np.array([px, py]))
+        return fig, {"score": score, "accuracy": accuracy}
+
+    @staticmethod
+    def _caption(readout: dict, w1: float, w2: float, b: float, px: float, py: float) -> str:
+        score = readout["score"]
+        return (f"score of the point = ({w1:.1f})({px:.1f}) + ({w2:.1f})({py:.1f}) "
+                f"+ ({b:.1f}) = {score:+.2f}  ->  class {int(score > 0)}")
+
+    @property
+    def score(self) -> float:
+        return self.readout["score"]
+
+    @property
+    def accuracy(self) -> float:
+        return self.readout["accuracy"]

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import display
 
 from dlhelpers._checks import as_float_array, check_int, check_positive
 from dlhelpers.plots.losses import plot_scores_and_probabilities
+from dlhelpers.widgets._display import Explorer
 
 
 def score_losses(scores, true_class: int, margin: float = 1.0) -> dict:
@@ -86,26 +86,20 @@ def loss_explorer(scores=(3.2, 5.1, -1.7), true_class: int = 0,
                for v, n in zip(s, names, strict=True)]
     chooser = widgets.Dropdown(options=[(n, j) for j, n in enumerate(names)], value=y0,
                                description="true class")
-    text = widgets.HTML()
-    out = widgets.Output()
-    box = widgets.VBox([widgets.HBox([widgets.VBox(sliders), chooser]), text, out])
-    box.sliders, box.true_class = sliders, chooser
 
-    def redraw(**values):
-        current = np.array([values[f"s{j}"] for j in range(k)])
-        y = values["y"]
-        box.readout = score_losses(current, y)
-        text.value = (f"<b>hinge loss</b> = {box.readout['hinge']:.3f} &nbsp; "
-                      f"<b>cross-entropy</b> = {box.readout['cross_entropy']:.3f} &nbsp; "
-                      f"P(true class) = {box.readout['probabilities'][y]:.3f}")
-        with out:
-            out.clear_output(wait=True)
-            fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
-            plot_scores_and_probabilities(current, y, names, axes=axes)
-            box.figure = fig
-            display(fig)
-        plt.close(fig)
+    def figure(y: int, **scores: float):
+        current = np.array([scores[f"s{j}"] for j in range(k)])
+        fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
+        plot_scores_and_probabilities(current, y, names, axes=axes)
+        return fig, score_losses(current, y)
+
+    def caption(r: dict, y: int, **_scores: float) -> str:
+        return (f"<b>hinge loss</b> = {r['hinge']:.3f} &nbsp; "
+                f"<b>cross-entropy</b> = {r['cross_entropy']:.3f} &nbsp; "
+                f"P(true class) = {r['probabilities'][y]:.3f}")
 
     controls = {f"s{j}": sl for j, sl in enumerate(sliders)} | {"y": chooser}
-    widgets.interactive_output(redraw, controls)
+    box = Explorer(controls, figure, boxes=[widgets.HBox([widgets.VBox(sliders), chooser])],
+                   caption_fn=caption, tight=True)
+    box.sliders, box.true_class = sliders, chooser
     return box

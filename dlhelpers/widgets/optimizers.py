@@ -27,8 +27,9 @@ import numpy as np
 
 from dlhelpers import landscapes, optim
 from dlhelpers._checks import check_int, check_positive
-from dlhelpers.plots.optimizers import plot_loss_vs_step, plot_path_panels, standalone_figure
-from dlhelpers.widgets._display import show_figure
+from dlhelpers.plots._figure import standalone_figure
+from dlhelpers.plots.optimizers import plot_loss_vs_step, plot_path_panels
+from dlhelpers.widgets._display import Explorer, show_figure
 
 __all__ = ["LANDSCAPES", "RULES", "DEFAULT_LR", "DEFAULT_RHO", "LR_GRID", "make_landscape", "run_all",
            "tune_lr", "playground_figure", "optimizer_playground", "OptimizerPlayground"]
@@ -159,13 +160,13 @@ def playground_figure(landscape: str = "quadratic", optimizers: Sequence[str] = 
         ax_loss.set_ylim(low, 10 * start_loss)
         ax_loss.text(0.02, 0.98, "curves clipped at 10x the starting loss", transform=ax_loss.transAxes,
                      va="top", fontsize=8)
-    ax_loss.legend(fontsize=8, loc="lower left")
+    ax_loss.legend(loc="lower left")
     fig.suptitle(f"{land.name}: one panel per optimizer (start = black square, minimum = star)",
                  fontsize=11)
     return fig, paths
 
 
-class OptimizerPlayground(widgets.VBox):
+class OptimizerPlayground(Explorer):
     """The playground widget; see the module docstring for its attributes."""
 
     def __init__(self, landscape: str = "quadratic", optimizers: Sequence[str] = ("sgd", "momentum", "adam")):
@@ -179,7 +180,7 @@ class OptimizerPlayground(widgets.VBox):
                                               readout_format=".2g", **wide)
             for r in RULES
         }
-        self.controls = {
+        c = {
             "landscape": widgets.Dropdown(options=list(LANDSCAPES), value=landscape,
                                           description="landscape"),
             "kappa": widgets.FloatLogSlider(value=20.0, base=10, min=0, max=3, step=0.05,
@@ -200,49 +201,50 @@ class OptimizerPlayground(widgets.VBox):
             "beta2": widgets.FloatSlider(value=0.999, min=0.5, max=0.9999, step=0.0001,
                                          description="Adam beta2", readout_format=".4f", **wide),
         }
-        self.output = widgets.Output()
-        self.figure = None
-        self.paths = {}
         self._hold = False
-        c = self.controls
         left = widgets.VBox([c["landscape"], c["kappa"], c["sigma"], c["steps"], c["optimizers"]])
         middle = widgets.VBox(list(lr_sliders.values()))
         right = widgets.VBox([c["rho"], c["decay"], c["beta1"], c["beta2"]])
-        super().__init__([widgets.HBox([left, middle, right]), self.output])
-        for name, control in self.controls.items():
-            handler = self._on_landscape if name == "landscape" else self._on_change
-            control.observe(handler, names="value")
-        self.redraw()
+        super().__init__(c, _playground_from_controls, boxes=[widgets.HBox([left, middle, right])])
 
-    def _on_landscape(self, change) -> None:
+    @property
+    def paths(self) -> dict:
+        """dict rule name -> :class:`dlhelpers.landscapes.Path` of the last run."""
+        return self.readout
+
+    def _on_change(self, change) -> None:
+        if change["owner"] is self.controls["landscape"]:
+            self._load_defaults(change["new"])
+        if not self._hold:
+            self.redraw()
+
+    def _load_defaults(self, landscape: str) -> None:
         # A new landscape needs different step sizes: load its defaults, then draw once.
         self._hold = True
         try:
             for r in RULES:
-                self.controls[f"lr_{r}"].value = DEFAULT_LR[change["new"]][r]
-            self.controls["steps"].value = DEFAULT_STEPS[change["new"]]
-            self.controls["rho"].value = DEFAULT_RHO[change["new"]]
+                self.controls[f"lr_{r}"].value = DEFAULT_LR[landscape][r]
+            self.controls["steps"].value = DEFAULT_STEPS[landscape]
+            self.controls["rho"].value = DEFAULT_RHO[landscape]
         finally:
             self._hold = False
-        self.redraw()
-
-    def _on_change(self, _change) -> None:
-        if not self._hold:
-            self.redraw()
 
     def redraw(self) -> None:
         """Run the ticked optimizers with the current settings and redraw both panels."""
-        c = self.controls
-        if not c["optimizers"].value:
-            self.figure, self.paths = None, {}
+        if not self.controls["optimizers"].value:
+            self.figure, self.readout = None, {}
             show_figure(self.output, None, "Tick at least one optimizer (ctrl/cmd-click to choose several).")
             return
-        self.figure, self.paths = playground_figure(
-            c["landscape"].value, c["optimizers"].value, kappa=c["kappa"].value,
-            sigma=c["sigma"].value, steps=c["steps"].value,
-            lrs={r: c[f"lr_{r}"].value for r in RULES}, rho=c["rho"].value,
-            decay=c["decay"].value, beta1=c["beta1"].value, beta2=c["beta2"].value)
-        show_figure(self.output, self.figure)
+        super().redraw()
+
+
+def _playground_from_controls(landscape: str, optimizers: Sequence[str], kappa: float, sigma: float,
+                              steps: int, rho: float, decay: float, beta1: float, beta2: float,
+                              **lr_controls: float):
+    """:func:`playground_figure` with the playground's controls as keyword arguments."""
+    return playground_figure(landscape, optimizers, kappa=kappa, sigma=sigma, steps=steps,
+                             lrs={r: lr_controls[f"lr_{r}"] for r in RULES}, rho=rho,
+                             decay=decay, beta1=beta1, beta2=beta2)
 
 
 def optimizer_playground(landscape: str = "quadratic",

@@ -16,8 +16,8 @@ import ipywidgets as widgets
 import numpy as np
 
 from dlhelpers._checks import as_float_array, check_int, check_positive, check_same_shape
-from dlhelpers.plots.optimizers import standalone_figure
-from dlhelpers.widgets._display import show_figure
+from dlhelpers.plots._figure import standalone_figure
+from dlhelpers.widgets._display import Explorer
 
 __all__ = ["polynomial_data", "fit_polynomial", "explorer_figure", "regularization_explorer",
            "RegularizationExplorer"]
@@ -142,7 +142,7 @@ def explorer_figure(degree: int = 11, lam: float = 1e-3, penalty: str = "L2", *,
     ax_fit.set_xlabel("x")
     ax_fit.set_ylabel("y")
     ax_fit.set_title(f"train MSE {readout['train_mse']:.3f}, validation MSE {readout['val_mse']:.3f}")
-    ax_fit.legend(loc="lower right", fontsize=8)
+    ax_fit.legend(loc="lower right")
     powers = np.arange(1, degree + 1)
     ax_coef.bar(powers, coef[1:], color=["0.7" if c == 0 else "#0072B2" for c in coef[1:]])
     ax_coef.axhline(0, color="black", linewidth=0.8)
@@ -155,38 +155,25 @@ def explorer_figure(degree: int = 11, lam: float = 1e-3, penalty: str = "L2", *,
 
 
 
-class RegularizationExplorer(widgets.VBox):
+class RegularizationExplorer(Explorer):
     """The widget: ``.controls`` (dict of sliders/dropdowns), ``.output`` (the figure's
     Output), ``.figure`` (the last matplotlib Figure drawn) and ``.readout`` (its numbers)."""
 
     def __init__(self, degree: int = 11, lam: float = 1e-3, penalty: str = "L2"):
         self.data = polynomial_data()
-        self.controls = {
+        wide = {"continuous_update": False, "style": {"description_width": "initial"}}
+        controls = {
             "degree": widgets.IntSlider(value=degree, min=1, max=14, description="polynomial degree",
-                                        continuous_update=False, style={"description_width": "initial"}),
+                                        **wide),
             "lam": widgets.FloatLogSlider(value=lam, base=10, min=-7, max=1, step=0.25,
-                                          description="strength lambda", readout_format=".1e",
-                                          continuous_update=False, style={"description_width": "initial"}),
+                                          description="strength lambda", readout_format=".1e", **wide),
             "penalty": widgets.ToggleButtons(options=list(PENALTIES), value=penalty,
                                              description="penalty"),
         }
-        self.output = widgets.Output()
-        self.figure = None
-        self.readout = {}
-        super().__init__([widgets.HBox(list(self.controls.values())), self.output])
-        for control in self.controls.values():
-            control.observe(self._on_change, names="value")
-        self.redraw()
+        super().__init__(controls, self._figure)
 
-    def _on_change(self, _change) -> None:
-        self.redraw()
-
-    def redraw(self) -> None:
-        """Refit with the controls' current values and redraw the picture."""
-        c = self.controls
-        self.figure, self.readout = explorer_figure(c["degree"].value, c["lam"].value,
-                                                    c["penalty"].value, data=self.data)
-        show_figure(self.output, self.figure)
+    def _figure(self, degree: int, lam: float, penalty: str):
+        return explorer_figure(degree, lam, penalty, data=self.data)
 
 
 def regularization_explorer(degree: int = 11, lam: float = 1e-3,

@@ -18,8 +18,8 @@ import numpy as np
 
 from dlhelpers import optim, schedules
 from dlhelpers._checks import check_int, check_positive
-from dlhelpers.plots.optimizers import standalone_figure
-from dlhelpers.widgets._display import show_figure
+from dlhelpers.plots._figure import standalone_figure
+from dlhelpers.widgets._display import Explorer
 
 __all__ = ["SCHEDULE_NAMES", "make_schedule", "noisy_quadratic_run", "explorer_figure",
            "schedule_explorer", "ScheduleExplorer"]
@@ -120,19 +120,19 @@ def explorer_figure(name: str = "cosine", lr0: float = 0.5, total_steps: int = 3
     ax_lr.set_xlabel("step")
     ax_lr.set_ylabel("learning rate")
     ax_lr.set_title("Schedule")
-    ax_lr.legend(loc="best", fontsize=9)
+    ax_lr.legend()
     ax_loss.plot(base, color="0.6", linestyle="--", label=f"constant (end {readout['final_loss_constant']:.3f})")
     ax_loss.plot(losses, color="#0072B2", linestyle="-", label=f"{name} (end {readout['final_loss']:.3f})")
     ax_loss.set_yscale("log")
     ax_loss.set_xlabel("step")
     ax_loss.set_ylabel("loss at the current weights (log)")
     ax_loss.set_title("SGD with noisy gradients on a quadratic")
-    ax_loss.legend(loc="best", fontsize=9)
+    ax_loss.legend()
     return fig, readout
 
 
 
-class ScheduleExplorer(widgets.VBox):
+class ScheduleExplorer(Explorer):
     """The widget: ``.controls`` (dict), ``.output`` (Output with the figure), ``.figure``
     (last matplotlib Figure) and ``.readout`` (its numbers, see :func:`explorer_figure`)."""
 
@@ -140,7 +140,7 @@ class ScheduleExplorer(widgets.VBox):
                  warmup_steps: int = 0):
         # two 300-step runs per redraw: report slider values on release only
         wide = {"continuous_update": False, "style": {"description_width": "initial"}}
-        self.controls = {
+        controls = {
             "schedule": widgets.Dropdown(options=list(SCHEDULE_NAMES), value=name,
                                          description="schedule"),
             "lr0": widgets.FloatLogSlider(value=lr0, base=10, min=-2.5, max=0.3, step=0.05,
@@ -150,26 +150,14 @@ class ScheduleExplorer(widgets.VBox):
             "warmup_steps": widgets.IntSlider(value=warmup_steps, min=0, max=200, step=10,
                                               description="warm-up steps", **wide),
         }
-        self.output = widgets.Output()
-        self.figure = None
-        self.readout = {}
-        super().__init__([widgets.HBox(list(self.controls.values())[:2]),
-                          widgets.HBox(list(self.controls.values())[2:]), self.output])
-        for control in self.controls.values():
-            control.observe(self._on_change, names="value")
-        self.redraw()
+        rows = list(controls.values())
+        super().__init__(controls, self._figure,
+                         boxes=[widgets.HBox(rows[:2]), widgets.HBox(rows[2:])])
 
-    def _on_change(self, _change) -> None:
-        self.redraw()
-
-    def redraw(self) -> None:
-        """Rebuild the schedule from the controls and redraw both panels."""
-        c = self.controls
-        total = c["total_steps"].value
-        warm = min(c["warmup_steps"].value, total - 1)
-        self.figure, self.readout = explorer_figure(c["schedule"].value, c["lr0"].value,
-                                                    total, warm)
-        show_figure(self.output, self.figure)
+    @staticmethod
+    def _figure(schedule: str, lr0: float, total_steps: int, warmup_steps: int):
+        # the warm-up slider may exceed a short run: clip it to leave one decaying step
+        return explorer_figure(schedule, lr0, total_steps, min(warmup_steps, total_steps - 1))
 
 
 def schedule_explorer(name: str = "cosine", lr0: float = 0.5, total_steps: int = 300,

@@ -17,9 +17,9 @@ from collections.abc import Mapping
 import ipywidgets as widgets
 import numpy as np
 
-from dlhelpers.plots.optimizers import standalone_figure
+from dlhelpers.plots._figure import standalone_figure
 from dlhelpers.plots.transfer import _clear_lead, check_results, option_style, plot_transfer_curves
-from dlhelpers.widgets._display import show_figure
+from dlhelpers.widgets._display import Explorer
 
 __all__ = ["transfer_figure", "transfer_explorer", "TransferExplorer"]
 
@@ -88,34 +88,21 @@ def transfer_figure(counts, results: Mapping, n, option: str, *, chance: float |
     return fig, readout
 
 
-class TransferExplorer(widgets.VBox):
+class TransferExplorer(Explorer):
     """The widget: ``.controls`` (dict), ``.output`` (the figure's Output), ``.figure`` (the
     last Figure drawn) and ``.readout`` (its numbers)."""
 
     def __init__(self, counts: np.ndarray, results: dict, n, option: str, chance) -> None:
         self.counts, self.results, self.chance = counts, results, chance
-        self.controls = {
+        controls = {
             "n": widgets.SelectionSlider(options=[(f"{c:g}", float(c)) for c in counts], value=float(n),
                                          description="labels/class", continuous_update=False),
             "option": widgets.ToggleButtons(options=list(results), value=option, description="option"),
         }
-        self.output = widgets.Output()
-        self.figure = None
-        self.readout: dict = {}
-        super().__init__([widgets.HBox(list(self.controls.values())), self.output])
-        for control in self.controls.values():
-            control.observe(self._on_change, names="value")
-        self.redraw()
+        super().__init__(controls, self._figure)
 
-    def _on_change(self, _change) -> None:
-        self.redraw()
-
-    def redraw(self) -> None:
-        """Draw the picture for the controls' current values."""
-        c = self.controls
-        self.figure, self.readout = transfer_figure(self.counts, self.results, c["n"].value,
-                                                    c["option"].value, chance=self.chance)
-        show_figure(self.output, self.figure)
+    def _figure(self, n, option: str):
+        return transfer_figure(self.counts, self.results, n, option, chance=self.chance)
 
 
 def transfer_explorer(counts, results: Mapping, *, n=None, option: str = "freeze",

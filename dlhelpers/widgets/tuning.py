@@ -20,8 +20,8 @@ import ipywidgets as widgets
 import numpy as np
 
 from dlhelpers._checks import as_float_array, check_in_range, check_int
-from dlhelpers.plots.optimizers import standalone_figure
-from dlhelpers.widgets._display import show_figure
+from dlhelpers.plots._figure import standalone_figure
+from dlhelpers.widgets._display import SEED_MAX, Explorer, check_slider_seed
 
 __all__ = ["toy_score", "search_points", "search_figure", "search_explorer", "SearchExplorer",
            "best_over_peaks"]
@@ -124,49 +124,33 @@ def search_figure(strategy: str = "grid", n_trials: int = 9, seed: int = 0, peak
     ax_map.set_ylabel("unimportant hyperparameter y")
     ax_map.set_title(f"{strategy} search, {n_trials} trials")
     # below the map, so it never hides a trial
-    ax_map.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2, fontsize=8)
+    ax_map.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2)
     ax_line.plot(grid, toy_score(grid, 0.5, peak), color="black", label="score along x (y = 0.5)")
     ax_line.scatter(pts[:, 0], scores, color="#0072B2", zorder=3, label="trials")
     ax_line.set_xlabel("important hyperparameter x")
     ax_line.set_ylabel("validation score")
     ax_line.set_title(f"{readout['distinct_x']} distinct x values, best {readout['best_score']:.3f}")
     ax_line.set_ylim(-0.05, 1.05)
-    ax_line.legend(loc="upper left", fontsize=8)
+    ax_line.legend(loc="upper left")
     return fig, readout
 
 
-class SearchExplorer(widgets.VBox):
+class SearchExplorer(Explorer):
     """The widget: ``.controls`` (strategy, trials, seed), ``.output``, ``.figure`` (the last
     Figure drawn) and ``.readout`` (its numbers)."""
 
     def __init__(self, strategy: str, n_trials: int, seed: int, peak: float) -> None:
-        self.controls = {
+        controls = {
             "strategy": widgets.ToggleButtons(options=list(STRATEGIES), value=strategy,
                                               description="strategy"),
             "n_trials": widgets.SelectionSlider(options=list(BUDGETS), value=n_trials,
                                                 description="trials", continuous_update=False),
-            "seed": widgets.IntSlider(value=seed, min=0, max=20, description="seed",
+            "seed": widgets.IntSlider(value=seed, min=0, max=SEED_MAX, description="seed",
                                       continuous_update=False),
             "peak": widgets.FloatSlider(value=peak, min=0.0, max=1.0, step=0.01,
                                         description="peak at x", continuous_update=False),
         }
-        self.output = widgets.Output()
-        self.figure = None
-        self.readout: dict = {}
-        super().__init__([widgets.HBox(list(self.controls.values())), self.output])
-        for control in self.controls.values():
-            control.observe(self._on_change, names="value")
-        self.redraw()
-
-    def _on_change(self, _change) -> None:
-        self.redraw()
-
-    def redraw(self) -> None:
-        """Place the trials with the controls' current values and redraw."""
-        c = self.controls
-        self.figure, self.readout = search_figure(c["strategy"].value, c["n_trials"].value,
-                                                  c["seed"].value, c["peak"].value)
-        show_figure(self.output, self.figure)
+        super().__init__(controls, search_figure)
 
 
 def search_explorer(strategy: str = "grid", n_trials: int = 9, seed: int = 0,
@@ -187,8 +171,6 @@ def search_explorer(strategy: str = "grid", n_trials: int = 9, seed: int = 0,
     n_trials = check_int(n_trials, "n_trials", minimum=1)
     if n_trials not in BUDGETS:
         raise ValueError(f"n_trials must be one of {BUDGETS}; got {n_trials}")
-    seed = check_int(seed, "seed", minimum=0)
-    if seed > 20:
-        raise ValueError(f"seed must be between 0 and 20 (the slider's range); got {seed}")
+    seed = check_slider_seed(seed)
     peak = check_in_range(peak, "peak", 0.0, 1.0)
     return SearchExplorer(strategy, n_trials, seed, peak)
