@@ -18,6 +18,8 @@ the bare nbclient execution of the honest notebook in the same sandbox (step 1's
 from __future__ import annotations
 
 import argparse
+import functools
+import json
 import os
 import subprocess
 import sys
@@ -72,24 +74,37 @@ def make_class(folder: Path, sources: Path, course_root: Path, n: int) -> dict[s
     return kinds
 
 
+BARE_RUN = """
+import json, sys, time
+import nbformat
+from jupyter_client.manager import KernelManager
+from nbclient import NotebookClient
+from traitlets.config import Config
+nb = nbformat.read(sys.argv[1], as_version=4)
+# the grading sandbox has no network: the kernel talks over unix sockets, as in grading
+km = KernelManager(config=Config(json.loads(sys.argv[3])), kernel_name="dl-sandbox")
+start = time.perf_counter()
+NotebookClient(nb, km=km, timeout=60, allow_errors=True, startup_timeout=60,
+               resources={"metadata": {"path": sys.argv[2]}}).execute()
+print(time.perf_counter() - start)
+"""
+
+
 def bare_nbclient_seconds(notebook: Path, sources: Path, template: Path,
                           tmp: Path) -> float | None:
     """nbclient running ``notebook`` top to bottom in the grading sandbox (a fresh kernel).
 
-    None (with the reason printed) when the sandboxed kernel cannot be driven by plain
-    nbclient outside nbgrader.
+    The time of ``NotebookClient.execute`` alone: starting the sandboxed kernel, running
+    every cell, shutting the kernel down (not Python's start or nbclient's import). None
+    (with the reason printed) when it fails.
     """
     root = submission.stage_submission(tmp / "bare", TINY, "bare", notebook, template,
                                        source_dir=sources)
-    sandbox.prepare(root, TINY, sandbox.Limits())
-    code = ("import sys, time, nbformat\nfrom nbclient import NotebookClient\n"
-            "nb = nbformat.read(sys.argv[1], as_version=4)\nt = time.perf_counter()\n"
-            "NotebookClient(nb, kernel_name='dl-sandbox', timeout=60, allow_errors=True,"
-            " startup_timeout=30,"
-            " resources={'metadata': {'path': sys.argv[2]}}).execute()\n"
-            "print(time.perf_counter() - t)")
-    out = subprocess.run([sys.executable, "-c", code, str(notebook), str(root / "kernel_home")],
-                         env=sandbox.worker_env(root), capture_output=True, text=True, timeout=300)
+    cfg = sandbox.prepare(root, TINY, sandbox.Limits())
+    out = subprocess.run([sys.executable, "-c", BARE_RUN, str(notebook),
+                          str(root / "kernel_home"), json.dumps(cfg)],
+                         env=sandbox.worker_env(root), capture_output=True, text=True,
+                         timeout=300)
     if out.returncode:
         lines = out.stderr.strip().splitlines() or ["no output"]
         print(f"bare nbclient in the sandbox failed: {lines[-1][:200]}", file=sys.stderr)
@@ -108,12 +123,17 @@ def grade(folder: Path, out: Path, template: Path, sources: Path, **kw):
     return report, time.perf_counter() - start
 
 
+def _median(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--students", type=int, default=12)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--dask", default="local", help="scheduler address, or 'local'")
-    p.add_argument("--skip", nargs="*", default=[], choices=["serial", "pool", "dask"])
+    p.add_argument("--skip", nargs="*", default=[],
+                   choices=["fresh", "serial", "pool", "dask"])
     args = p.parse_args(argv)
     ensure_venv_on_path()
     warnings.filterwarnings("ignore", message=".*not in session.*")  # nbgrader's own noise
@@ -128,23 +148,36 @@ def main(argv: list[str] | None = None) -> int:
         course_root, template = release.build_course(tmp / "course", [TINY], source_dir=sources)
         kinds = make_class(tmp / "subs", sources, course_root, args.students)
         honest = next(s for s, k in kinds.items() if k == "honest")
-        bare = bare_nbclient_seconds(tmp / "subs" / honest / TINY / f"{TINY}.ipynb", sources,
-                                     template, tmp)
+        honest_nb = tmp / "subs" / honest / TINY / f"{TINY}.ipynb"
+        bare: list[float] = []
+
+        def measure_bare(times: int) -> None:
+            for _ in range(times):
+                seconds = bare_nbclient_seconds(honest_nb, sources, template, tmp)
+                if seconds is not None:
+                    bare.append(seconds)
+
+        fresh = functools.partial(submission.autograde_sandboxed, reuse_worker=False)
+        modes = [("fresh", "serial, new worker each", dict(workers=1, executor=fresh)),
+                 ("serial", "serial", dict(workers=1)),
+                 ("pool", f"pool x{args.workers}", dict(workers=args.workers)),
+                 ("dask", f"dask {args.dask} x{args.workers}",
+                  dict(workers=args.workers, dask=args.dask))]
         runs = {}
-        modes = [("serial", dict(workers=1)),
-                 (f"pool x{args.workers}", dict(workers=args.workers)),
-                 (f"dask {args.dask} x{args.workers}", dict(workers=args.workers,
-                                                            dask=args.dask))]
-        for (name, kw), key in zip(modes, ["serial", "pool", "dask"], strict=True):
+        measure_bare(3)  # the floor, measured before and after the grading runs
+        for key, name, kw in modes:
             if key in args.skip:
                 continue
             report, seconds = grade(tmp / "subs", tmp / key, template, sources, **kw)
             runs[name] = (report, seconds)
+        measure_bare(3)
         print(f"class of {args.students} tiny-homework submissions "
               f"({', '.join(sorted(set(k.split(':')[0] for k in kinds.values())))}); "
               f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
-        print("bare nbclient run of the honest notebook in the sandbox: "
-              + (f"{bare:.1f} s" if bare else "not measured (see stderr)"))
+        floor = _median(bare) if bare else None
+        print("bare nbclient run of the honest notebook in the sandbox (kernel start, all "
+              "cells, shutdown): " + (f"median {floor:.2f} s of {len(bare)}" if floor
+                                      else "not measured (see stderr)"))
         scores = {name: {r.student: (r.ok, r.auto_score) for r in rep.results}
                   for name, (rep, _) in runs.items()}
         base = next(iter(runs.values()))[1]
@@ -152,16 +185,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'mode':24s} {'wall s':>8s} {'s/submission':>13s} {'speed-up':>9s} "
               f"{'median grade s':>15s} {'/bare':>6s}  same scores")
         for name, (rep, seconds) in runs.items():
-            median = sorted(r.seconds for r in rep.results)[len(rep.results) // 2]
+            median = _median([r.seconds for r in rep.results])
             print(f"{name:24s} {seconds:8.1f} {seconds / args.students:13.2f} "
-                  f"{base / seconds:9.2f} {median:15.1f} "
-                  f"{(f'{median / bare:.1f}' if bare else 'n/a'):>6s}  "
+                  f"{base / seconds:9.2f} {median:15.2f} "
+                  f"{(f'{median / floor:.2f}' if floor else 'n/a'):>6s}  "
                   f"{scores[name] == first}")
-        per = {k: [r.seconds for r in next(iter(runs.values()))[0].results
-                   if kinds[r.student].startswith(k)] for k in ("honest", "partial", "blank",
-                                                                 "hostile")}
-        print("first mode, median seconds by kind: " + ", ".join(
-            f"{k} {sorted(v)[len(v) // 2]:.1f}" for k, v in per.items() if v))
+        for name, (rep, _) in runs.items():
+            per = {k: [r.seconds for r in rep.results if kinds[r.student].startswith(k)]
+                   for k in ("honest", "partial", "blank", "hostile")}
+            print(f"{name}: median seconds by kind: " + ", ".join(
+                f"{k} {_median(v):.2f}" for k, v in per.items() if v))
         fastest = min(seconds for _, seconds in runs.values())
         print(f"extrapolated to 1000 submissions at the fastest rate: "
               f"{fastest / args.students * 1000 / 60:.0f} min")

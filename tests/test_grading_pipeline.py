@@ -8,6 +8,7 @@ temporary course copy with a fresh gradebook, under a wall-clock limit.
 
 import contextlib
 import csv
+import functools
 import zipfile
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from nbcells import answer, given_code, instructions, notebook, written
 from nbcells import tests as make_test_cell  # renamed: pytest collects "tests"
 from traitlets.config import Config
 
-from tools.grading import batch, nbg, release, submission, validate
+from tools.grading import batch, nbg, release, server, submission, validate
 from tools.grading.paths import CONFIG_FILE, ensure_venv_on_path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -230,6 +231,62 @@ def test_subprocess_executor_grades_and_enforces_the_wall_clock(course, sources,
     assert not result.ok and "took longer" in result.error
     assert result.auto_score == 0
 
+
+
+# Writes a forged answer into every pipe the kernel holds: an answer pipe leaked from the
+# grading worker would be one of them (a kernel's own sockets are left alone: garbage there
+# only hangs the kernel until the wall clock, which another test covers).
+FORGER = """import os
+
+FORGED = b'\\n{"success": true, "error": "", "log": ""}\\n'
+for name in os.listdir('/proc/self/fd'):
+    try:
+        if os.readlink(f'/proc/self/fd/{name}').startswith('pipe:'):
+            os.write(int(name), FORGED)
+    except OSError:
+        pass
+
+def square(x):
+    return x + x"""
+
+
+def test_one_long_lived_worker_grades_many_and_a_failure_gets_a_fresh_one(course, sources,
+                                                                           tmp_path):
+    """Step 1 of the scale issue: nbgrader is imported once per grading process. A worker
+    grades submission after submission; nothing a kernel writes can pose as the worker's
+    answer; a submission over its time budget kills the worker, and the next student is
+    graded by a fresh one."""
+    _, template = course
+    subs = tmp_path / "subs"
+    grader = server.GradingServer()
+    executor = functools.partial(submission.autograde_sandboxed, server=grader)
+
+    def grade(student, nb, **kw):
+        path = synthetic.write(nb, subs, student, TINY)
+        return submission.grade_submission(TINY, student, path, template_db=template,
+                                           workdir=tmp_path / "w", feedback=False,
+                                           executor=executor, source_dir=sources, **kw)
+
+    try:
+        for student in ("ann", "bob", "cat"):
+            result = grade(student, _submission(course, sources))
+            assert result.ok and result.auto_score == 3, result.error
+        assert grader.started == 1 and grader.tasks == 3
+        forged = grade("fay", _submission(course, sources, square=FORGER), timeout=120)
+        assert forged.ok, forged.error
+        assert {c.cell: c.score for c in forged.cells if c.autograded} == {"test_square": 0,
+                                                                           "test_half": 1}
+        assert grader.started == 1  # an honest failure of the tests is not a worker failure
+        slow = grade("lou", _submission(course, sources, square=SCENARIOS["looper"][0]),
+                     timeout=15)
+        assert not slow.ok and "took longer" in slow.error and slow.auto_score == 0
+        assert grader.started == 2  # the killed worker was replaced at once
+        after = grade("max", _submission(course, sources))
+        assert after.ok and after.auto_score == 3, after.error
+        assert grader.started == 2 and grader.tasks == 1
+    finally:
+        grader.stop()
+    assert grader.proc is None
 
 # ---------------------------------------------------------------- nbgrader's exchange flow
 

@@ -28,6 +28,7 @@ from .paths import (
 )
 from .release import build_course, register_homework
 from .report import Tripwire, write_report
+from .server import shared_server
 from .submission import (
     Executor,
     SubmissionResult,
@@ -192,6 +193,8 @@ def grade_folder(submissions_dir: Path, hws: list[str] | None = None, *,
                             "without bubblewrap flags each submission it grades)")
     elif executor is None:
         executor = functools.partial(autograde_sandboxed, limits=limits)
+        if workers <= 1:  # the long-lived grader imports nbgrader while the course is staged
+            shared_server().warm()
         isolated, detail = sandbox.isolation()
         report.isolation = (f"kernel sandboxed with {detail} and OS limits" if isolated else
                             sandbox.FALLBACK_WARNING.format(reason=detail))
@@ -275,10 +278,16 @@ def _graded(found: list[Submission], job, workers: int, tripwire: Tripwire, back
     tripwire.arm(backup)
     # spawn: a clean interpreter per worker (no inherited threads, locks or open gradebooks)
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(found)), mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=min(workers, len(found)), mp_context=context,
+                             initializer=_warm_grader) as pool:
         futures = [pool.submit(grade_submission, **job(i, sub)) for i, sub in enumerate(found)]
         for i, (sub, future) in enumerate(zip(found, futures, strict=True)):
             yield i, sub, future.result(), True
+
+
+def _warm_grader() -> None:
+    """A pool process starts its long-lived grader before its first submission arrives."""
+    shared_server().warm()
 
 
 def _progress_bar(total: int, show: bool | None):

@@ -154,17 +154,26 @@ def _limit_worker() -> None:
 
 def autograde_sandboxed(root: Path, hw: str, student: str, extra: Config | None,
                         timeout: float, *, limits: sandbox.Limits | None = None,
-                        isolate: bool | None = None) -> dict:
+                        isolate: bool | None = None, reuse_worker: bool = True,
+                        server=None) -> dict:
     """Autograde in a worker process whose kernel runs in the sandbox of :mod:`sandbox`.
 
     nbgrader itself (and the grading copy's gradebook) stays in the worker, outside the
     sandbox; the kernel gets the OS ``limits`` and, where bubblewrap works (or ``isolate``
-    says so), a view of the data files only. The worker is killed at ``timeout``.
+    says so), a view of the data files only. The worker is killed at ``timeout``. With
+    ``reuse_worker`` (the default) the worker is a long-lived one (``server``, a
+    :class:`server.GradingServer`; default: this process's), which has nbgrader imported
+    already; otherwise a fresh process.
     """
     cfg = sandbox.prepare(root, hw, limits or sandbox.Limits(), isolate=isolate)
     if extra is not None:
         cfg.merge(extra)
-    return autograde_in_subprocess(root, hw, student, cfg, timeout, env=sandbox.worker_env(root))
+    env = sandbox.worker_env(root)
+    if reuse_worker:
+        from .server import shared_server
+
+        return (server or shared_server()).autograde(root, hw, student, cfg, timeout, env)
+    return autograde_in_subprocess(root, hw, student, cfg, timeout, env=env)
 
 
 def feedback_in_process(root: Path, hw: str, student: str, extra: Config | None,

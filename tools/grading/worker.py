@@ -1,10 +1,16 @@
-"""Autograde one submission of a course copy in this process, print the answer as JSON.
+"""Autograde submissions of course copies in this process, answer as JSON.
 
     python tools/grading/worker.py ROOT HW STUDENT [EXTRA_CONFIG_JSON]
+    python tools/grading/worker.py --serve ANSWER_FD
 
-Used by :func:`tools.grading.submission.autograde_in_subprocess`, which may prefix the command
-with a sandbox (bubblewrap, prlimit...). The last line of stdout is
-``{"success": bool, "error": str, "log": str}``.
+The first form grades one submission; the last line of stdout is
+``{"success": bool, "error": str, "log": str}`` (used by
+:func:`tools.grading.submission.autograde_in_subprocess`, which may prefix the command with a
+sandbox). The second form is the long-lived worker of :mod:`tools.grading.server`: it imports
+nbgrader once, then reads one request per line on stdin
+(``{"root", "hw", "student", "extra", "env"}``) and writes each answer as one JSON line to
+the inherited pipe ``ANSWER_FD``, never to stdout: a kernel shares the worker's stdout, and
+what a student's code writes there must not be mistaken for an answer.
 """
 
 from __future__ import annotations
@@ -26,16 +32,50 @@ from traitlets.config import Config  # noqa: E402
 from tools.grading import nbg  # noqa: E402
 
 
-def main(argv: list[str]) -> int:
-    os.umask(0o077)  # what nbgrader writes (the notebook with hidden tests) stays private
-    root, hw, student = Path(argv[0]), argv[1], argv[2]
-    extra = Config(json.loads(argv[3])) if len(argv) > 3 else None
+def autograde(root: Path, hw: str, student: str, extra: Config | None) -> dict:
+    """nbgrader's autograde of ``student``'s ``hw`` in the course copy ``root``, as JSON data."""
     api = nbg.make_api(nbg.load_config(root, extra=extra))
     answer = nbg.run(lambda: api.autograde(hw, student, force=True, create=True),
                      f"autograde {hw} for {student}", timeout=None, check=False)
-    print(json.dumps({"success": bool(answer.get("success")),
-                      "error": str(answer.get("error", "")),
-                      "log": str(answer.get("log", ""))[-20000:]}))
+    return {"success": bool(answer.get("success")), "error": str(answer.get("error", "")),
+            "log": str(answer.get("log", ""))[-20000:]}
+
+
+def serve(answer_fd: int) -> int:
+    """Grade one request per stdin line until stdin closes (the parent is gone or done)."""
+    # what every autograde needs, imported once: the reason this worker is long-lived
+    import jupyter_client.manager  # noqa: F401
+    import nbclient  # noqa: F401
+    import nbgrader.api  # noqa: F401
+    import nbgrader.apps  # noqa: F401
+    import nbgrader.converters  # noqa: F401
+    import nbgrader.preprocessors  # noqa: F401
+
+    nbg.load_config(Path.cwd())  # the course config, with the pipeline's preprocessors
+
+    with os.fdopen(answer_fd, "w", encoding="utf-8") as answers:
+        for line in sys.stdin:
+            request = json.loads(line)
+            # the sandbox kernelspec and runtime folder of this submission's course copy
+            os.environ.update(request["env"])
+            extra = Config(request["extra"]) if request.get("extra") else None
+            try:
+                answer = autograde(Path(request["root"]), request["hw"], request["student"],
+                                   extra)
+            except Exception as exc:  # noqa: BLE001 - one bad submission must not end the worker
+                answer = {"success": False, "error": f"{type(exc).__name__}: {exc}", "log": ""}
+            answers.write(json.dumps(answer) + "\n")
+            answers.flush()
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    os.umask(0o077)  # what nbgrader writes (the notebook with hidden tests) stays private
+    if argv and argv[0] == "--serve":
+        return serve(int(argv[1]))
+    root, hw, student = Path(argv[0]), argv[1], argv[2]
+    extra = Config(json.loads(argv[3])) if len(argv) > 3 else None
+    print(json.dumps(autograde(root, hw, student, extra)))
     return 0
 
 
