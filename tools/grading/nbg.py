@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NotRequired, TypedDict
 
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
@@ -25,6 +25,14 @@ if TYPE_CHECKING:
     from nbgrader.api import Gradebook
 
 DEFAULT_TIMEOUT = 600.0
+
+
+class Answer(TypedDict):
+    """What an nbgrader API call answers (and what every autograde executor returns)."""
+
+    success: bool
+    error: NotRequired[str]
+    log: str
 
 
 class NbgraderFailure(RuntimeError):
@@ -111,7 +119,7 @@ def make_api(cfg: Config):
 
 
 def run(call: Callable[[], dict], what: str, *, timeout: float | None = DEFAULT_TIMEOUT,
-        check: bool = True) -> dict:
+        check: bool = True) -> Answer:
     """Run one nbgrader API call under a wall-clock limit.
 
     Parameters

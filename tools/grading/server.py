@@ -35,6 +35,8 @@ from pathlib import Path
 
 from traitlets.config import Config
 
+from .nbg import Answer
+
 #: Submissions one worker grades before it is replaced (bounds what a slow leak can grow to).
 MAX_TASKS = 50
 WORKER = Path(__file__).resolve().parent / "worker.py"
@@ -90,7 +92,7 @@ class GradingServer:
             self.stderr = None
 
     def autograde(self, root: Path, hw: str, student: str, extra: Config | None,
-                  timeout: float, env: dict[str, str]) -> dict:
+                  timeout: float, env: dict[str, str]) -> Answer:
         """Autograde one staged submission; the answer of ``worker.autograde``.
 
         ``env`` is the submission's worker environment (:func:`sandbox.worker_env`), of which
@@ -111,7 +113,7 @@ class GradingServer:
             self.start()  # a fresh grader for the next student, warming up meanwhile
         return answer
 
-    def _read_answer(self, timeout: float, what: str) -> dict:
+    def _read_answer(self, timeout: float, what: str) -> Answer:
         deadline = time.monotonic() + timeout
         data = b""
         while not data.endswith(b"\n"):
@@ -128,7 +130,7 @@ class GradingServer:
         except ValueError:
             return self._failure("the grading worker sent an unreadable answer")
 
-    def _failure(self, error: str) -> dict:
+    def _failure(self, error: str) -> Answer:
         log = ""
         if self.stderr is not None:
             self.stderr.seek(0)

@@ -95,11 +95,11 @@ class SubmissionResult:
         raise KeyError(name)
 
 
-Executor = Callable[[Path, str, str, Config, float], dict]
+Executor = Callable[[Path, str, str, Config, float], nbg.Answer]
 
 
 def autograde_in_process(root: Path, hw: str, student: str, extra: Config | None,
-                         timeout: float) -> dict:
+                         timeout: float) -> nbg.Answer:
     """Autograde ``student``'s ``hw`` in the course copy ``root`` with nbgrader's Python API."""
     api = nbg.make_api(nbg.load_config(root, extra=extra))
     return nbg.run(lambda: api.autograde(hw, student, force=True, create=True),
@@ -111,7 +111,7 @@ WORKER = Path(__file__).resolve().parent / "worker.py"
 
 def autograde_in_subprocess(root: Path, hw: str, student: str, extra: Config | None,
                             timeout: float, *, prefix: Sequence[str] = (),
-                            env: dict[str, str] | None = None) -> dict:
+                            env: dict[str, str] | None = None) -> nbg.Answer:
     """Autograde in a separate process (optionally wrapped by ``prefix``, e.g. a sandbox).
 
     The process gets its own session and is killed with everything in it on timeout; the
@@ -155,7 +155,7 @@ def _limit_worker() -> None:
 def autograde_sandboxed(root: Path, hw: str, student: str, extra: Config | None,
                         timeout: float, *, limits: sandbox.Limits | None = None,
                         isolate: bool | None = None, reuse_worker: bool = True,
-                        server=None) -> dict:
+                        server=None) -> nbg.Answer:
     """Autograde in a worker process whose kernel runs in the sandbox of :mod:`sandbox`.
 
     nbgrader itself (and the grading copy's gradebook) stays in the worker, outside the
@@ -177,7 +177,7 @@ def autograde_sandboxed(root: Path, hw: str, student: str, extra: Config | None,
 
 
 def feedback_in_process(root: Path, hw: str, student: str, extra: Config | None,
-                        timeout: float) -> dict:
+                        timeout: float) -> nbg.Answer:
     """generate_feedback (hidden tests stripped by the course config) in ``root``."""
     api = nbg.make_api(nbg.load_config(root, extra=extra))
     return nbg.run(lambda: api.generate_feedback(hw, student, force=True),

@@ -32,7 +32,7 @@ from traitlets.config import Config  # noqa: E402
 from tools.grading import nbg  # noqa: E402
 
 
-def autograde(root: Path, hw: str, student: str, extra: Config | None) -> dict:
+def autograde(root: Path, hw: str, student: str, extra: Config | None) -> nbg.Answer:
     """nbgrader's autograde of ``student``'s ``hw`` in the course copy ``root``, as JSON data."""
     api = nbg.make_api(nbg.load_config(root, extra=extra))
     answer = nbg.run(lambda: api.autograde(hw, student, force=True, create=True),
