@@ -277,7 +277,7 @@ class GradCheckResult:
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_xlabel("sampled entry")
             ax.set_ylabel("log10 relative error")
-            ax.legend(loc="best")
+            ax.legend()
         ax.set_title(f"Gradient check {verdict}: max rel. error {self.max_rel_error:.1e}")
         return ax
 

@@ -147,7 +147,7 @@ class History:
             ax.set(xlabel="epoch", ylabel=key, title=title)
             if self.best_epoch is not None:
                 ax.axvline(self.best_epoch + 1, color="gray", linestyle=":", label="best epoch")
-                ax.legend(loc="best")
+                ax.legend()
         return axes
 
 

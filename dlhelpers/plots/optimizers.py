@@ -225,7 +225,7 @@ def plot_path_panels(paths: Mapping[str, object], landscape, axes, *, titles: Ma
 
     Parameters
     ----------
-    paths : dict of str -> :class:`dlhelpers.landscapes.Path` or array of shape (T, 2)
+    paths : dict of str -> :class:`dlhelpers.landscapes.Trajectory` or array of shape (T, 2)
     landscape : a landscape (``f``, ``xlim``, ``ylim``, ``minimum``)
     axes : sequence of Axes, at least ``len(paths)``
     titles : dict of str -> str, optional

@@ -13,7 +13,7 @@ its loss against the step.
 * ``.output``: the ``Output`` widget holding the figure;
 * ``.figure``: the last matplotlib ``Figure`` drawn (one contour panel per ticked optimizer,
   in the order ticked, then the loss panel last);
-* ``.paths``: dict rule name -> :class:`dlhelpers.landscapes.Path` of the last run.
+* ``.paths``: dict rule name -> :class:`dlhelpers.landscapes.Trajectory` of the last run.
 
 ``playground_figure(...)`` draws the same picture without widgets (the lesson's static view).
 """
@@ -209,7 +209,7 @@ class OptimizerPlayground(Explorer):
 
     @property
     def paths(self) -> dict:
-        """dict rule name -> :class:`dlhelpers.landscapes.Path` of the last run."""
+        """dict rule name -> :class:`dlhelpers.landscapes.Trajectory` of the last run."""
         return self.readout
 
     def _on_change(self, change) -> None:
