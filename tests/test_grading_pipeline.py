@@ -9,6 +9,7 @@ temporary course copy with a fresh gradebook, under a wall-clock limit.
 import contextlib
 import csv
 import functools
+import os
 import zipfile
 from pathlib import Path
 
@@ -281,12 +282,31 @@ def test_one_long_lived_worker_grades_many_and_a_failure_gets_a_fresh_one(course
                      timeout=15)
         assert not slow.ok and "took longer" in slow.error and slow.auto_score == 0
         assert grader.started == 2  # the killed worker was replaced at once
+        assert grader.spare is not None and grader.spare.proc.poll() is None  # one waits, warm
         after = grade("max", _submission(course, sources))
         assert after.ok and after.auto_score == 3, after.error
         assert grader.started == 2 and grader.tasks == 1
     finally:
         grader.stop()
-    assert grader.proc is None
+    assert grader.proc is None and grader.spare is None
+
+
+def test_an_answer_without_the_request_id_is_refused(tmp_path):
+    """Whatever reaches the answer pipe must echo the random id of the request it answers;
+    anything else fails the submission and replaces the worker."""
+    import subprocess
+    import tempfile
+
+    read, write = os.pipe()
+    grader = server.GradingServer()
+    grader.worker = server._Worker(subprocess.Popen(["sleep", "60"], stdin=subprocess.PIPE,
+                                                    start_new_session=True),
+                                   read, tempfile.TemporaryFile())
+    os.write(write, b'{"success": true, "error": "", "log": "", "id": "forged"}\n')
+    os.close(write)
+    answer = grader._read_answer(10, "autograde tiny for eve", "the-real-id")
+    assert answer["success"] is False and "does not belong" in answer["error"]
+    assert grader.worker is None  # killed and reaped
 
 # ---------------------------------------------------------------- nbgrader's exchange flow
 

@@ -122,7 +122,7 @@ def autograde_in_subprocess(root: Path, hw: str, student: str, extra: Config | N
     command = [*prefix, sys.executable, str(WORKER), str(root), hw, student,
                json.dumps(extra or {})]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True, env=env, preexec_fn=_limit_worker)
+                            start_new_session=True, env=env)
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -139,19 +139,6 @@ def autograde_in_subprocess(root: Path, hw: str, student: str, extra: Config | N
                 "log": err[-5000:]}
 
 
-#: Address space of the trusted worker: what a flood of kernel messages can cost at most.
-WORKER_MEMORY_BYTES = 8 * 2**30
-
-
-def _limit_worker() -> None:
-    import resource
-
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    limit = WORKER_MEMORY_BYTES if hard == resource.RLIM_INFINITY else min(hard,
-                                                                            WORKER_MEMORY_BYTES)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-
-
 def autograde_sandboxed(root: Path, hw: str, student: str, extra: Config | None,
                         timeout: float, *, limits: sandbox.Limits | None = None,
                         isolate: bool | None = None, reuse_worker: bool = True,
@@ -163,13 +150,15 @@ def autograde_sandboxed(root: Path, hw: str, student: str, extra: Config | None,
     says so), a view of the data files only. The worker is killed at ``timeout``. With
     ``reuse_worker`` (the default) the worker is a long-lived one (``server``, a
     :class:`server.GradingServer`; default: this process's), which has nbgrader imported
-    already; otherwise a fresh process.
+    already (where bubblewrap isolates the kernel); otherwise a fresh process.
     """
     cfg = sandbox.prepare(root, hw, limits or sandbox.Limits(), isolate=isolate)
     if extra is not None:
         cfg.merge(extra)
     env = sandbox.worker_env(root)
-    if reuse_worker:
+    # a long-lived worker only behind bubblewrap: outside a pid namespace the kernel, running
+    # as the worker's user, could reach the worker's pipes through /proc
+    if reuse_worker and (isolate if isolate is not None else sandbox.isolation()[0]):
         from .server import shared_server
 
         return (server or shared_server()).autograde(root, hw, student, cfg, timeout, env)

@@ -31,6 +31,13 @@ from traitlets.config import Config  # noqa: E402
 
 from tools.grading import nbg  # noqa: E402
 
+#: Address space of the trusted worker: what a flood of kernel messages can cost at most.
+WORKER_MEMORY_BYTES = 8 * 2**30
+#: Where, in a submission's course copy, a long-lived worker's stderr goes while it grades it.
+STDERR_FILE = "worker-stderr.log"
+#: What of a submission's environment a long-lived worker takes over (see sandbox.worker_env).
+SUBMISSION_ENV = ("JUPYTER_PATH", "JUPYTER_RUNTIME_DIR", "JUPYTER_PLATFORM_DIRS")
+
 
 def autograde(root: Path, hw: str, student: str, extra: Config | None) -> nbg.Answer:
     """nbgrader's autograde of ``student``'s ``hw`` in the course copy ``root``, as JSON data."""
@@ -43,6 +50,7 @@ def autograde(root: Path, hw: str, student: str, extra: Config | None) -> nbg.An
 
 def serve(answer_fd: int) -> int:
     """Grade one request per stdin line until stdin closes (the parent is gone or done)."""
+    os.set_inheritable(answer_fd, False)  # no kernel or helper process may hold the answer pipe
     # what every autograde needs, imported once: the reason this worker is long-lived
     import jupyter_client.manager  # noqa: F401
     import nbclient  # noqa: F401
@@ -56,21 +64,42 @@ def serve(answer_fd: int) -> int:
     with os.fdopen(answer_fd, "w", encoding="utf-8") as answers:
         for line in sys.stdin:
             request = json.loads(line)
+            root = Path(request["root"])
+            _stderr_to(root / STDERR_FILE)  # the kernel inherits this submission's file only
             # the sandbox kernelspec and runtime folder of this submission's course copy
-            os.environ.update(request["env"])
+            os.environ.update({k: str(v) for k, v in request["env"].items()
+                               if k in SUBMISSION_ENV})
             extra = Config(request["extra"]) if request.get("extra") else None
             try:
-                answer = autograde(Path(request["root"]), request["hw"], request["student"],
-                                   extra)
+                answer = dict(autograde(root, request["hw"], request["student"], extra))
             except Exception as exc:  # noqa: BLE001 - one bad submission must not end the worker
                 answer = {"success": False, "error": f"{type(exc).__name__}: {exc}", "log": ""}
+            answer["id"] = request["id"]
             answers.write(json.dumps(answer) + "\n")
             answers.flush()
     return 0
 
 
+def _stderr_to(path: Path) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
+    sys.stderr.flush()
+    os.dup2(fd, 2)
+    os.close(fd)
+
+
+def _limit_memory() -> None:
+    """The trusted worker's address space: what a flood of kernel messages can cost at most."""
+    import resource
+
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = WORKER_MEMORY_BYTES if hard == resource.RLIM_INFINITY else min(hard,
+                                                                            WORKER_MEMORY_BYTES)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
 def main(argv: list[str]) -> int:
     os.umask(0o077)  # what nbgrader writes (the notebook with hidden tests) stays private
+    _limit_memory()  # set here, not in a preexec_fn: the spawner may have threads (Dask)
     if argv and argv[0] == "--serve":
         return serve(int(argv[1]))
     root, hw, student = Path(argv[0]), argv[1], argv[2]
