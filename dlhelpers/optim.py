@@ -564,7 +564,8 @@ def flat_optimizer(rule, *, lr: LearningRate, **hyperparameters) -> FlatOptimize
                 for key, default in defaults.items()}
     fixed_lr = None if callable(lr) else _resolve_lr(lr, 0)
     kernel = _kernels.KERNELS[name]
-    steps: dict[int, Callable] = {}  # per vector length: the kernel with its scratch bound (init)
+    # per vector shape and dtype: the kernel with its scratch bound (set up by init)
+    steps: dict[tuple[int, str], Callable] = {}
 
     def init(w: np.ndarray) -> dict:
         if not isinstance(w, np.ndarray) or w.dtype.kind != "f":
@@ -575,12 +576,17 @@ def flat_optimizer(rule, *, lr: LearningRate, **hyperparameters) -> FlatOptimize
         if not (w.flags.c_contiguous and w.flags.writeable):
             raise ValueError("w must be a writeable C-contiguous vector; got a view that is not")
         _check_finite(w, "w")
-        steps[w.size] = functools.partial(kernel, buffers=_kernels.scratch(w), **settings)
+        steps[w.size, w.dtype.str] = functools.partial(kernel, buffers=_kernels.scratch(w),
+                                                       **settings)
         return _check_state(name, None, w)
 
     def update(w: np.ndarray, g: np.ndarray, state: dict) -> None:
+        step = steps.get((w.size, w.dtype.str))
+        if step is None:
+            raise ValueError(f"update got a vector of shape {w.shape} and dtype {w.dtype} that "
+                             "never went through init; call state = init(w) first")
         step_lr = fixed_lr if fixed_lr is not None else _resolve_lr(lr, state["t"])
-        steps[w.size](w, g, state, step_lr)
+        step(w, g, state, step_lr)
         state["t"] += 1
 
     return FlatOptimizer(init, update)

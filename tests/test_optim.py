@@ -437,6 +437,24 @@ def test_flat_optimizer_init_needs_a_finite_writeable_flat_float_vector():
         init(np.zeros(8)[::2])
 
 
+
+def test_flat_optimizer_keeps_each_vectors_own_scratch_and_refuses_an_unknown_vector():
+    """Two vectors of one length but different dtypes each keep their own precision (the
+    float64 one is not rounded through the float32 one's scratch), and a vector that never
+    went through init gets a clear error."""
+    rng = np.random.default_rng(0)
+    opt = optim.flat_optimizer(optim.sgd, lr=0.1)
+    w64 = rng.normal(size=5)
+    g64 = rng.normal(size=5)
+    w32 = w64.astype(np.float32)
+    s64, _ = opt.init(w64), opt.init(w32)
+    expected, _ = optim.sgd(w64.copy(), g64, None, lr=0.1)
+    opt.update(w64, g64, s64)
+    np.testing.assert_array_equal(w64, expected)
+    with pytest.raises(ValueError, match=r"shape \(3,\) and dtype float64 that never went "
+                                         r"through init"):
+        opt.update(np.zeros(3), np.zeros(3), s64)
+
 def test_get_rule_accepts_a_name_or_a_function_and_names_the_choices():
     assert optim.get_rule("nesterov") is optim.nesterov
     assert optim.get_rule(optim.momentum_sutskever) is optim.momentum_sutskever
