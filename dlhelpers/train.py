@@ -75,8 +75,8 @@ class _BasicModel:
 
     def evaluate(self, X, y) -> tuple[float, np.ndarray]:
         # One-hot rows of the predictions: scores whose argmax is the model's answer.
-        predicted = self.model.predict(X)
-        return float(self.model.loss(X, y)[0]), np.eye(int(predicted.max()) + 1)[predicted]
+        labels = predicted_labels(self.model, X)
+        return float(self.model.loss(X, y)[0]), np.eye(int(labels.max(initial=0)) + 1)[labels]
 
     def predict(self, X) -> np.ndarray:
         return self.model.predict(X)
@@ -151,11 +151,25 @@ class History:
         return axes
 
 
+def predicted_labels(model, X) -> np.ndarray:
+    """``model.predict(X)`` checked to be class labels 0, 1, ..., shape (N,), as integers.
+
+    Whole-number floats (2.0 for class 2, what a learner's ``predict`` may return) pass;
+    scores of shape (N, K) or fractional values get an error saying what came.
+    """
+    predicted = np.asarray(model.predict(X))
+    labels = predicted.astype(np.intp)
+    if predicted.ndim != 1 or labels.min(initial=0) < 0 or not np.array_equal(labels, predicted):
+        raise ValueError("predict(X) must return class labels 0, 1, ..., shape (N,); got "
+                         f"shape {predicted.shape}, dtype {predicted.dtype}")
+    return labels
+
+
 def accuracy(model, X, y) -> float:
     """Fraction of rows of ``X`` (shape (N, D)) whose predicted label equals ``y`` (shape (N,))."""
     X = as_float_array(X, "X")
     y = as_labels(y, "y", n=X.shape[0])
-    return float(np.mean(model.predict(X) == y))
+    return float(np.mean(predicted_labels(model, X) == y))
 
 
 # --------------------------------------------------------------------------------------
@@ -466,7 +480,7 @@ def train(model, X_train, y_train, X_val=None, y_val=None, *, optimizer="adam", 
             history.loss.append(mean_loss)
             history.lr.append(updater.current_lr())
             if eval_train:
-                history.train_acc.append(float(np.mean(model.predict(X_train) == y_train)))
+                history.train_acc.append(float(np.mean(predicted_labels(model, X_train) == y_train)))
             if has_val:
                 val_acc, val_loss = _evaluate(model, X_val, y_val)
                 history.val_acc.append(val_acc)

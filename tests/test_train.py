@@ -270,3 +270,24 @@ def test_a_model_with_only_params_loss_and_predict_trains_validates_and_stops_ea
     np.testing.assert_allclose(h_mine.val_loss, h_course.val_loss, rtol=1e-12)
     np.testing.assert_allclose(mine.params["W"], course.params["W"], rtol=1e-12, atol=1e-15)
     assert accuracy(mine, X[100:], y[100:]) > 0.8
+
+
+class _FloatLabelsModel(_LearnersModel):
+    def predict(self, X):
+        return super().predict(X).astype(float)  # 2.0 for class 2, as a learner may return
+
+
+def test_a_learners_model_may_predict_float_labels_but_not_scores():
+    X, y = _blobs(60, seed=4)
+    h_float = train(_FloatLabelsModel(), X[:40], y[:40], X[40:], y[40:], optimizer="sgd", lr=0.1,
+                    epochs=2, batch_size=20, progress=False)
+    h_int = train(_LearnersModel(), X[:40], y[:40], X[40:], y[40:], optimizer="sgd", lr=0.1,
+                  epochs=2, batch_size=20, progress=False)
+    assert h_float.val_acc == h_int.val_acc
+
+    class ScoresModel(_LearnersModel):
+        def predict(self, X):
+            return X @ self.params["W"]  # scores, not labels: a common slip
+
+    with pytest.raises(ValueError, match=r"predict\(X\) must return class labels"):
+        train(ScoresModel(), X[:40], y[:40], X[40:], y[40:], epochs=1, progress=False)
