@@ -25,6 +25,7 @@ from dlhelpers._checks import as_float_array, as_labels, check_in_range, check_i
 from dlhelpers.nn.activations import _relu, _relu_grad
 from dlhelpers.nn.layers import _affine, _affine_grads
 from dlhelpers.nn.losses import _softmax_cross_entropy
+from dlhelpers.nn.regularization import _l2, _sum_of_squares
 
 __all__ = ["LinearClassifier", "MLP"]
 
@@ -126,7 +127,7 @@ class LinearClassifier:
         scores, cache = nn.affine_forward(X, self.params["W"], self.params["b"])
         data_loss, dscores = LOSSES[self.loss_name](scores, y)
         _, dW, db = nn.affine_backward(dscores, cache)
-        penalty, dpenalty = nn.l2_penalty(self.params["W"], self.reg)
+        penalty, dpenalty = _l2(self.params["W"], self.reg)
         return data_loss + penalty, {"W": dW + dpenalty, "b": db}
 
     def evaluate(self, X, y) -> tuple[float, np.ndarray]:
@@ -134,8 +135,7 @@ class LinearClassifier:
         X = _check_features(X, self.num_features)
         y = as_labels(y, "y", n=X.shape[0], num_classes=self.num_classes)
         scores = _affine(X, self.params["W"], self.params["b"])
-        W = self.params["W"]
-        return LOSSES[self.loss_name](scores, y)[0] + self.reg * float(np.vdot(W, W)), scores
+        return LOSSES[self.loss_name](scores, y)[0] + _l2(self.params["W"], self.reg)[0], scores
 
     def predict(self, X) -> np.ndarray:
         """Index of the highest score per row: int64 array of shape (N,)."""
@@ -317,9 +317,9 @@ class MLP:
         grads = self._backward(dscores, caches)
         if self.reg > 0:
             for layer in range(1, self.num_layers + 1):
-                W = self.params[f"W{layer}"]
-                data_loss += self.reg * float(np.vdot(W, W))
-                grads[f"W{layer}"] += (2.0 * self.reg) * W  # as nn.l2_penalty: d/dW reg*|W|^2
+                penalty, dpenalty = _l2(self.params[f"W{layer}"], self.reg)
+                data_loss += penalty
+                grads[f"W{layer}"] += dpenalty
         return data_loss, grads
 
     def evaluate(self, X, y) -> tuple[float, np.ndarray]:
@@ -332,7 +332,7 @@ class MLP:
         scores = self._forward(X, False, update_state=False, dropout=False)[0]
         loss = _softmax_cross_entropy(scores.copy(), y)[0]
         if self.reg > 0:
-            loss += self.reg * sum(float(np.vdot(W, W)) for key, W in self.params.items()
+            loss += self.reg * sum(_sum_of_squares(W) for key, W in self.params.items()
                                    if key.startswith("W"))
         return loss, scores
 

@@ -30,7 +30,16 @@ def l2_penalty(w, lam: float) -> tuple[float, np.ndarray]:
     """
     w = as_float_array(w, "w")
     lam = check_positive(lam, "lam", allow_zero=True)
-    return lam * float(np.sum(w * w)), 2.0 * lam * w
+    return _l2(w, lam)
+
+
+def _l2(w: np.ndarray, lam: float) -> tuple[float, np.ndarray]:
+    """The L2 kernel, unchecked (models call it in their training loop)."""
+    return lam * _sum_of_squares(w), (2.0 * lam) * w
+
+
+def _sum_of_squares(w: np.ndarray) -> float:
+    return float(np.vdot(w, w))  # one BLAS call, no temporary w * w
 
 
 def l1_penalty(w, lam: float) -> tuple[float, np.ndarray]:
