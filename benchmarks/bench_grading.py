@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_grading.py --students 40
     .venv/bin/python benchmarks/bench_grading.py --students 12 --dask tcp://host:8786
+    .venv/bin/python benchmarks/bench_grading.py --students 8 --homework hw1_linear_classifiers
 
 A synthetic class of the tiny two-function homework of ``tests/test_grading_pipeline.py``
 (hw1 takes 6-16 s per submission here; the tiny one shows the fixed cost per submission,
@@ -13,6 +14,8 @@ gradebooks: serially, with ``workers=2`` (process pool) and on a 2-worker Dask L
 (or the cluster at ``--dask``). Every run's scores must equal the serial run's. Prints
 seconds per submission (wall clock of the whole run / class size), speed-up over serial, and
 the bare nbclient execution of the honest notebook in the same sandbox (step 1's floor).
+``--homework`` grades a course homework instead (honest and blank submissions in turn), where
+the same fixed cost sits on top of a real notebook's execution.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ import synthetic  # noqa: E402
 from traitlets.config import Config  # noqa: E402
 
 from tools.grading import batch, release, sandbox, submission  # noqa: E402
-from tools.grading.paths import ensure_venv_on_path  # noqa: E402
+from tools.grading.paths import SOURCE_DIR, ensure_venv_on_path  # noqa: E402
 
 TINY = "tiny"
 HOSTILE = {
@@ -50,8 +53,24 @@ HOSTILE = {
 }
 
 
-def make_class(folder: Path, sources: Path, course_root: Path, n: int) -> dict[str, str]:
-    """Write ``n`` submissions; return student -> kind."""
+def make_class(folder: Path, sources: Path, course_root: Path, n: int,
+               hw: str = TINY) -> dict[str, str]:
+    """Write ``n`` submissions; return student -> kind.
+
+    A course homework (``hw`` other than the tiny one) gets honest and blank submissions in
+    turn: its solution filled into the release, and the release as handed out.
+    """
+    if hw != TINY:
+        released = synthetic.read(course_root / "release" / hw / f"{hw}.ipynb")
+        solution = synthetic.read(sources / hw / f"{hw}.ipynb")
+        kinds = {}
+        for i in range(n):
+            kind = ("honest", "blank")[i % 2]
+            nb = (synthetic.fill(released, solution, synthetic.answer_ids(solution))
+                  if kind == "honest" else nbformat.from_dict(dict(released)))
+            synthetic.write(nb, folder, f"s{i:04d}", hw)
+            kinds[f"s{i:04d}"] = kind
+        return kinds
     released = synthetic.read(course_root / "release" / TINY / f"{TINY}.ipynb")
     solution = synthetic.read(sources / TINY / f"{TINY}.ipynb")
     kinds = {}
@@ -90,17 +109,17 @@ print(time.perf_counter() - start)
 """
 
 
-def bare_nbclient_seconds(notebook: Path, sources: Path, template: Path,
-                          tmp: Path) -> float | None:
+def bare_nbclient_seconds(notebook: Path, sources: Path, template: Path, tmp: Path,
+                          hw: str = TINY) -> float | None:
     """nbclient running ``notebook`` top to bottom in the grading sandbox (a fresh kernel).
 
     The time of ``NotebookClient.execute`` alone: starting the sandboxed kernel, running
     every cell, shutting the kernel down (not Python's start or nbclient's import). None
     (with the reason printed) when it fails.
     """
-    root = submission.stage_submission(tmp / "bare", TINY, "bare", notebook, template,
+    root = submission.stage_submission(tmp / "bare", hw, "bare", notebook, template,
                                        source_dir=sources)
-    cfg = sandbox.prepare(root, TINY, sandbox.Limits())
+    cfg = sandbox.prepare(root, hw, sandbox.Limits())
     out = subprocess.run([sys.executable, "-c", BARE_RUN, str(notebook),
                           str(root / "kernel_home"), json.dumps(cfg)],
                          env=sandbox.worker_env(root), capture_output=True, text=True,
@@ -112,11 +131,12 @@ def bare_nbclient_seconds(notebook: Path, sources: Path, template: Path,
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def grade(folder: Path, out: Path, template: Path, sources: Path, **kw):
+def grade(folder: Path, out: Path, template: Path, sources: Path, hw: str = TINY, **kw):
     extra = Config()
-    extra.Execute.timeout = 5  # the endless loop is cut here
+    if hw == TINY:
+        extra.Execute.timeout = 5  # the endless loop is cut here
     start = time.perf_counter()
-    report = batch.grade_folder(folder, [TINY], course_dir=out / "course",
+    report = batch.grade_folder(folder, [hw], course_dir=out / "course",
                                 out_dir=out / "grades", template_db=template,
                                 gradebook=out / "course" / "gradebook.db", extra=extra,
                                 source_dir=sources, progress=False, **kw)
@@ -130,6 +150,8 @@ def _median(values: list[float]) -> float:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--students", type=int, default=12)
+    p.add_argument("--homework", default=TINY,
+                   help="a course homework (e.g. hw1_linear_classifiers) instead of the tiny one")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--dask", default="local", help="scheduler address, or 'local'")
     p.add_argument("--skip", nargs="*", default=[],
@@ -142,18 +164,22 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp_name:
         tmp = Path(tmp_name)
-        sources = tmp / "source"
-        (sources / TINY).mkdir(parents=True)
-        nbformat.write(_tiny_notebook(), sources / TINY / f"{TINY}.ipynb")
-        course_root, template = release.build_course(tmp / "course", [TINY], source_dir=sources)
-        kinds = make_class(tmp / "subs", sources, course_root, args.students)
+        hw = args.homework
+        if hw == TINY:
+            sources = tmp / "source"
+            (sources / TINY).mkdir(parents=True)
+            nbformat.write(_tiny_notebook(), sources / TINY / f"{TINY}.ipynb")
+        else:
+            sources = SOURCE_DIR
+        course_root, template = release.build_course(tmp / "course", [hw], source_dir=sources)
+        kinds = make_class(tmp / "subs", sources, course_root, args.students, hw)
         honest = next(s for s, k in kinds.items() if k == "honest")
-        honest_nb = tmp / "subs" / honest / TINY / f"{TINY}.ipynb"
+        honest_nb = tmp / "subs" / honest / hw / f"{hw}.ipynb"
         bare: list[float] = []
 
         def measure_bare(times: int) -> None:
             for _ in range(times):
-                seconds = bare_nbclient_seconds(honest_nb, sources, template, tmp)
+                seconds = bare_nbclient_seconds(honest_nb, sources, template, tmp, hw)
                 if seconds is not None:
                     bare.append(seconds)
 
@@ -168,10 +194,10 @@ def main(argv: list[str] | None = None) -> int:
         for key, name, kw in modes:
             if key in args.skip:
                 continue
-            report, seconds = grade(tmp / "subs", tmp / key, template, sources, **kw)
+            report, seconds = grade(tmp / "subs", tmp / key, template, sources, hw, **kw)
             runs[name] = (report, seconds)
         measure_bare(3)
-        print(f"class of {args.students} tiny-homework submissions "
+        print(f"class of {args.students} {hw} submissions "
               f"({', '.join(sorted(set(k.split(':')[0] for k in kinds.values())))}); "
               f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
         floor = _median(bare) if bare else None
