@@ -9,8 +9,8 @@ Every contender trains the same network on the same data, side by side in one pr
   (1437 training and 360 test images), standardized with statistics of the training part;
 * network: 64 -> 128 ReLU units -> 10 classes, softmax cross-entropy, an L2 penalty of the
   same strength (``reg * |W|^2`` with reg = 1e-3, i.e. a gradient of 2e-3 * W), weights
-  drawn Glorot-uniform (sklearn's own choice; ``init="glorot"`` in dlhelpers, and
-  ``xavier_uniform_`` with zero biases in torch);
+  drawn Glorot-uniform (sklearn's own choice and ``MLP``'s default, ``init="glorot"``, in
+  dlhelpers; ``xavier_uniform_`` with zero biases in torch);
 * optimizer: Adam, lr 3e-3, default betas, mini-batches of 64, reshuffled every epoch.
 
 After every epoch each contender measures its test accuracy and stops at the first epoch
@@ -63,18 +63,21 @@ MAX_EPOCHS = 60
 SETTLE_SECONDS = 0.2  # pause before every run, outside the clock
 
 
-def digits_split():
+def digits_split(seed: int = 0):
+    """Standardized 80/20 split of the digits: X_train, y_train, X_test, y_test."""
     X, y = data.load_digits()
     X_train, y_train, _, _, X_test, y_test = data.train_val_test_split(X, y, val=0.0, test=0.2,
-                                                                       seed=0)
+                                                                       seed=seed)
     scaler = data.Standardizer().fit(X_train)
     return scaler.transform(X_train), y_train, scaler.transform(X_test), y_test
 
 
-def run_dlhelpers(seed, X_train, y_train, X_test, y_test) -> tuple[float, int]:
+def run_dlhelpers(seed, X_train, y_train, X_test, y_test, *, hidden: int = HIDDEN,
+                  lr: float = LR, init: str | None = None) -> tuple[float, int]:
+    """Seconds and epochs to TARGET (-1: never); ``init=None`` is ``MLP``'s default."""
     start = time.perf_counter()
-    model = models.MLP([X_train.shape[1], HIDDEN, 10], init="glorot", reg=REG, seed=seed)
-    history = train(model, X_train, y_train, X_test, y_test, optimizer="adam", lr=LR,
+    model = models.MLP([X_train.shape[1], hidden, 10], init=init, reg=REG, seed=seed)
+    history = train(model, X_train, y_train, X_test, y_test, optimizer="adam", lr=lr,
                     epochs=MAX_EPOCHS, batch_size=BATCH, seed=seed, progress=False,
                     restore_best=False, record_steps=False, eval_train=False,
                     callback=lambda epoch, h: h.val_acc[-1] >= TARGET)
@@ -83,14 +86,15 @@ def run_dlhelpers(seed, X_train, y_train, X_test, y_test) -> tuple[float, int]:
     return elapsed, history.epochs_run if reached else -1
 
 
-def run_sklearn(seed, X_train, y_train, X_test, y_test) -> tuple[float, int]:
+def run_sklearn(seed, X_train, y_train, X_test, y_test, *, hidden: int = HIDDEN,
+                lr: float = LR) -> tuple[float, int]:
     import warnings
 
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
 
     start = time.perf_counter()
-    clf = MLPClassifier(hidden_layer_sizes=(HIDDEN,), solver="adam", learning_rate_init=LR,
+    clf = MLPClassifier(hidden_layer_sizes=(hidden,), solver="adam", learning_rate_init=lr,
                         batch_size=BATCH, alpha=2 * REG * BATCH, random_state=seed, shuffle=True)
     classes = np.arange(10)
     with warnings.catch_warnings():
@@ -102,14 +106,16 @@ def run_sklearn(seed, X_train, y_train, X_test, y_test) -> tuple[float, int]:
     return time.perf_counter() - start, -1
 
 
-def torch_runner(threads: int | None) -> Callable | None:
+def torch_runner(threads: int | None, own_init: bool = False) -> Callable | None:
+    """A torch contender, or None without torch; ``own_init`` keeps nn.Linear's default draw."""
     try:
         import torch
     except ImportError:
         return None
     default_threads = torch.get_num_threads()
 
-    def run(seed, X_train, y_train, X_test, y_test) -> tuple[float, int]:
+    def run(seed, X_train, y_train, X_test, y_test, *, hidden: int = HIDDEN,
+            lr: float = LR) -> tuple[float, int]:
         torch.set_num_threads(threads or default_threads)
         torch.manual_seed(seed)
         Xt = torch.as_tensor(X_train, dtype=torch.float64)
@@ -117,14 +123,14 @@ def torch_runner(threads: int | None) -> Callable | None:
         Xv = torch.as_tensor(X_test, dtype=torch.float64)
         yv = torch.as_tensor(y_test)
         start = time.perf_counter()
-        net = torch.nn.Sequential(torch.nn.Linear(Xt.shape[1], HIDDEN), torch.nn.ReLU(),
-                                  torch.nn.Linear(HIDDEN, 10)).double()
+        net = torch.nn.Sequential(torch.nn.Linear(Xt.shape[1], hidden), torch.nn.ReLU(),
+                                  torch.nn.Linear(hidden, 10)).double()
         weights = [net[0].weight, net[2].weight]
         with torch.no_grad():  # the same initialization as the others: Glorot uniform
-            for layer in (net[0], net[2]):
+            for layer in () if own_init else (net[0], net[2]):
                 torch.nn.init.xavier_uniform_(layer.weight)
                 layer.bias.zero_()
-        opt = torch.optim.Adam(net.parameters(), lr=LR)
+        opt = torch.optim.Adam(net.parameters(), lr=lr)
         gen = torch.Generator().manual_seed(seed)
         for epoch in range(1, MAX_EPOCHS + 1):
             for idx in torch.randperm(len(Xt), generator=gen).split(BATCH):
@@ -142,9 +148,9 @@ def torch_runner(threads: int | None) -> Callable | None:
 
 
 def numpy_single_thread(fn: Callable) -> Callable:
-    def run(*args):
+    def run(*args, **kwargs):
         with threadpool_limits(limits=1):
-            return fn(*args)
+            return fn(*args, **kwargs)
 
     return run
 

@@ -161,11 +161,19 @@ class MLP:
         Insert layer normalization there instead (per example, no running statistics).
     keep_prob : float in (0, 1]
         Inverted dropout after each hidden activation; 1 means no dropout.
-    init : str
-        A name accepted by :func:`dlhelpers.nn.init_weights` ("he", "xavier", "glorot",
-        "normal", "zero", "constant").
+    init : str or None
+        A name accepted by :func:`dlhelpers.nn.init_weights` ("glorot", "he", "lecun",
+        "xavier", "glorot_normal", "normal", "zero", "constant"). The default (None) is
+        "glorot", Glorot-uniform ``U(-a, a)`` with ``a = sqrt(6 / (d_in + d_out))``, or "normal"
+        when ``weight_scale`` is given. Glorot-uniform is scikit-learn's ``MLPClassifier`` and
+        Keras' default, and suits the shallow networks the course trains with Adam: Adam moves
+        every weight by about ``lr`` per step whatever its size, so larger initial weights
+        change less in relative terms, and He's ``std = sqrt(2 / d_in)`` (1.4x larger here)
+        costs about one epoch in ten (benchmarks/README.md). For deep ReLU stacks pass
+        ``init="he"``: lesson 10 shows why He keeps their signal from fading layer by layer.
+        Biases always start at 0.
     weight_scale : float or None
-        With ``init="normal"`` (or the default "he") the weights are drawn from
+        With ``init="normal"`` (or the default) the weights are drawn from
         N(0, weight_scale**2); with ``init="constant"`` it is the fill value.
     reg : float >= 0
         L2 strength.
@@ -185,7 +193,7 @@ class MLP:
 
     def __init__(self, layer_sizes: Sequence[int], *, activation: str = "relu",
                  batchnorm: bool = False, layernorm: bool = False, keep_prob: float = 1.0,
-                 init: str = "he",
+                 init: str | None = None,
                  weight_scale: float | None = None, reg: float = 0.0, seed: int = 0) -> None:
         sizes = [check_int(s, "each layer size", minimum=1) for s in layer_sizes]
         if len(sizes) < 2:
@@ -204,8 +212,8 @@ class MLP:
         self.reg = check_positive(reg, "reg", allow_zero=True)
         seed = check_int(seed, "seed", minimum=0)
         self.num_layers = len(sizes) - 1
-        if weight_scale is not None and init == "he":
-            init = "normal"  # an explicit scale means "draw with this standard deviation"
+        if init is None:  # an explicit scale means "draw with this standard deviation"
+            init = "glorot" if weight_scale is None else "normal"
         self.init = init
         weight_rng = np.random.default_rng(seed)
         self.params: dict[str, np.ndarray] = {}

@@ -121,3 +121,21 @@ def test_init_bad_input_is_named():
         nn.glorot_init(2, 3, 0, "gaussian")
     with pytest.raises(ValueError, match="gain must be finite and > 0"):
         nn.glorot_init(2, 3, 0, gain=0)
+
+
+def test_glorot_uniform_is_scikit_learns_mlp_initialisation():
+    # MLP's default: the weights scikit-learn's MLPClassifier draws for ReLU networks,
+    # U(-a, a) with a = sqrt(6 / (fan_in + fan_out)) (its _init_coef, biases aside: ours are 0).
+    from sklearn.neural_network import MLPClassifier
+
+    clf = MLPClassifier(activation="relu")
+    clf._random_state = np.random.RandomState(0)
+    theirs = np.sort(clf._init_coef(D_IN, D_OUT, np.float64)[0].ravel())
+    ours = np.sort(nn.init_weights("glorot", D_IN, D_OUT, np.random.default_rng(0)).ravel())
+    limit = math.sqrt(6 / (D_IN + D_OUT))
+    for w in (ours, theirs):
+        assert -limit <= w[0] < -0.99 * limit and 0.99 * limit < w[-1] <= limit
+    q = np.linspace(0.01, 0.99, 99)  # same law: quantiles agree to a small part of the spread
+    assert np.max(np.abs(np.quantile(ours, q) - np.quantile(theirs, q))) < 0.02 * theirs.std()
+    he = nn.init_weights("he", D_IN, D_OUT, np.random.default_rng(0))
+    assert np.max(np.abs(np.quantile(he, q) - np.quantile(theirs, q))) > 0.2 * theirs.std()
