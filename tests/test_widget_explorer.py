@@ -42,7 +42,10 @@ def test_explorer_calls_the_figure_function_with_named_values_and_redraws_on_cha
 
 def test_tight_explorer_crops_and_closes_its_pyplot_figure():
     def figure(n):
-        fig, ax = plt.subplots(figsize=(4, 3))
+        # a small axes placed by hand in a large figure (no layout engine moves it): cropping
+        # to what is drawn must give a picture clearly smaller than the figure
+        fig = plt.figure(figsize=(4, 3))
+        ax = fig.add_axes((0.35, 0.35, 0.3, 0.3))
         ax.plot(range(n))
         return fig, None
 
