@@ -168,9 +168,12 @@ class MLP:
         when ``weight_scale`` is given. Glorot-uniform is scikit-learn's ``MLPClassifier`` and
         Keras' default, and suits the shallow networks the course trains with Adam: Adam moves
         every weight by about ``lr`` per step whatever its size, so larger initial weights
-        change less in relative terms, and He's ``std = sqrt(2 / d_in)`` (1.4x larger here)
-        costs about one epoch in ten (benchmarks/README.md). For deep ReLU stacks pass
-        ``init="he"``: lesson 10 shows why He keeps their signal from fading layer by layer.
+        change less in relative terms, and He's ``std = sqrt(2 / d_in)`` (``sqrt((d_in + d_out)
+        / d_in)`` times Glorot's: 1.4x for a square layer) costs about one epoch in ten on the
+        digits (benchmarks/README.md). For deep ReLU stacks pass ``init="he"``: lesson 10 shows
+        why He keeps their signal from fading layer by layer. So too with plain SGD where a
+        layer is much wider than its input (2 inputs, 100 units: Glorot's fan average draws it
+        7x smaller than He; lesson 09's spiral network).
         Biases always start at 0.
     weight_scale : float or None
         With ``init="normal"`` (or the default) the weights are drawn from
