@@ -56,24 +56,31 @@ def test_propagate_names_a_weight_of_the_wrong_shape():
         propagate(np.ones((2, 3)), [np.ones((3, 3)), np.ones((4, 3))], 1.0, "relu")
 
 
+def _shown_png(box) -> bytes:
+    """The PNG an explorer shows in its output."""
+    import base64
+
+    (shown,) = box.output.outputs
+    return base64.b64decode(shown["data"]["image/png"])
+
 @pytest.mark.slow
 def test_init_explorer_reacts_to_its_controls():
     box = init_scale_explorer(width=128, depth=4, seed=0)
     assert set(box.controls) == {"activation", "gain"}
-    assert box.layer_stds.shape == (4,)
-    assert np.all(np.diff(box.layer_stds) < 0)          # tanh at gain 1 shrinks slowly
-    before = box.readout.value
+    assert box.readout["layer_stds"].shape == (4,)
+    assert np.all(np.diff(box.readout["layer_stds"]) < 0)          # tanh at gain 1 shrinks slowly
+    before = box.caption.value
     box.controls["gain"].value = 0.2
-    assert box.layer_stds[-1] < 0.01                     # collapsed
-    assert box.readout.value != before
+    assert box.readout["layer_stds"][-1] < 0.01                     # collapsed
+    assert box.caption.value != before
     box.controls["gain"].value = 5.0
-    assert box.saturated > 0.5                           # tanh pinned at +-1
+    assert box.readout["saturated"] > 0.5                           # tanh pinned at +-1
     box.controls["activation"].value = "relu"
     box.controls["gain"].value = np.sqrt(2)
-    assert 0.4 < box.saturated < 0.6                     # about half of ReLU outputs are 0
+    assert 0.4 < box.readout["saturated"] < 0.6                     # about half of ReLU outputs are 0
     titles = [ax.get_title() for ax in box.figure.axes]
     assert "spread per layer" in titles
-    assert box.children[-1].value[:4] == b"\x89PNG"
+    assert _shown_png(box)[:4] == b"\x89PNG"
 
 
 def test_init_explorer_rejects_bad_sizes():
@@ -185,16 +192,16 @@ def test_activation_stats_by_hand():
 def test_activation_explorer_reacts_to_its_controls():
     box = activation_explorer(n=500, seed=0)
     assert set(box.controls) == {"activation", "mean", "std"}
-    assert box.stats["blocked"] == 0.0                     # sigmoid on N(0, 1)
-    before = box.readout.value
+    assert box.readout["blocked"] == 0.0                     # sigmoid on N(0, 1)
+    before = box.caption.value
     box.controls["mean"].value = 6.0
-    assert box.stats["blocked"] > 0.5 and box.readout.value != before
+    assert box.readout["blocked"] > 0.5 and box.caption.value != before
     box.controls["activation"].value = "relu"
     box.controls["mean"].value = -3.0
-    assert box.stats["blocked"] > 0.99                     # almost every unit is off
+    assert box.readout["blocked"] > 0.99                     # almost every unit is off
     box.controls["activation"].value = "elu"
-    assert box.stats["blocked"] < 0.2                      # e^z > 0.01 unless z < -4.6
-    assert box.children[-1].value[:4] == b"\x89PNG"
+    assert box.readout["blocked"] < 0.2                      # e^z > 0.01 unless z < -4.6
+    assert _shown_png(box)[:4] == b"\x89PNG"
 
 
 # --- lesson 11: batch normalization -----------------------------------------------------
@@ -235,15 +242,15 @@ def test_running_stats_reject_bad_arguments(kwargs, error):
 def test_running_stats_explorer_reacts_to_its_controls():
     box = running_stats_explorer(steps=120, seed=0)
     assert set(box.controls) == {"batch_size", "momentum"}
-    big_batch = box.error_var
-    before = box.readout.value
+    big_batch = box.readout["error_var"]
+    before = box.caption.value
     box.controls["batch_size"].value = 2
-    assert box.error_var > 2 * big_batch                 # tiny batches: noisy estimates
-    assert box.readout.value != before
+    assert box.readout["error_var"] > 2 * big_batch                 # tiny batches: noisy estimates
+    assert box.caption.value != before
     box.controls["momentum"].value = 0.0
-    np.testing.assert_allclose(box.result["running_mean"], box.result["batch_mean"])
+    np.testing.assert_allclose(box.readout["result"]["running_mean"], box.readout["result"]["batch_mean"])
     assert [ax.get_title() for ax in box.figure.axes] == ["running mean", "running variance"]
-    assert box.children[-1].value[:4] == b"\x89PNG"
+    assert _shown_png(box)[:4] == b"\x89PNG"
 
 
 # --- plots added for the revised lessons -------------------------------------------------

@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 
 from dlhelpers import nn
 from dlhelpers._checks import check_int, check_positive
-from dlhelpers.plots._figure import png_bytes
+from dlhelpers.widgets._display import Explorer
 
 SMALL_GRADIENT = 0.01
 """A local gradient below this counts as "blocked" (saturated or dead)."""
@@ -68,8 +68,8 @@ def _draw(name: str, z: np.ndarray, stats: dict) -> Figure:
     return fig
 
 
-def activation_explorer(n: int = 4000, seed: int = 0) -> widgets.VBox:
-    """Build the explorer: activation menu, mean and spread of the inputs, figure and readout.
+def activation_explorer(n: int = 4000, seed: int = 0) -> Explorer:
+    """Build the explorer: activation menu, mean and spread of the inputs, figure and caption.
 
     Parameters
     ----------
@@ -80,36 +80,32 @@ def activation_explorer(n: int = 4000, seed: int = 0) -> widgets.VBox:
 
     Returns
     -------
-    ipywidgets.VBox
-        With attributes ``controls`` (dict: ``"activation"``, ``"mean"``, ``"std"``),
-        ``stats`` (the dict of :func:`activation_stats` for the current setting),
-        ``figure`` (the current Figure) and ``readout`` (HTML widget).
+    Explorer
+        ``controls`` (dict: ``"activation"``, ``"mean"``, ``"std"``), ``readout`` (the dict of
+        :func:`activation_stats` for the current setting), ``figure`` (the current Figure) and
+        ``caption`` (the same numbers in words).
     """
     n = check_int(n, "n", minimum=10)
     base = np.random.default_rng(seed).standard_normal(n)
-    activation = widgets.Dropdown(options=list(nn.ACTIVATIONS), value="sigmoid", description="activation")
-    # A redraw takes a few tenths of a second: redraw on release, not on every slider tick.
-    mean = widgets.FloatSlider(value=0.0, min=-6, max=6, step=0.25, description="mean of z",
-                               continuous_update=False)
-    std = widgets.FloatLogSlider(value=1.0, base=10, min=-1, max=1, step=0.05, description="std of z",
-                                 readout_format=".2f", continuous_update=False)
-    image = widgets.Image(format="png")
-    readout = widgets.HTML()
-    box = widgets.VBox([widgets.HBox([activation, mean, std]), readout, image])
-    box.controls = {"activation": activation, "mean": mean, "std": std}
-    box.readout = readout
+    controls = {
+        "activation": widgets.Dropdown(options=list(nn.ACTIVATIONS), value="sigmoid",
+                                       description="activation"),
+        # A redraw takes a few tenths of a second: redraw on release, not on every slider tick.
+        "mean": widgets.FloatSlider(value=0.0, min=-6, max=6, step=0.25, description="mean of z",
+                                    continuous_update=False),
+        "std": widgets.FloatLogSlider(value=1.0, base=10, min=-1, max=1, step=0.05,
+                                      description="std of z", readout_format=".2f",
+                                      continuous_update=False),
+    }
 
-    def update(_change=None) -> None:
-        z = mean.value + check_positive(std.value, "std") * base
-        box.stats = activation_stats(activation.value, z)
-        box.figure = _draw(activation.value, z, box.stats)
-        image.value = png_bytes(box.figure)
-        s = box.stats
-        readout.value = (f"mean output {s['mean_output']:.3f}; mean local gradient "
-                         f"{s['mean_gradient']:.3f}; {100 * s['blocked']:.0f}% of inputs pass back "
-                         f"less than {SMALL_GRADIENT} of their gradient")
+    def figure(activation: str, mean: float, std: float) -> tuple[Figure, dict[str, float]]:
+        z = mean + check_positive(std, "std") * base
+        stats = activation_stats(activation, z)
+        return _draw(activation, z, stats), stats
 
-    for control in box.controls.values():
-        control.observe(update, names="value")
-    update()
-    return box
+    def caption(s: dict[str, float], **_values) -> str:
+        return (f"mean output {s['mean_output']:.3f}; mean local gradient "
+                f"{s['mean_gradient']:.3f}; {100 * s['blocked']:.0f}% of inputs pass back "
+                f"less than {SMALL_GRADIENT} of their gradient")
+
+    return Explorer(controls, figure, caption_fn=caption)

@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 
 from dlhelpers import nn
 from dlhelpers._checks import check_in_range, check_int, check_positive
-from dlhelpers.plots._figure import png_bytes
+from dlhelpers.widgets._display import Explorer
 
 BATCH_SIZES = (2, 4, 8, 16, 32, 64, 128, 256)
 
@@ -73,8 +73,8 @@ def _draw(rec: dict, batch_size: int, momentum: float, true_mean: float, true_va
     return fig
 
 
-def running_stats_explorer(steps: int = 200, seed: int = 0) -> widgets.VBox:
-    """Build the explorer: batch-size and momentum sliders, the two running curves, a readout.
+def running_stats_explorer(steps: int = 200, seed: int = 0) -> Explorer:
+    """Build the explorer: batch-size and momentum sliders, the two running curves, a caption.
 
     Parameters
     ----------
@@ -84,39 +84,37 @@ def running_stats_explorer(steps: int = 200, seed: int = 0) -> widgets.VBox:
 
     Returns
     -------
-    ipywidgets.VBox
-        With attributes ``controls`` (dict: ``"batch_size"``, ``"momentum"``), ``result`` (the
-        dict of :func:`simulate_running_stats`), ``error_mean`` and ``error_var`` (mean absolute
-        error of the running estimates over the last quarter of the steps), ``figure`` and
-        ``readout``.
+    Explorer
+        ``controls`` (dict: ``"batch_size"``, ``"momentum"``), ``readout`` (dict: ``"result"``,
+        the dict of :func:`simulate_running_stats`, and ``"error_mean"``, ``"error_var"``, the
+        mean absolute error of the running estimates over the last quarter of the steps),
+        ``figure`` and ``caption`` (the numbers in words).
     """
     steps = check_int(steps, "steps", minimum=8)
     true_mean, true_std = 3.0, 2.0
-    # A redraw simulates and draws 200 steps (a few tenths of a second): redraw on release.
-    batch_size = widgets.SelectionSlider(options=list(BATCH_SIZES), value=32, description="batch size",
-                                         continuous_update=False)
-    momentum = widgets.FloatSlider(value=0.9, min=0.0, max=0.99, step=0.01, description="momentum",
-                                   continuous_update=False)
-    image = widgets.Image(format="png")
-    readout = widgets.HTML()
-    box = widgets.VBox([widgets.HBox([batch_size, momentum]), readout, image])
-    box.controls = {"batch_size": batch_size, "momentum": momentum}
-    box.readout = readout
+    controls = {
+        # A redraw simulates and draws 200 steps (a few tenths of a second): redraw on release.
+        "batch_size": widgets.SelectionSlider(options=list(BATCH_SIZES), value=32,
+                                              description="batch size", continuous_update=False),
+        "momentum": widgets.FloatSlider(value=0.9, min=0.0, max=0.99, step=0.01,
+                                        description="momentum", continuous_update=False),
+    }
+    tail = slice(-(steps // 4), None)
 
-    def update(_change=None) -> None:
-        rec = simulate_running_stats(batch_size.value, momentum.value, steps,
-                                     true_mean=true_mean, true_std=true_std, seed=seed)
-        tail = slice(-(steps // 4), None)
-        box.result = rec
-        box.error_mean = float(np.mean(np.abs(rec["running_mean"][tail] - true_mean)))
-        box.error_var = float(np.mean(np.abs(rec["running_var"][tail] - true_std**2)))
-        box.figure = _draw(rec, batch_size.value, momentum.value, true_mean, true_std**2)
-        image.value = png_bytes(box.figure)
-        readout.value = (f"over the last {steps // 4} steps the running mean is off by "
-                         f"{box.error_mean:.3f} and the running variance by {box.error_var:.3f} "
-                         f"on average (true values {true_mean:g} and {true_std**2:g})")
+    def figure(batch_size: int, momentum: float) -> tuple[Figure, dict]:
+        rec = simulate_running_stats(batch_size, momentum, steps, true_mean=true_mean,
+                                     true_std=true_std, seed=seed)
+        readout = {
+            "result": rec,
+            "error_mean": float(np.mean(np.abs(rec["running_mean"][tail] - true_mean))),
+            "error_var": float(np.mean(np.abs(rec["running_var"][tail] - true_std**2))),
+        }
+        return _draw(rec, batch_size, momentum, true_mean, true_std**2), readout
 
-    batch_size.observe(update, names="value")
-    momentum.observe(update, names="value")
-    update()
-    return box
+    def caption(readout: dict, **_values) -> str:
+        return (f"over the last {steps // 4} steps the running mean is off by "
+                f"{readout['error_mean']:.3f} and the running variance by "
+                f"{readout['error_var']:.3f} on average (true values {true_mean:g} and "
+                f"{true_std**2:g})")
+
+    return Explorer(controls, figure, caption_fn=caption)

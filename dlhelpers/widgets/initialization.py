@@ -13,8 +13,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from dlhelpers._checks import as_float_array, check_int, check_positive
-from dlhelpers.plots._figure import png_bytes
 from dlhelpers.plots.initialization import plot_layer_distributions, plot_layer_std
+from dlhelpers.widgets._display import Explorer
 
 _ACTIVATIONS = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0)}
 
@@ -73,8 +73,8 @@ def _draw(outputs: list[np.ndarray], activation: str, gain: float) -> Figure:
 
 
 def init_scale_explorer(width: int = 512, depth: int = 6, n_samples: int = 16,
-                        seed: int = 0) -> widgets.VBox:
-    """Build the explorer: an activation menu, a gain slider, histograms and a readout.
+                        seed: int = 0) -> Explorer:
+    """Build the explorer: an activation menu, a gain slider, histograms and a caption.
 
     Parameters
     ----------
@@ -89,12 +89,11 @@ def init_scale_explorer(width: int = 512, depth: int = 6, n_samples: int = 16,
 
     Returns
     -------
-    ipywidgets.VBox
-        The widget, with extra attributes a test (or a curious learner) can read:
-        ``controls`` (dict with ``"activation"`` and ``"gain"``), ``layer_stds`` (array of
-        shape (depth,)), ``saturated`` (fraction of tanh outputs with ``|h| > 0.95``, or of
-        ReLU outputs equal to 0, in the last layer), ``figure`` (the current Figure) and
-        ``readout`` (an HTML widget with the same numbers in words).
+    Explorer
+        ``controls`` (dict with ``"activation"`` and ``"gain"``), ``readout`` (dict:
+        ``"layer_stds"``, array of shape (depth,), and ``"saturated"``, the fraction of tanh
+        outputs with ``|h| > 0.95``, or of ReLU outputs equal to 0, in the last layer),
+        ``figure`` (the current Figure) and ``caption`` (the same numbers in words).
     """
     width = check_int(width, "width", minimum=2)
     depth = check_int(depth, "depth", minimum=1)
@@ -103,32 +102,26 @@ def init_scale_explorer(width: int = 512, depth: int = 6, n_samples: int = 16,
     x = rng.standard_normal((n_samples, width), dtype=np.float32)
     weights = [rng.standard_normal((width, width), dtype=np.float32) for _ in range(depth)]
 
-    activation = widgets.Dropdown(options=["tanh", "relu"], value="tanh", description="activation")
-    # Redrawing six 512-wide layers takes a few tenths of a second: redraw on release.
-    gain = widgets.FloatLogSlider(value=1.0, base=10, min=-1, max=1, step=0.05,
-                                  description="gain", readout_format=".2f", continuous_update=False)
-    image = widgets.Image(format="png")
-    readout = widgets.HTML()
-    box = widgets.VBox([widgets.HBox([activation, gain]), readout, image])
-    box.controls = {"activation": activation, "gain": gain}
-    box.readout = readout
+    controls = {
+        "activation": widgets.Dropdown(options=["tanh", "relu"], value="tanh",
+                                       description="activation"),
+        # Redrawing six 512-wide layers takes a few tenths of a second: redraw on release.
+        "gain": widgets.FloatLogSlider(value=1.0, base=10, min=-1, max=1, step=0.05,
+                                       description="gain", readout_format=".2f",
+                                       continuous_update=False),
+    }
 
-    def update(_change=None) -> None:
-        outputs = propagate(x, weights, gain.value, activation.value)
+    def figure(activation: str, gain: float) -> tuple[Figure, dict]:
+        outputs = propagate(x, weights, gain, activation)
         last = outputs[-1]
-        box.layer_stds = np.array([float(h.std()) for h in outputs])
-        if activation.value == "tanh":
-            box.saturated = float(np.mean(np.abs(last) > 0.95))
-            what = "saturated (|h| > 0.95)"
-        else:
-            box.saturated = float(np.mean(last == 0))
-            what = "exactly zero"
-        box.figure = _draw(outputs, activation.value, gain.value)
-        image.value = png_bytes(box.figure)
-        readout.value = (f"last layer: std {box.layer_stds[-1]:.3g}; "
-                         f"{100 * box.saturated:.0f}% of its values are {what}")
+        saturated = np.abs(last) > 0.95 if activation == "tanh" else last == 0
+        readout = {"layer_stds": np.array([float(h.std()) for h in outputs]),
+                   "saturated": float(np.mean(saturated))}
+        return _draw(outputs, activation, gain), readout
 
-    activation.observe(update, names="value")
-    gain.observe(update, names="value")
-    update()
-    return box
+    def caption(readout: dict, activation: str, gain: float) -> str:
+        what = "saturated (|h| > 0.95)" if activation == "tanh" else "exactly zero"
+        return (f"last layer: std {readout['layer_stds'][-1]:.3g}; "
+                f"{100 * readout['saturated']:.0f}% of its values are {what}")
+
+    return Explorer(controls, figure, caption_fn=caption)
