@@ -81,16 +81,11 @@ def _kill(worker: _Worker) -> None:
 
 
 class GradingServer:
-    """One long-lived ``worker.py --serve`` process, started on demand and replaced on failure.
-
-    After the first replacement a spare worker is kept warm, so the student after a failed
-    submission does not wait for nbgrader's import.
-    """
+    """One long-lived ``worker.py --serve`` process, started on demand and replaced on failure."""
 
     def __init__(self, *, max_tasks: int = MAX_TASKS) -> None:
         self.max_tasks = max_tasks
         self.worker: _Worker | None = None
-        self.spare: _Worker | None = None
         self.tasks = 0
         self.started = 0  # workers put to work so far (tests read it)
 
@@ -99,12 +94,9 @@ class GradingServer:
         return self.worker.proc if self.worker else None
 
     def start(self) -> None:
-        """Put a fresh worker to work (the spare if one is warm), replacing the current one."""
-        self.stop(spare=False)
-        if self.spare is not None and self.spare.proc.poll() is None:
-            self.worker, self.spare = self.spare, None
-        else:
-            self.worker = _spawn()
+        """Start a fresh worker (it imports nbgrader meanwhile), replacing the current one."""
+        self.stop()
+        self.worker = _spawn()
         self.tasks = 0
         self.started += 1
 
@@ -113,14 +105,11 @@ class GradingServer:
         if self.worker is None or self.worker.proc.poll() is not None:
             self.start()
 
-    def stop(self, *, spare: bool = True) -> None:
-        """Kill the worker's whole session (and the spare's, unless ``spare=False``)."""
+    def stop(self) -> None:
+        """Kill the worker's whole session."""
         if self.worker is not None:
             _kill(self.worker)
             self.worker = None
-        if spare and self.spare is not None:
-            _kill(self.spare)
-            self.spare = None
 
     def autograde(self, root: Path, hw: str, student: str, extra: Config | None,
                   timeout: float, env: dict[str, str]) -> Answer:
@@ -147,9 +136,7 @@ class GradingServer:
             answer["log"] = (answer.get("log") or _tail(Path(root) / STDERR_FILE))
         self.tasks += 1
         if not answer.get("success") or self.tasks >= self.max_tasks:
-            self.start()  # a fresh grader for the next student
-            if self.spare is None:
-                self.spare = _spawn()  # from now on one waits, warm
+            self.start()  # a fresh grader for the next student, warming up meanwhile
         return answer
 
     def _read_answer(self, timeout: float, what: str, nonce: str) -> Answer:
@@ -176,7 +163,7 @@ class GradingServer:
     def _failure(self, error: str) -> Answer:
         self.worker.startup_log.seek(0)
         log = self.worker.startup_log.read()[-5000:].decode("utf-8", "replace")
-        self.stop(spare=False)
+        self.stop()
         return {"success": False, "error": error, "log": log}
 
 
