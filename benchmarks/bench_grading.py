@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
                 if seconds is not None:
                     bare.append(seconds)
 
-        fresh = functools.partial(submission.autograde_sandboxed, reuse_worker=False)
+        fresh = functools.partial(submission.autograde_sandboxed, server=None)
         modes = [("fresh", "serial, new worker each", dict(workers=1, executor=fresh)),
                  ("serial", "serial", dict(workers=1)),
                  ("pool", f"pool x{args.workers}", dict(workers=args.workers)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import multiprocessing
@@ -28,7 +29,7 @@ from .paths import (
 )
 from .release import build_course, register_homework
 from .report import Tripwire, write_report
-from .server import shared_server
+from .server import GradingServer, shared_server
 from .submission import (
     Executor,
     SubmissionResult,
@@ -185,6 +186,7 @@ def grade_folder(submissions_dir: Path, hws: list[str] | None = None, *,
     graded_hws = sorted({s.hw for s in found})
     if not graded_hws:
         return report
+    grader: GradingServer | str | None = None
     if dask and executor is not None:
         raise ValueError("a custom executor cannot be sent to Dask workers; expected "
                          "executor=None with dask")
@@ -192,17 +194,19 @@ def grade_folder(submissions_dir: Path, hws: list[str] | None = None, *,
         report.isolation = ("kernels sandboxed on the Dask workers at " + dask + " (a worker "
                             "without bubblewrap flags each submission it grades)")
     elif executor is None:
-        executor = functools.partial(autograde_sandboxed, limits=limits)
-        if workers <= 1:  # the long-lived grader imports nbgrader while the course is staged
-            shared_server().warm()
+        # one long-lived grader for this run (serially), or one per pool process
+        grader = GradingServer() if workers <= 1 else "thread"
+        executor = functools.partial(autograde_sandboxed, limits=limits, server=grader)
         isolated, detail = sandbox.isolation()
         report.isolation = (f"kernel sandboxed with {detail} and OS limits" if isolated else
                             sandbox.FALLBACK_WARNING.format(reason=detail))
         if not isolated:
             print(report.isolation, file=sys.stderr)
+        elif isinstance(grader, GradingServer):
+            grader.warm()  # it imports nbgrader while the course is staged
     else:
         report.isolation = f"custom executor {getattr(executor, '__name__', executor)!r}"
-    with tempfile.TemporaryDirectory(prefix="dl-grade-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="dl-grade-") as tmp, _stopped_after(grader):
         template = template_db or build_course(Path(tmp) / "template", graded_hws,
                                                source_dir=source_dir)[1]
         if gradebook.exists():
@@ -230,7 +234,7 @@ def grade_folder(submissions_dir: Path, hws: list[str] | None = None, *,
                 source_dir=None if Path(source_dir) == SOURCE_DIR else Path(source_dir),
                 extra=extra, timeout=timeout, limits=limits, tmp=Path(tmp)))
         else:
-            graded = _graded(found, job, workers, tripwire, backup)
+            graded = _graded(found, job, workers, tripwire, backup, warm=grader == "thread")
         for i, sub, result, parallel in graded:
             flags = tripwire.check()
             if parallel and flags:  # several submissions ran while the change happened
@@ -263,7 +267,8 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def _graded(found: list[Submission], job, workers: int, tripwire: Tripwire, backup: Path):
+def _graded(found: list[Submission], job, workers: int, tripwire: Tripwire, backup: Path,
+            *, warm: bool = False):
     """Yield (index, submission, result, parallel) in the order found.
 
     Serially, the tripwire is armed right before each submission's code runs. With several
@@ -279,10 +284,20 @@ def _graded(found: list[Submission], job, workers: int, tripwire: Tripwire, back
     # spawn: a clean interpreter per worker (no inherited threads, locks or open gradebooks)
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(workers, len(found)), mp_context=context,
-                             initializer=_warm_grader) as pool:
+                             initializer=_warm_grader if warm else None) as pool:
         futures = [pool.submit(grade_submission, **job(i, sub)) for i, sub in enumerate(found)]
         for i, (sub, future) in enumerate(zip(found, futures, strict=True)):
             yield i, sub, future.result(), True
+
+
+@contextlib.contextmanager
+def _stopped_after(grader):
+    """The run's own long-lived grader (if any) ends with the run."""
+    try:
+        yield
+    finally:
+        if isinstance(grader, GradingServer):
+            grader.stop()
 
 
 def _warm_grader() -> None:

@@ -117,7 +117,8 @@ def grade_remote(job: dict) -> dict:
         result = grade_submission(
             hw, student, notebook, template_db=template, workdir=Path(tmp) / "work",
             extra=job["extra"], timeout=job["timeout"], released=released,
-            executor=functools.partial(autograde_sandboxed, limits=job["limits"]),
+            executor=functools.partial(autograde_sandboxed, limits=job["limits"],
+                                       server="thread"),
             inside=Path(tmp) / "in", **kwargs)
         packed = pack({"autograded": result.autograded_dir, "feedback": result.feedback_dir})
     result.autograded_dir = result.feedback_dir = result.staged_dir = None

@@ -20,8 +20,8 @@ through ``/proc``). The protections stay:
   after :data:`MAX_TASKS` submissions, the worker is replaced by a fresh one, so whatever a
   hostile notebook did to the grader process cannot reach the next student.
 
-One server per grading thread: the serial run, each process of the ``WORKERS=`` pool and
-each Dask worker thread have their own (:func:`shared_server`).
+A serial ``make grade`` run has one server, stopped with the run; each process of the
+``WORKERS=`` pool and each Dask worker thread keeps its own (:func:`shared_server`).
 """
 
 from __future__ import annotations

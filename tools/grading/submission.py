@@ -141,16 +141,18 @@ def autograde_in_subprocess(root: Path, hw: str, student: str, extra: Config | N
 
 def autograde_sandboxed(root: Path, hw: str, student: str, extra: Config | None,
                         timeout: float, *, limits: sandbox.Limits | None = None,
-                        isolate: bool | None = None, reuse_worker: bool = True,
-                        server=None) -> nbg.Answer:
+                        isolate: bool | None = None, server=None) -> nbg.Answer:
     """Autograde in a worker process whose kernel runs in the sandbox of :mod:`sandbox`.
 
     nbgrader itself (and the grading copy's gradebook) stays in the worker, outside the
     sandbox; the kernel gets the OS ``limits`` and, where bubblewrap works (or ``isolate``
-    says so), a view of the data files only. The worker is killed at ``timeout``. With
-    ``reuse_worker`` (the default) the worker is a long-lived one (``server``, a
-    :class:`server.GradingServer`; default: this process's), which has nbgrader imported
-    already (where bubblewrap isolates the kernel); otherwise a fresh process.
+    says so), a view of the data files only. The worker is killed at ``timeout``.
+
+    ``server`` picks the worker: None, a fresh process for this submission; a
+    :class:`server.GradingServer`, its long-lived worker (nbgrader imported already);
+    ``"thread"``, the long-lived worker of this thread (:func:`server.shared_server`: what a
+    pool process or a Dask worker uses, as a server object cannot travel to it). A long-lived
+    worker is used only where bubblewrap isolates the kernel.
     """
     cfg = sandbox.prepare(root, hw, limits or sandbox.Limits(), isolate=isolate)
     if extra is not None:
@@ -158,10 +160,11 @@ def autograde_sandboxed(root: Path, hw: str, student: str, extra: Config | None,
     env = sandbox.worker_env(root)
     # a long-lived worker only behind bubblewrap: outside a pid namespace the kernel, running
     # as the worker's user, could reach the worker's pipes through /proc
-    if reuse_worker and (isolate if isolate is not None else sandbox.isolation()[0]):
+    if server is not None and (isolate if isolate is not None else sandbox.isolation()[0]):
         from .server import shared_server
 
-        return (server or shared_server()).autograde(root, hw, student, cfg, timeout, env)
+        grader = shared_server() if server == "thread" else server
+        return grader.autograde(root, hw, student, cfg, timeout, env)
     return autograde_in_subprocess(root, hw, student, cfg, timeout, env=env)
 
 
