@@ -14,6 +14,7 @@ from tools.grading.spec import (
     Fail,
     Grader,
     Session,
+    assert_pair,
     numerical_gradient,
     scalar,
     scaled_error,
@@ -84,19 +85,6 @@ def _digits_split():
 
 # ----------------------------------------------------------------------------- helpers
 
-def _pair(value, fn: str, what: str = "(loss, dW)"):
-    """A pair, or a Fail that names what came back instead."""
-    if value is None:
-        raise Fail(f"{fn} returned None; it must return a pair {what}. Did it forget to "
-                   "`return`?")
-    if not isinstance(value, (tuple, list)):
-        raise Fail(f"{fn} must return a pair {what}; got a {type(value).__name__}.")
-    if len(value) != 2:
-        raise Fail(f"{fn} must return a pair {what}; got a {type(value).__name__} of "
-                   f"{len(value)}.")
-    return value
-
-
 def _check_distances(s: Session, fn: str, A, B, what: str, **kw) -> None:
     s.close(s.call(fn, A, B), _distances(A, B), name=f"{fn}: {what}", **kw)
 
@@ -108,7 +96,7 @@ def _loss_values(s: Session, fn: str, reference) -> None:
         W = s.rng.normal(scale=0.5, size=(d, c))
         X = s.rng.normal(size=(n, d))
         y = s.rng.integers(0, c, size=n)
-        loss, dW = _pair(s.call(fn, W, X, y, reg, return_args=True), fn)
+        loss, dW = assert_pair(s.call(fn, W, X, y, reg, return_args=True), fn, "(loss, dW)")
         want_loss, want_dW = reference(W, X, y, reg)
         label = f"N={n}, D={d}, C={c}, reg={reg}"
         s.close(loss, want_loss, rtol=1e-7, name=f"loss for {label}")
@@ -121,9 +109,9 @@ def _loss_values(s: Session, fn: str, reference) -> None:
     X = s.rng.normal(size=(9, 6))
     y = s.rng.integers(0, 4, size=9)
     numeric = numerical_gradient(
-        lambda points: [scalar(_pair(v, fn)[0], "loss") for v in
+        lambda points: [scalar(assert_pair(v, fn, "(loss, dW)")[0], "loss") for v in
                         s.call_many(fn, [((w, X, y, 0.1), {}) for w in points])], W)
-    analytic = _pair(s.call(fn, W, X, y, 0.1), fn)[1]
+    analytic = assert_pair(s.call(fn, W, X, y, 0.1), fn, "(loss, dW)")[1]
     err = scaled_error(s.shape(analytic, W.shape, "dW"), numeric)
     s.true(err < 1e-6, f"{fn}: the gradient does not match the numerical gradient of your own "
            f"loss (largest gap relative to the gradient's size: {err:.2e}).")
@@ -133,7 +121,7 @@ def _huge_scores(s: Session, fn: str) -> None:
     X = s.rng.normal(size=(8, 5)) * 1e4
     W = s.rng.normal(size=(5, 3))
     y = s.rng.integers(0, 3, size=8)
-    loss, dW = _pair(s.call(fn, W, X, y, 0.0), fn)
+    loss, dW = assert_pair(s.call(fn, W, X, y, 0.0), fn, "(loss, dW)")
     want_loss, want_dW = _softmax(W, X, y, 0.0)
     s.close(loss, want_loss, rtol=1e-7, name="loss with scores around 1e4",
             hint="Subtract each row's largest score before exponentiating.")
@@ -299,7 +287,7 @@ def _sgd(s: Session) -> None:
     constant = {"__callable__": "constant", "value": 1.5, "grad": 1.0}
     out = s.call(fn, constant, X, y, lr=lr, reg=0.0, num_iters=steps, batch_size=batch,
                  seed=seed)
-    out = _pair(out, fn, "(W, loss_history)")
+    out = assert_pair(out, fn, "(W, loss_history)")
     calls = s.trace
     W_want, _, rows = _expected_sgd(X, y, lambda W: (1.5, np.ones_like(W)), lr=lr,
                                     num_iters=steps, batch_size=batch, seed=seed)
@@ -320,9 +308,9 @@ def _sgd(s: Session) -> None:
         s.close(out[1], [1.5] * steps, name="loss_history")
         # a real descent: a quadratic bowl, whose exact trajectory the grader replays
         target = s.rng.normal(size=(2, 3))
-        out = _pair(s.call(fn, {"__callable__": "quadratic", "target": target}, X, y, lr=0.1,
-                           reg=0.0, num_iters=40, batch_size=4, seed=seed + 1),
-                    fn, "(W, loss_history)")
+        out = assert_pair(s.call(fn, {"__callable__": "quadratic", "target": target}, X, y,
+                                 lr=0.1, reg=0.0, num_iters=40, batch_size=4, seed=seed + 1),
+                          fn, "(W, loss_history)")
         W_want, history, _ = _expected_sgd(
             X, y, lambda W: (float(((W - target) ** 2).sum()), 2.0 * (W - target)), lr=0.1,
             num_iters=40, batch_size=4, seed=seed + 1)

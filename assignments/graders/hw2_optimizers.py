@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from tools.grading.spec import Fail, Grader, Session, scalar
+from tools.grading.spec import Fail, Grader, Session, assert_pair, scalar
 
 GRADER = Grader("hw2_optimizers")
 TARGET_VAL_ACC = 0.95
@@ -132,25 +132,12 @@ def _cases(s: Session, fn: str):
 
 # ----------------------------------------------------------------------------- helpers
 
-def _pair(value, fn: str, what: str):
-    """A pair, or a Fail that names what came back instead."""
-    if value is None:
-        raise Fail(f"{fn} returned None; it must return a pair {what}. Did it forget to "
-                   "`return`?")
-    if not isinstance(value, (tuple, list)):
-        raise Fail(f"{fn} must return a pair {what}; got a {type(value).__name__}.")
-    if len(value) != 2:
-        raise Fail(f"{fn} must return a pair {what}; got a {type(value).__name__} of "
-                   f"{len(value)}.")
-    return value
-
-
 def _run(s: Session, fn: str, w0, grads, hp) -> tuple[list, list, list]:
     """The student's rule over ``grads`` from state None: iterates, states, in-place changes."""
     steps = s.chain(fn, w0, grads, **hp)
     ws, states, changed = [], [], []
     for k, step in enumerate(steps):
-        w_new, state = _pair(step.get("result"), fn, "(w_new, state)")
+        w_new, state = assert_pair(step.get("result"), fn, "(w_new, state)")
         ws.append(s.shape(w_new, w0.shape, f"w returned by {fn} at step {k + 1}"))
         states.append(state)
         changed.append(list(step.get("changed") or []))
@@ -496,7 +483,7 @@ def _val_accuracy(p, X_val, y_val) -> float:
 
 
 def _trained(value, keys, fn="train_network"):
-    params, history = _pair(value, fn, "(params, history)")
+    params, history = assert_pair(value, fn, "(params, history)")
     if not isinstance(params, dict) or set(params) != set(keys):
         raise Fail(f"the trained params must be a dict with the keys {sorted(keys)}; got "
                    f"{str(params)[:80]}.")

@@ -309,6 +309,19 @@ def assert_labels_equal(actual, expected, *, name: str = "labels", hint: str = "
                    f"expected {int(want[i])}, got {int(got[i])}.{tail}")
 
 
+def assert_pair(value, fn: str, what: str):
+    """``value`` as a pair (e.g. ``(loss, dW)``), or a Fail naming what ``fn`` returned instead."""
+    if value is None:
+        raise Fail(f"{fn} returned None; it must return a pair {what}. Did it forget to "
+                   "`return`?")
+    if not isinstance(value, (tuple, list)):
+        raise Fail(f"{fn} must return a pair {what}; got a {type(value).__name__}.")
+    if len(value) != 2:
+        raise Fail(f"{fn} must return a pair {what}; got a {type(value).__name__} of "
+                   f"{len(value)}.")
+    return value
+
+
 def assert_true(condition: bool, message: str) -> None:
     if not condition:
         raise Fail(message)
