@@ -15,13 +15,15 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from dlhelpers._checks import as_float_array, check_same_shape
+from dlhelpers.plots import PALETTE
 from dlhelpers.plots._figure import new_ax
+from dlhelpers.plots.optimizers import line_style
 
 __all__ = ["plot_log_sampling", "plot_search_results", "plot_learning_curves",
            "plot_curve_gallery", "plot_best_over_peaks", "plot_horizons", "plot_capacity",
            "plot_update_ratios", "plot_layer_stats"]
 
-_BLUE, _ORANGE, _GREEN, _VERMILION = "#0072B2", "#E69F00", "#009E73", "#D55E00"
+_BLUE, _ORANGE, _GREEN, _VERMILION = PALETTE[:4]
 
 
 def plot_log_sampling(linear_samples, log_samples, *, ax=None) -> np.ndarray:
@@ -241,11 +243,10 @@ def plot_horizons(lrs, acc_by_horizon: Mapping[str, np.ndarray], *, ax: Axes | N
     if not isinstance(acc_by_horizon, Mapping) or not acc_by_horizon:
         raise TypeError("acc_by_horizon must be a non-empty dict of label -> accuracies")
     ax = new_ax(ax)
-    styles = (("o", "-", _BLUE), ("s", "--", _ORANGE), ("^", ":", _GREEN), ("D", "-.", _VERMILION))
-    for (label, acc), (marker, dash, color) in zip(acc_by_horizon.items(), styles, strict=False):
+    for i, (label, acc) in enumerate(acc_by_horizon.items()):
         acc = as_float_array(acc, f"acc_by_horizon[{label!r}]", ndim=1)
         check_same_shape(lrs, acc, "lrs", f"acc_by_horizon[{label!r}]")
-        ax.plot(lrs, acc, marker=marker, linestyle=dash, color=color, label=label)
+        ax.plot(lrs, acc, label=label, **line_style(i))
     ax.set_xscale("log")
     ax.set_ylim(0, 1)
     ax.set_xlabel("learning rate (log axis)")
