@@ -15,8 +15,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from nbconvert.exporters import HTMLExporter
 
-from tools.grading import markscheme, nbg, sandbox, submission
+from tools.grading import markscheme, nbg, offline_feedback, sandbox, submission
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -119,6 +120,54 @@ def test_feedback_html_is_offline_and_has_no_scheme(course):
     assert "cdnjs" not in html
     assert "white-space: pre-wrap" in html
     assert re.search(r'<img[^>]*src="data:image/png;base64', html)  # the student's figure
+
+
+def _page(html: str):
+    """A page as its tags (name and attributes, in any order) and its text."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    tags = [(t.name, sorted((k, " ".join(v) if isinstance(v, list) else v)
+                            for k, v in t.attrs.items())) for t in soup.find_all(True)]
+    return tags, soup.get_text()
+
+
+class _WithSoup(offline_feedback.FeedbackExporter):
+    """The course's feedback exporter with nbconvert's own HTMLExporter pass (the oracle)."""
+
+    from_notebook_node = HTMLExporter.from_notebook_node
+
+
+def test_feedback_exporter_writes_the_page_html_exporter_would(course, tmp_path):
+    """FeedbackExporter skips HTMLExporter's BeautifulSoup pass (0.3 s of a homework-1
+    feedback). The oracle: generate_feedback again in a copy of the course with nbconvert's
+    own HTMLExporter.from_notebook_node; the same tags, attributes and text, and the
+    figure has its alt text."""
+    from traitlets.config import Config
+
+    root, _, _ = course
+    copy = tmp_path / "copy"
+    shutil.copytree(root, copy)
+    oracle = Config()
+    oracle.GenerateFeedback.exporter_class = _WithSoup
+    api = nbg.make_api(nbg.load_config(copy, extra=oracle))
+    nbg.run(lambda: api.generate_feedback(HW, "alice", force=True), "feedback with the oracle")
+    ours = (root / "feedback" / "alice" / HW / f"{HW}.html").read_text()
+    theirs = (copy / "feedback" / "alice" / HW / f"{HW}.html").read_text()
+    assert ours != theirs  # the oracle did run (BeautifulSoup writes the page its own way)
+    assert _page(ours) == _page(theirs)
+    images = re.findall(r"<img\b[^>]*>", ours)
+    assert images and all(f'alt="{offline_feedback.DEFAULT_ALT}"' in t for t in images)
+
+
+def test_missing_alt_is_added_outside_scripts_only():
+    html = ('<img src="a.png"><IMG SRC="b.png"><img alt="a plot" src="c.png">'
+            '<script>var s = "<img src=x>";</script><style>/* <img> */</style><img\nsrc="d">')
+    fixed = offline_feedback.add_missing_alt(html)
+    alt = f'alt="{offline_feedback.DEFAULT_ALT}"'
+    assert fixed.count(alt) == 3
+    assert '<img alt="a plot" src="c.png">' in fixed
+    assert '<script>var s = "<img src=x>";</script><style>/* <img> */</style>' in fixed
 
 
 @pytest.mark.browser
