@@ -12,7 +12,7 @@ import pytest
 
 from tools.grading import spec as S
 from tools.grading import wire
-from tools.grading.analysis import definitions, imports_of, loops_in
+from tools.grading.analysis import DefinitionReader, definitions, imports_of, loops_in
 from tools.grading.sanitize import clean_markdown, clean_output, sanitize_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -289,6 +289,36 @@ def test_an_attackers_loop_disguises_are_found(kind):
     *cells, why = DISGUISES[kind]
     problems = loops_in("f", definitions(["import numpy as np\n", *cells]))
     assert any(why in p for p in problems), problems
+
+
+def _readable(defs) -> dict:
+    """Definitions as plain data (syntax trees dumped), to compare two readings."""
+    import ast
+    import dataclasses
+
+    def plain(value):
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, set):
+            return sorted(value)
+        return ast.dump(value) if isinstance(value, ast.AST) else value
+
+    return {f.name: plain(getattr(defs, f.name)) for f in dataclasses.fields(defs)}
+
+
+def test_reading_cell_by_cell_gives_what_reading_them_all_gives():
+    """The grader reads each cell once (DefinitionReader) instead of reading every cell
+    again at each test cell; after each cell it must hold what definitions() of all the
+    cells so far holds, on every disguise above (a `global` rebinding, magics, blocks...)."""
+    cells = [("import numpy as np\n", False)]
+    for kind in sorted(DISGUISES):
+        cells += [(c, False) for c in DISGUISES[kind][:-1]]
+    cells.insert(5, ("1 / 0\n\ndef f(A):\n    return A\n", True))
+    reader = DefinitionReader()
+    for n, (source, raised) in enumerate(cells, 1):
+        reader.add(source, raised)
+        assert _readable(reader.current()) == _readable(definitions(cells[:n])), n
+    assert _readable(reader.current())["opaque"]  # the sequence did make names unreadable
 
 
 def test_a_cell_that_raised_makes_its_definitions_unreadable():

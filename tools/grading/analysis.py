@@ -25,6 +25,8 @@ Two questions, answered from the notebook's source with :mod:`ast` in the grader
 from __future__ import annotations
 
 import ast
+import copy
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -257,13 +259,32 @@ def definitions(sources: Iterable[str | tuple[str, bool]]) -> Definitions:
     set, ``exec``/``globals()``/``setattr``, a magic that runs code) and names assigned
     through ``global`` inside a function (opaque from then on).
     """
-    defs = Definitions()
+    reader = DefinitionReader()
     for item in sources:
         source, raised = (item, False) if isinstance(item, str) else item
-        _read_cell(defs, source, bool(raised))
-    for name in defs.rebound:
-        _bind(defs, name, why="a function rebinds it through a `global` statement")
-    return defs
+        reader.add(source, bool(raised))
+    return reader.current()
+
+
+class DefinitionReader:
+    """:func:`definitions` one cell at a time: each cell is read once, however often the
+    definitions so far are asked for (the grader asks at every test cell)."""
+
+    def __init__(self) -> None:
+        self._defs = Definitions()
+
+    def add(self, source: str, raised: bool = False) -> None:
+        """Read the next cell (``raised``: whether the kernel reported an error in it)."""
+        _read_cell(self._defs, source, raised)
+
+    def current(self) -> Definitions:
+        """The definitions of the cells read so far, as :func:`definitions` gives them."""
+        # a copy of every table (the syntax trees are shared: nothing changes them)
+        defs = Definitions(**{f.name: copy.copy(getattr(self._defs, f.name))
+                              for f in dataclasses.fields(Definitions)})
+        for name in defs.rebound:
+            _bind(defs, name, why="a function rebinds it through a `global` statement")
+        return defs
 
 
 def _loops_in_body(node: ast.AST) -> list[str]:

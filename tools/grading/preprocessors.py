@@ -29,7 +29,7 @@ from traitlets import Float, Integer, Unicode
 
 from . import spec as S
 from . import wire
-from .analysis import definitions
+from .analysis import DefinitionReader
 from .sanitize import SanitizeNotebook  # noqa: F401 (re-exported for the config)
 
 #: Written into a cell whose output was cut; tools/grading/report.py looks for it.
@@ -257,7 +257,7 @@ class TrustedExecute(GuardedExecute):
         path = S.grader_path(Path(self.grader_dir), hw) if self.grader_dir and hw else None
         self._grader = S.load_grader(path) if path is not None and path.is_file() else None
         self._link = None
-        self._sources: list[tuple[str, bool]] = []
+        self._defs = DefinitionReader()
         self._verdicts: list[S.Verdict] = []
         try:
             return super().preprocess(nb, resources, km)
@@ -279,7 +279,7 @@ class TrustedExecute(GuardedExecute):
                 cell.metadata["output_truncated_by_grader"] = True
             if cell.cell_type == "code":  # whether it raised: its later lines may not have run
                 raised = any(o.get("output_type") == "error" for o in cell.get("outputs", []))
-                self._sources.append((cell.source, raised))
+                self._defs.add(cell.source, raised)
             return cell, resources
         self._grade(cell)
         return cell, resources
@@ -293,7 +293,7 @@ class TrustedExecute(GuardedExecute):
                                 ["this test has no entry in the grader spec (tell your "
                                  "instructor)"])
         else:
-            session = S.Session(self._link.request, definitions(self._sources),
+            session = S.Session(self._link.request, self._defs.current(),
                                 timeout=min(test.timeout, self.call_timeout * 10))
             verdict = S.run_test(test, session)
         self._verdicts.append(verdict)
