@@ -5,15 +5,18 @@
     .venv/bin/python benchmarks/bench_grading.py --students 8 --homework hw1_linear_classifiers
 
 A synthetic class of the tiny two-function homework of ``tests/test_grading_pipeline.py``
-(hw1 takes 6-16 s per submission here; the tiny one shows the fixed cost per submission,
-which is what parallelism and the Dask transport add to or take from): honest (the
+(its notebook runs in under a second, so it shows the fixed cost per submission, which is
+what parallelism and the Dask transport add to or take from): honest (the
 solution), partial (one function wrong, a test cell deleted), blank (the release as handed
 out) and hostile (tampering with numpy's asserts, killing the kernel, an endless loop cut by
-the cell timeout), in that rotation. The same class is graded three times into fresh
-gradebooks: serially, with ``workers=2`` (process pool) and on a 2-worker Dask LocalCluster
+the cell timeout), in that rotation. The same class is graded four times into fresh
+gradebooks: serially with a new worker process per submission (how grading worked before
+the warm worker), serially, with ``workers=2`` (process pool) and on a 2-worker Dask LocalCluster
 (or the cluster at ``--dask``). Every run's scores must equal the serial run's. Prints
 seconds per submission (wall clock of the whole run / class size), speed-up over serial, and
-the bare nbclient execution of the honest notebook in the same sandbox (step 1's floor).
+the bare nbclient execution of the same notebook in the same sandbox (step 1's floor: one
+notebook of each kind that runs to its end, before and after; the ``/bare`` column is the
+median over the class of each submission's grading time over its kind's bare run).
 ``--homework`` grades a course homework instead (honest and blank submissions in turn), where
 the same fixed cost sits on top of a real notebook's execution.
 """
@@ -96,15 +99,19 @@ def make_class(folder: Path, sources: Path, course_root: Path, n: int,
 BARE_RUN = """
 import json, sys, time
 import nbformat
-from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from traitlets.config import Config
 nb = nbformat.read(sys.argv[1], as_version=4)
-# the grading sandbox has no network: the kernel talks over unix sockets, as in grading
-km = KernelManager(config=Config(json.loads(sys.argv[3])), kernel_name="dl-sandbox")
+cfg = Config(json.loads(sys.argv[3]))
+# nbclient owns the kernel, as in `jupyter execute`: it starts it with the grading sandbox's
+# kernel settings (unix sockets: the sandbox has no network), runs every cell, and shuts it
+# down the way grading does (cfg.Execute.shutdown_kernel)
+client = NotebookClient(nb, kernel_name="dl-sandbox", timeout=60, allow_errors=True,
+                        startup_timeout=60, config=cfg,
+                        shutdown_kernel=cfg.Execute.get("shutdown_kernel", "graceful"),
+                        resources={"metadata": {"path": sys.argv[2]}})
 start = time.perf_counter()
-NotebookClient(nb, km=km, timeout=60, allow_errors=True, startup_timeout=60,
-               resources={"metadata": {"path": sys.argv[2]}}).execute()
+client.execute()
 print(time.perf_counter() - start)
 """
 
@@ -114,8 +121,8 @@ def bare_nbclient_seconds(notebook: Path, sources: Path, template: Path, tmp: Pa
     """nbclient running ``notebook`` top to bottom in the grading sandbox (a fresh kernel).
 
     The time of ``NotebookClient.execute`` alone: starting the sandboxed kernel, running
-    every cell, shutting the kernel down (not Python's start or nbclient's import). None
-    (with the reason printed) when it fails.
+    every cell (the visible tests too, in the kernel), shutting the kernel down (not Python's
+    start or nbclient's import). None (with the reason printed) when it fails.
     """
     root = submission.stage_submission(tmp / "bare", hw, "bare", notebook, template,
                                        source_dir=sources)
@@ -173,15 +180,18 @@ def main(argv: list[str] | None = None) -> int:
             sources = SOURCE_DIR
         course_root, template = release.build_course(tmp / "course", [hw], source_dir=sources)
         kinds = make_class(tmp / "subs", sources, course_root, args.students, hw)
-        honest = next(s for s, k in kinds.items() if k == "honest")
-        honest_nb = tmp / "subs" / honest / hw / f"{hw}.ipynb"
-        bare: list[float] = []
+        # one notebook of each kind that runs to its end (not the hostile ones) has its bare
+        # run measured: each submission is compared with the bare run of its kind's notebook
+        examples = {k: tmp / "subs" / s / hw / f"{hw}.ipynb"
+                    for s, k in reversed(kinds.items()) if k in ("honest", "partial", "blank")}
+        bare: dict[str, list[float]] = {k: [] for k in examples}
 
         def measure_bare(times: int) -> None:
             for _ in range(times):
-                seconds = bare_nbclient_seconds(honest_nb, sources, template, tmp, hw)
-                if seconds is not None:
-                    bare.append(seconds)
+                for kind, notebook in examples.items():
+                    seconds = bare_nbclient_seconds(notebook, sources, template, tmp, hw)
+                    if seconds is not None:
+                        bare[kind].append(seconds)
 
         fresh = functools.partial(submission.autograde_sandboxed, server=None)
         modes = [("fresh", "serial, new worker each", dict(workers=1, executor=fresh)),
@@ -200,10 +210,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"class of {args.students} {hw} submissions "
               f"({', '.join(sorted(set(k.split(':')[0] for k in kinds.values())))}); "
               f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
-        floor = _median(bare) if bare else None
-        print("bare nbclient run of the honest notebook in the sandbox (kernel start, all "
-              "cells, shutdown): " + (f"median {floor:.2f} s of {len(bare)}" if floor
-                                      else "not measured (see stderr)"))
+        floor = {k: _median(v) for k, v in bare.items() if v}
+        print("bare nbclient runs in the sandbox (kernel start, all cells, shutdown), median "
+              "of 6: " + (", ".join(f"{k} {v:.2f} s" for k, v in floor.items()) or
+                          "not measured (see stderr)"))
         scores = {name: {r.student: (r.ok, r.auto_score) for r in rep.results}
                   for name, (rep, _) in runs.items()}
         base = next(iter(runs.values()))[1]
@@ -212,15 +222,20 @@ def main(argv: list[str] | None = None) -> int:
               f"{'median grade s':>15s} {'/bare':>6s}  same scores")
         for name, (rep, seconds) in runs.items():
             median = _median([r.seconds for r in rep.results])
+            # per submission: its grading time over the bare run of its kind's notebook
+            ratios = [r.seconds / floor[kinds[r.student]] for r in rep.results
+                      if kinds[r.student] in floor]
             print(f"{name:24s} {seconds:8.1f} {seconds / args.students:13.2f} "
                   f"{base / seconds:9.2f} {median:15.2f} "
-                  f"{(f'{median / floor:.2f}' if floor else 'n/a'):>6s}  "
+                  f"{(f'{_median(ratios):.2f}' if ratios else 'n/a'):>6s}  "
                   f"{scores[name] == first}")
         for name, (rep, _) in runs.items():
             per = {k: [r.seconds for r in rep.results if kinds[r.student].startswith(k)]
                    for k in ("honest", "partial", "blank", "hostile")}
             print(f"{name}: median seconds by kind: " + ", ".join(
-                f"{k} {_median(v):.2f}" for k, v in per.items() if v))
+                f"{k} {_median(v):.2f}" + (f" ({_median(v) / floor[k]:.2f}x its bare run)"
+                                           if k in floor else "")
+                for k, v in per.items() if v))
         fastest = min(seconds for _, seconds in runs.values())
         print(f"extrapolated to 1000 submissions at the fastest rate: "
               f"{fastest / args.students * 1000 / 60:.0f} min")

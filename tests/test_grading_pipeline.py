@@ -10,6 +10,7 @@ import contextlib
 import csv
 import functools
 import os
+import time
 import zipfile
 from pathlib import Path
 
@@ -251,12 +252,20 @@ def square(x):
     return x + x"""
 
 
-def test_one_long_lived_worker_grades_many_and_a_failure_gets_a_fresh_one(course, sources,
-                                                                           tmp_path):
-    """Step 1 of the scale issue: nbgrader is imported once per grading process. A worker
-    grades submission after submission; nothing a kernel writes can pose as the worker's
-    answer; a submission over its time budget kills the worker, and the next student is
-    graded by a fresh one."""
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_one_warm_worker_grades_each_submission_in_a_process_of_its_own(course, sources,
+                                                                        tmp_path):
+    """Step 1 of the scale issue: nbgrader is imported once per grading process. Each
+    submission is graded in its own process forked from the warm one; nothing a kernel
+    writes can pose as the answer; a submission over its time budget has its process
+    killed, and the next student is graded by the same warm parent without waiting."""
     _, template = course
     subs = tmp_path / "subs"
     grader = server.GradingServer()
@@ -272,40 +281,66 @@ def test_one_long_lived_worker_grades_many_and_a_failure_gets_a_fresh_one(course
         for student in ("ann", "bob", "cat"):
             result = grade(student, _submission(course, sources))
             assert result.ok and result.auto_score == 3, result.error
-        assert grader.started == 1 and grader.tasks == 3
+        warm = grader.proc.pid
+        assert grader.started == 1 and len(set(grader.graded_by)) == 3
+        assert warm not in grader.graded_by
         forged = grade("fay", _submission(course, sources, square=FORGER), timeout=120)
         assert forged.ok, forged.error
         assert {c.cell: c.score for c in forged.cells if c.autograded} == {"test_square": 0,
                                                                            "test_half": 1}
-        assert grader.started == 1  # an honest failure of the tests is not a worker failure
         slow = grade("lou", _submission(course, sources, square=SCENARIOS["looper"][0]),
                      timeout=15)
         assert not slow.ok and "took longer" in slow.error and slow.auto_score == 0
-        assert grader.started == 2  # the killed worker was replaced at once
+        assert not _alive(grader.graded_by[-1])  # its grading process was killed and reaped
         after = grade("max", _submission(course, sources))
         assert after.ok and after.auto_score == 3, after.error
-        assert grader.started == 2 and grader.tasks == 1
+        # the same warm parent all along; six submissions, six grading processes, none left
+        assert grader.started == 1 and grader.proc.pid == warm
+        assert len(set(grader.graded_by)) == 6
+        assert not any(_alive(pid) for pid in grader.graded_by)
     finally:
         grader.stop()
     assert grader.proc is None
 
 
-def test_an_answer_without_the_request_id_is_refused(tmp_path):
-    """Whatever reaches the answer pipe must echo the random id of the request it answers;
-    anything else fails the submission and replaces the worker."""
+def _fake_worker(lines: list[bytes]) -> server._Worker:
+    """A warm parent that has already sent ``lines`` (and does nothing else)."""
     import subprocess
     import tempfile
 
     read, write = os.pipe()
-    grader = server.GradingServer()
-    grader.worker = server._Worker(subprocess.Popen(["sleep", "60"], stdin=subprocess.PIPE,
-                                                    start_new_session=True),
-                                   read, tempfile.TemporaryFile())
-    os.write(write, b'{"success": true, "error": "", "log": "", "id": "forged"}\n')
+    worker = server._Worker(subprocess.Popen(["sleep", "60"], stdin=subprocess.PIPE,
+                                             start_new_session=True),
+                            read, tempfile.TemporaryFile())
+    os.write(write, b"".join(lines))
     os.close(write)
-    answer = grader._read_answer(10, "autograde tiny for eve", "the-real-id")
-    assert answer["success"] is False and "does not belong" in answer["error"]
-    assert grader.worker is None  # killed and reaped
+    return worker
+
+
+def test_an_answer_without_the_request_id_is_refused():
+    """Whatever reaches the answer pipe must echo the random id of the request it answers;
+    anything else fails the submission and replaces the warm parent."""
+    grader = server.GradingServer()
+    grader.worker = _fake_worker([b'{"id": "the-real-id", "pid": 99999999}\n',
+                                  b'{"success": true, "error": "", "log": "", "id": "forged"}\n'])
+    with pytest.raises(server._Broken, match="does not belong"):
+        grader._answer("the-real-id", time.monotonic() + 10, "late")
+    answer = grader._failure("the grading worker's answer does not belong to this submission")
+    assert answer["success"] is False and grader.worker is None  # killed and reaped
+
+
+def test_a_grading_process_that_dies_without_an_answer_fails_its_submission_only():
+    """The warm parent reports the exit of a grading process that never answered (killed
+    by the memory limit, say): that submission fails with the exit status, and the warm
+    parent keeps serving."""
+    grader = server.GradingServer()
+    grader.worker = _fake_worker([b'{"id": "n1", "pid": 99999999}\n',
+                                  b'{"id": "n1", "exit": -9}\n'])
+    answer = grader._answer("n1", time.monotonic() + 10, "late")
+    assert answer["success"] is False and "exited -9 without an answer" in answer["error"]
+    assert grader.worker is not None
+    grader.stop()
+
 
 # ---------------------------------------------------------------- nbgrader's exchange flow
 

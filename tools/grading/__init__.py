@@ -6,8 +6,8 @@ Modules, one concern each:
 * ``nbg``        nbgrader configuration, the in-process API, wall-clock timeouts;
 * ``release``    student versions of the homework and gradebook templates;
 * ``submission`` grade ONE submission in a throwaway copy of the course, import its scores;
-* ``server``     a long-lived autograde worker (``worker.py --serve``): nbgrader imported
-  once per grading process, a fresh worker after any failure;
+* ``server``     a warm autograde worker (``worker.py --serve``): nbgrader imported once per
+  grading process, each submission graded in a process forked from it;
 * ``sandbox``    the student's kernel under OS limits and, where it works, bubblewrap
   (``kernel_launcher`` is the kernelspec's command);
 * ``spec``       grader specs (``assignments/graders/<hw>.py``): the trusted tests' API;

@@ -194,7 +194,7 @@ def grade_folder(submissions_dir: Path, hws: list[str] | None = None, *,
         report.isolation = ("kernels sandboxed on the Dask workers at " + dask + " (a worker "
                             "without bubblewrap flags each submission it grades)")
     elif executor is None:
-        # one long-lived grader for this run (serially), or one per pool process
+        # one warm grader for this run (serially), or one per pool process
         grader = GradingServer() if workers <= 1 else "thread"
         executor = functools.partial(autograde_sandboxed, limits=limits, server=grader)
         isolated, detail = sandbox.isolation()
@@ -292,7 +292,7 @@ def _graded(found: list[Submission], job, workers: int, tripwire: Tripwire, back
 
 @contextlib.contextmanager
 def _stopped_after(grader):
-    """The run's own long-lived grader (if any) ends with the run."""
+    """The run's own warm grader (if any) ends with the run."""
     try:
         yield
     finally:
@@ -301,7 +301,7 @@ def _stopped_after(grader):
 
 
 def _warm_grader() -> None:
-    """A pool process starts its long-lived grader before its first submission arrives."""
+    """A pool process starts its warm grader before its first submission arrives."""
     shared_server().warm()
 
 

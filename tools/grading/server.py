@@ -1,24 +1,27 @@
-"""A long-lived autograde worker: nbgrader is imported once, not once per submission.
+"""A warm autograde worker: nbgrader is imported once, not once per submission.
 
 A fresh worker process per submission (:func:`submission.autograde_in_subprocess`) spends
 most of a small homework's grading time starting Python and importing nbgrader. A
-:class:`GradingServer` keeps one worker (``worker.py --serve``) and sends it one submission
-at a time. Each submission still gets its own throwaway course copy, its own gradebook and
-its own sandboxed kernel; only the trusted grader process is reused, and only where the
+:class:`GradingServer` keeps one warm worker (``worker.py --serve``) that has imported
+nbgrader and forks a grading process for each submission. Each submission still gets its
+own throwaway course copy, its own gradebook, its own sandboxed kernel and now its own
+grading process; only the imports are shared. The warm parent is used only where the
 kernel runs in bubblewrap (:func:`submission.autograde_sandboxed` falls back to a fresh
-process per submission without it: a kernel outside a pid namespace could reach the worker
-through ``/proc``). The protections stay:
+process per submission without it: a kernel outside a pid namespace could reach the warm
+parent through ``/proc``). The protections:
 
-* the worker runs in a session of its own under the same memory limit, and a submission
-  over its wall-clock budget gets the whole session killed (bubblewrap's
-  ``--die-with-parent`` takes the kernel along);
-* answers come back on a private pipe that the kernel does not inherit, each echoing a random
-  id sent with its request, so nothing a student's code writes can pose as an answer;
-* the worker's stderr while it grades a submission is a write-only file in that
-  submission's course copy, so no student's text reaches another's log;
-* after any submission that did not grade cleanly (kernel death, timeout, an exception), and
-  after :data:`MAX_TASKS` submissions, the worker is replaced by a fresh one, so whatever a
-  hostile notebook did to the grader process cannot reach the next student.
+* the warm parent never grades and never talks to a kernel; whatever a submission does to
+  its grading process (the only process its kernel talks to) ends when that process exits,
+  before the next submission's process is forked;
+* every process runs under the same memory limit; a submission over its wall-clock budget
+  gets its grading process's group killed (bubblewrap's ``--die-with-parent`` takes the
+  kernel along), and the warm parent goes on;
+* messages come back on a private pipe that the kernel does not inherit, each echoing a
+  random id sent with its request, so nothing a student's code writes can pose as an answer;
+  a message that does not belong, or a warm parent that stops answering, gets the warm
+  parent replaced;
+* the grading process's stderr is a write-only file in that submission's course copy, so no
+  student's text reaches another's log.
 
 A serial ``make grade`` run has one server, stopped with the run; each process of the
 ``WORKERS=`` pool and each Dask worker thread keeps its own (:func:`shared_server`).
@@ -47,16 +50,17 @@ from traitlets.config import Config
 from .nbg import Answer
 from .worker import STDERR_FILE, SUBMISSION_ENV
 
-#: Submissions one worker grades before it is replaced (bounds what a slow leak can grow to).
-MAX_TASKS = 50
 WORKER = Path(__file__).resolve().parent / "worker.py"
+#: Seconds the warm parent may take to report a killed grading process gone.
+EXIT_GRACE = 10.0
 
 
 @dataclass
 class _Worker:
     proc: subprocess.Popen
     answers: int  # read end of the private answer pipe
-    startup_log: IO[bytes]  # the worker's stderr until its first submission (import errors)
+    startup_log: IO[bytes]  # the warm parent's stderr (import errors)
+    pending: bytes = b""  # what was read past the last complete line
 
 
 def _spawn() -> _Worker:
@@ -72,7 +76,7 @@ def _spawn() -> _Worker:
 
 def _kill(worker: _Worker) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(worker.proc.pid, signal.SIGKILL)  # its session: the worker and its helpers
+        os.killpg(worker.proc.pid, signal.SIGKILL)  # its session: the warm parent
     with contextlib.suppress(OSError):
         worker.proc.stdin.close()
     worker.proc.wait()
@@ -80,85 +84,124 @@ def _kill(worker: _Worker) -> None:
     worker.startup_log.close()
 
 
-class GradingServer:
-    """One long-lived ``worker.py --serve`` process, started on demand and replaced on failure."""
+def _kill_group(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
 
-    def __init__(self, *, max_tasks: int = MAX_TASKS) -> None:
-        self.max_tasks = max_tasks
+
+class _Broken(Exception):
+    """The warm parent broke the protocol (or is gone): it is replaced."""
+
+
+class GradingServer:
+    """One warm ``worker.py --serve`` process, started on demand and replaced if it breaks."""
+
+    def __init__(self) -> None:
         self.worker: _Worker | None = None
-        self.tasks = 0
-        self.started = 0  # workers put to work so far (tests read it)
+        self.started = 0  # warm parents started so far (tests read it)
+        #: the grading process of each submission sent so far (tests read it)
+        self.graded_by: list[int] = []
 
     @property
     def proc(self) -> subprocess.Popen | None:
         return self.worker.proc if self.worker else None
 
     def start(self) -> None:
-        """Start a fresh worker (it imports nbgrader meanwhile), replacing the current one."""
+        """Start a fresh warm parent (it imports nbgrader meanwhile), replacing the current one."""
         self.stop()
         self.worker = _spawn()
-        self.tasks = 0
         self.started += 1
 
     def warm(self) -> None:
-        """Start a worker unless one is running (call it before the first submission)."""
+        """Start a warm parent unless one is running (call it before the first submission)."""
         if self.worker is None or self.worker.proc.poll() is not None:
             self.start()
 
     def stop(self) -> None:
-        """Kill the worker's whole session."""
+        """Kill the warm parent (a grading process is killed by :meth:`autograde` itself)."""
         if self.worker is not None:
             _kill(self.worker)
             self.worker = None
 
     def autograde(self, root: Path, hw: str, student: str, extra: Config | None,
                   timeout: float, env: dict[str, str]) -> Answer:
-        """Autograde one staged submission; the answer of ``worker.autograde``.
+        """Autograde one staged submission in a process of its own; ``worker.autograde``'s answer.
 
         ``env`` is the submission's worker environment (:func:`sandbox.worker_env`), of which
-        only the :data:`SUBMISSION_ENV` variables are sent. The worker's stderr during this
-        submission goes to ``root/worker-stderr.log`` (write-only for the kernel, which
-        inherits it): no other student's text can show up in this one's log.
+        only the :data:`SUBMISSION_ENV` variables are sent. The grading process's stderr goes
+        to ``root/worker-stderr.log`` (write-only for the kernel, which inherits it): no other
+        student's text can show up in this one's log.
         """
         self.warm()
-        nonce = secrets.token_hex(16)  # an answer must echo it: nothing else can pose as one
+        nonce = secrets.token_hex(16)  # every message must echo it: nothing else can pose as one
         request = {"id": nonce, "root": str(root), "hw": hw, "student": student,
                    "extra": extra or {}, "env": {k: env[k] for k in SUBMISSION_ENV if k in env}}
         what = f"autograde {hw} for {student}"
         try:
             self.worker.proc.stdin.write(json.dumps(request) + "\n")
             self.worker.proc.stdin.flush()
+            answer = self._answer(nonce, time.monotonic() + timeout,
+                                  f"{what} took longer than {timeout:.0f} s")
         except OSError:
             answer = self._failure(f"the grading worker exited {self.worker.proc.poll()}")
-        else:
-            answer = self._read_answer(timeout, what, nonce)
+        except _Broken as exc:
+            answer = self._failure(str(exc))
         if not answer.get("success"):
             answer["log"] = (answer.get("log") or _tail(Path(root) / STDERR_FILE))
-        self.tasks += 1
-        if not answer.get("success") or self.tasks >= self.max_tasks:
-            self.start()  # a fresh grader for the next student, warming up meanwhile
         return answer
 
-    def _read_answer(self, timeout: float, what: str, nonce: str) -> Answer:
-        deadline = time.monotonic() + timeout
-        data = b""
-        while not data.endswith(b"\n"):
-            left = deadline - time.monotonic()
-            ready, _, _ = select.select([self.worker.answers], [], [], max(left, 0))
-            if not ready:
-                return self._failure(f"{what} took longer than {timeout:.0f} s")
-            chunk = os.read(self.worker.answers, 1 << 16)
-            if not chunk:
-                return self._failure(f"the grading worker exited {self.worker.proc.wait()}")
-            data += chunk
+    def _answer(self, nonce: str, deadline: float, late: str) -> Answer:
+        """Read this request's messages: the grading process, its answer, its exit."""
+        pid = answer = None
+        while True:
+            try:
+                message = self._message(nonce, deadline)
+            except TimeoutError:
+                if pid is None:
+                    raise _Broken(late) from None
+                _kill_group(pid)  # the warm parent reaps it and reports its exit
+                self._message_after_kill(nonce, pid)
+                return {"success": False, "error": late, "log": ""}
+            if "pid" in message and pid is None:
+                pid = int(message["pid"])
+                self.graded_by.append(pid)
+            elif "exit" in message:
+                if answer is None:
+                    return {"success": False, "log": "", "error": "the grading process exited "
+                            f"{message['exit']} without an answer"}
+                return answer
+            elif pid is not None and answer is None:
+                answer = message
+            else:
+                raise _Broken("the grading worker sent a message out of turn")
+
+    def _message_after_kill(self, nonce: str, pid: int) -> None:
         try:
-            answer = json.loads(data)
+            while "exit" not in self._message(nonce, time.monotonic() + EXIT_GRACE):
+                pass
+        except TimeoutError:
+            raise _Broken(f"the grading worker did not report process {pid} gone") from None
+
+    def _message(self, nonce: str, deadline: float) -> dict:
+        """The next JSON line on the answer pipe, which must carry ``nonce``."""
+        worker = self.worker
+        while b"\n" not in worker.pending:
+            ready, _, _ = select.select([worker.answers], [], [],
+                                        max(deadline - time.monotonic(), 0))
+            if not ready:
+                raise TimeoutError
+            chunk = os.read(worker.answers, 1 << 16)
+            if not chunk:
+                raise _Broken(f"the grading worker exited {worker.proc.wait()}")
+            worker.pending += chunk
+        line, worker.pending = worker.pending.split(b"\n", 1)
+        try:
+            message = json.loads(line)
         except ValueError:
-            return self._failure("the grading worker sent an unreadable answer")
-        if not isinstance(answer, dict) or answer.pop("id", None) != nonce:
-            return self._failure("the grading worker's answer does not belong to this "
-                                 "submission")
-        return answer
+            raise _Broken("the grading worker sent an unreadable answer") from None
+        if not isinstance(message, dict) or message.pop("id", None) != nonce:
+            raise _Broken("the grading worker's answer does not belong to this submission")
+        return message
 
     def _failure(self, error: str) -> Answer:
         self.worker.startup_log.seek(0)

@@ -149,17 +149,17 @@ def autograde_sandboxed(root: Path, hw: str, student: str, extra: Config | None,
     says so), a view of the data files only. The worker is killed at ``timeout``.
 
     ``server`` picks the worker: None, a fresh process for this submission; a
-    :class:`server.GradingServer`, its long-lived worker (nbgrader imported already);
-    ``"thread"``, the long-lived worker of this thread (:func:`server.shared_server`: what a
-    pool process or a Dask worker uses, as a server object cannot travel to it). A long-lived
-    worker is used only where bubblewrap isolates the kernel.
+    :class:`server.GradingServer`, a process forked from its warm worker (nbgrader imported
+    already); ``"thread"``, the warm worker of this thread (:func:`server.shared_server`:
+    what a pool process or a Dask worker uses, as a server object cannot travel to it). A
+    warm worker is used only where bubblewrap isolates the kernel.
     """
     cfg = sandbox.prepare(root, hw, limits or sandbox.Limits(), isolate=isolate)
     if extra is not None:
         cfg.merge(extra)
     env = sandbox.worker_env(root)
-    # a long-lived worker only behind bubblewrap: outside a pid namespace the kernel, running
-    # as the worker's user, could reach the worker's pipes through /proc
+    # a warm worker only behind bubblewrap: outside a pid namespace the kernel, running as
+    # the worker's user, could reach the warm worker's pipes through /proc
     if server is not None and (isolate if isolate is not None else sandbox.isolation()[0]):
         from .server import shared_server
 
