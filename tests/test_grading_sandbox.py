@@ -124,6 +124,41 @@ def test_tripwire_flags_changes_and_restores_the_gradebook(tmp_path):
     assert gradebook.read_bytes() == b"original grades"
 
 
+def test_tripwire_sees_every_kind_of_change_and_no_reading(tmp_path):
+    """The tripwire compares stat keys (size, times, inode), not content hashes: a rewrite of
+    the same size, a modification time set back, a file replaced or added deep inside a
+    watched folder all show; reading the files does not."""
+    import time
+
+    notebook, folder = tmp_path / "s1.ipynb", tmp_path / "autograded"
+    notebook.write_text('{"cells": [1]}')
+    (folder / "bob" / "hw").mkdir(parents=True)
+    (folder / "bob" / "hw" / "hw.ipynb").write_text("graded")
+    wire = report.Tripwire([notebook, folder])
+
+    def changed(action) -> list[str]:
+        wire.arm(tmp_path / "backup")
+        time.sleep(0.02)  # past the clock tick of the file times (a kernel takes 0.5 s to start)
+        action()
+        return wire.check()
+
+    assert changed(lambda: (notebook.read_bytes(), list(folder.rglob("*")))) == []
+    assert changed(lambda: notebook.write_text('{"cells": [2]}')) == [
+        f"changed {notebook} while its code ran"]
+    before = notebook.stat()
+
+    def rewrite_and_set_time_back():
+        notebook.write_text('{"cells": [3]}')
+        os.utime(notebook, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+    assert changed(rewrite_and_set_time_back)
+    assert changed(lambda: (folder / "bob" / "hw" / "hw.ipynb").write_text("gradeD"))
+    assert changed(lambda: (folder / "bob" / "hw" / "new.txt").write_text(""))
+    assert changed(lambda: (folder / "bob" / "hw" / "__pycache__").mkdir()) == []  # empty dir
+    assert changed(lambda: (folder / "bob" / "hw" / "__pycache__" / "m.pyc").write_text(""))\
+        == []  # byte-code caches are rewritten by any import
+
+
 def test_sandbox_command_hides_the_course_and_the_network(tmp_path):
     launcher = _launcher()
     (tmp_path / "home").mkdir()
