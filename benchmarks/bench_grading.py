@@ -13,10 +13,15 @@ the cell timeout), in that rotation. The same class is graded four times into fr
 gradebooks: serially with a new worker process per submission (how grading worked before
 the warm worker), serially, with ``workers=2`` (process pool) and on a 2-worker Dask LocalCluster
 (or the cluster at ``--dask``). Every run's scores must equal the serial run's. Prints
-seconds per submission (wall clock of the whole run / class size), speed-up over serial, and
-the bare nbclient execution of the same notebook in the same sandbox (step 1's floor: one
-notebook of each kind that runs to its end, before and after; the ``/bare`` column is the
-median over the class of each submission's grading time over its kind's bare run).
+seconds per submission (wall clock of the whole run / class size: everything, the grading
+process's own work of checking and importing each result included), speed-up over the
+first mode, and the bare nbclient execution of the same notebook in the same sandbox (step
+1's floor: one notebook of each kind that runs to its end, alone on the machine, before and
+after). "median grade s" is the median of each submission's own grading time (staging,
+autograde, feedback, flags: what ``SubmissionResult.seconds`` counts, not the tripwire and
+the import into the real gradebook that follow it), and ``/bare`` the median over the class
+of that time over its kind's bare run. With 2 workers on 2 cores, two submissions share the
+machine that the bare run had to itself.
 ``--homework`` grades a course homework instead (honest and blank submissions in turn), where
 the same fixed cost sits on top of a real notebook's execution.
 """
@@ -27,6 +32,7 @@ import argparse
 import functools
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -151,7 +157,7 @@ def grade(folder: Path, out: Path, template: Path, sources: Path, hw: str = TINY
 
 
 def _median(values: list[float]) -> float:
-    return sorted(values)[len(values) // 2]
+    return statistics.median(values)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -211,9 +217,9 @@ def main(argv: list[str] | None = None) -> int:
               f"({', '.join(sorted(set(k.split(':')[0] for k in kinds.values())))}); "
               f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
         floor = {k: _median(v) for k, v in bare.items() if v}
-        print("bare nbclient runs in the sandbox (kernel start, all cells, shutdown), median "
-              "of 6: " + (", ".join(f"{k} {v:.2f} s" for k, v in floor.items()) or
-                          "not measured (see stderr)"))
+        print("bare nbclient runs in the sandbox (kernel start, all cells, shutdown), median: "
+              + (", ".join(f"{k} {v:.2f} s of {len(bare[k])}" for k, v in floor.items())
+                 or "not measured (see stderr)"))
         scores = {name: {r.student: (r.ok, r.auto_score) for r in rep.results}
                   for name, (rep, _) in runs.items()}
         base = next(iter(runs.values()))[1]
@@ -236,6 +242,11 @@ def main(argv: list[str] | None = None) -> int:
                 f"{k} {_median(v):.2f}" + (f" ({_median(v) / floor[k]:.2f}x its bare run)"
                                            if k in floor else "")
                 for k, v in per.items() if v))
+        for name, got in scores.items():
+            for student in sorted(s for s in got if got[s] != first.get(s)):
+                result = next(r for r in runs[name][0].results if r.student == student)
+                print(f"{name}: {student} ({kinds[student]}) scored {got[student]}, the first "
+                      f"run {first.get(student)}: {result.error or result.flags}")
         fastest = min(seconds for _, seconds in runs.values())
         print(f"extrapolated to 1000 submissions at the fastest rate: "
               f"{fastest / args.students * 1000 / 60:.0f} min")

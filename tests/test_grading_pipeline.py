@@ -253,11 +253,25 @@ def square(x):
 
 
 def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, dead but not yet reaped by init, does not)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
         return False
-    return True
+    return state != "Z"
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    """Running processes whose command line names ``text`` (a course copy's path, say)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                if text.encode() in (entry / "cmdline").read_bytes() and _alive(int(entry.name)):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
 
 
 def test_one_warm_worker_grades_each_submission_in_a_process_of_its_own(course, sources,
@@ -298,9 +312,29 @@ def test_one_warm_worker_grades_each_submission_in_a_process_of_its_own(course, 
         assert grader.started == 1 and grader.proc.pid == warm
         assert len(set(grader.graded_by)) == 6
         assert not any(_alive(pid) for pid in grader.graded_by)
+        # the warm parent killed in the middle of a submission takes its grading process
+        # (and that one's sandboxed kernel) along; the submission fails, the next is graded
+        import threading
+
+        outcome = {}
+        running = threading.Thread(target=lambda: outcome.setdefault("r", grade(
+            "kim", _submission(course, sources, square=SCENARIOS["looper"][0]), timeout=120)))
+        running.start()
+        deadline = time.monotonic() + 60
+        while len(grader.graded_by) < 7 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(2)  # its kernel is up and looping
+        os.kill(warm, 9)
+        running.join(60)
+        assert not outcome["r"].ok and "exited" in outcome["r"].error
+        time.sleep(1)
+        assert not _alive(grader.graded_by[-1])
+        last = grade("ned", _submission(course, sources))
+        assert last.ok and last.auto_score == 3 and grader.started == 2, last.error
     finally:
         grader.stop()
     assert grader.proc is None
+    assert _processes_mentioning(str(tmp_path / "w")) == []  # no grader, kernel or helper left
 
 
 def _fake_worker(lines: list[bytes]) -> server._Worker:
@@ -309,7 +343,7 @@ def _fake_worker(lines: list[bytes]) -> server._Worker:
     import tempfile
 
     read, write = os.pipe()
-    worker = server._Worker(subprocess.Popen(["sleep", "60"], stdin=subprocess.PIPE,
+    worker = server._Worker(subprocess.Popen(["sleep", "60"], stdin=subprocess.PIPE, text=True,
                                              start_new_session=True),
                             read, tempfile.TemporaryFile())
     os.write(write, b"".join(lines))
@@ -317,16 +351,38 @@ def _fake_worker(lines: list[bytes]) -> server._Worker:
     return worker
 
 
-def test_an_answer_without_the_request_id_is_refused():
+def test_an_answer_without_the_request_id_is_refused(tmp_path):
     """Whatever reaches the answer pipe must echo the random id of the request it answers;
     anything else fails the submission and replaces the warm parent."""
     grader = server.GradingServer()
-    grader.worker = _fake_worker([b'{"id": "the-real-id", "pid": 99999999}\n',
-                                  b'{"success": true, "error": "", "log": "", "id": "forged"}\n'])
-    with pytest.raises(server._Broken, match="does not belong"):
-        grader._answer("the-real-id", time.monotonic() + 10, "late")
-    answer = grader._failure("the grading worker's answer does not belong to this submission")
-    assert answer["success"] is False and grader.worker is None  # killed and reaped
+    grader.worker = _fake_worker([b'{"success": true, "error": "", "log": "", "id": "forged"}\n'])
+    answer = grader.autograde(tmp_path, "tiny", "eve", None, 10, {})
+    assert answer["success"] is False and "does not belong" in answer["error"]
+    assert grader.worker is None  # killed and reaped
+
+
+def test_a_grading_process_that_fails_before_grading_says_why(tmp_path):
+    """A grading process that cannot even open its log (its course copy is gone) exits
+    without an answer; the submission fails with the traceback, the warm parent stays."""
+    grader = server.GradingServer()
+    try:
+        answer = grader.autograde(tmp_path / "gone", TINY, "amy", None, 60, {})
+        assert answer["success"] is False and "without an answer" in answer["error"]
+        assert "FileNotFoundError" in answer["log"] and grader.proc.poll() is None
+    finally:
+        grader.stop()
+
+
+def test_a_late_line_of_an_answered_request_is_dropped():
+    """A grading process slow to die may still write for its own request: that line must not
+    fail the next student."""
+    grader = server.GradingServer()
+    grader._answered.add("old")
+    grader.worker = _fake_worker([b'{"id": "old", "exit": 0}\n', b'{"id": "n1", "pid": 99999999}\n',
+                                  b'{"id": "n1", "success": true, "log": ""}\n',
+                                  b'{"id": "n1", "exit": 0}\n'])
+    assert grader._answer("n1", time.monotonic() + 10, "late") == {"success": True, "log": ""}
+    grader.stop()
 
 
 def test_a_grading_process_that_dies_without_an_answer_fails_its_submission_only():

@@ -159,6 +159,35 @@ def test_tripwire_sees_every_kind_of_change_and_no_reading(tmp_path):
         == []  # byte-code caches are rewritten by any import
 
 
+def test_tripwire_sees_a_rewrite_within_one_tick_of_the_file_clock(tmp_path):
+    """File times tick every few milliseconds: a file changed just before arming is hashed
+    too, so a same-size rewrite right after arming (same tick, same times) still shows."""
+    notebook = tmp_path / "s1.ipynb"
+    notebook.write_text('{"cells": [1]}')
+    wire = report.Tripwire([notebook])
+    wire.arm(tmp_path / "backup")
+    info = notebook.stat()
+    notebook.write_text('{"cells": [2]}')
+    os.utime(notebook, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert wire.check() == [f"changed {notebook} while its code ran"]
+
+
+def test_a_folder_the_tripwire_cannot_read_is_flagged_not_fatal(tmp_path, monkeypatch):
+    folder = tmp_path / "autograded"
+    (folder / "eve").mkdir(parents=True)
+    wire = report.Tripwire([folder])
+    wire.arm(tmp_path / "backup")
+    scandir = os.scandir
+
+    def refuse(path):
+        if str(path).endswith("eve"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return scandir(path)
+
+    monkeypatch.setattr(report.os, "scandir", refuse)
+    assert wire.check() == [f"changed {folder} while its code ran"]
+
+
 def test_sandbox_command_hides_the_course_and_the_network(tmp_path):
     launcher = _launcher()
     (tmp_path / "home").mkdir()

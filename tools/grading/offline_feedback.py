@@ -74,21 +74,32 @@ def nbgrader_templates() -> Path:
 
 #: What nbconvert's HTMLExporter writes into an image that has no alternative text.
 DEFAULT_ALT = "No description has been provided for this image"
-# an <img> tag without alt, or a whole script/style element (raw text: nothing in it is a tag)
-_IMG_OR_RAW_TEXT = re.compile(r"<(script|style)\b.*?</\1\s*>|<img\b(?![^>]*\salt\s*=)",
-                              re.IGNORECASE | re.DOTALL)
+# skipped whole: comments and elements whose content is text, never tags (the inlined MathJax)
+_NOT_TAGS = r"<!--.*?-->|<(script|style|textarea|title)\b.*?</\1\b[^>]*>"
+# an <img> start tag: its attributes, quoted values read whole (a ">" in a value is not its end)
+_IMG = r"<img\b(?P<attrs>(?:[^>\"']|\"[^\"]*\"|'[^']*')*)"
+_SCAN = re.compile(f"{_NOT_TAGS}|{_IMG}", re.IGNORECASE | re.DOTALL)
+_QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")
+_HAS_ALT = re.compile(r"(?:^|[\s/])alt\s*=", re.IGNORECASE)
+# unquoted, with spaces as character references: no quote, "<" or ">" in it, so even inside
+# an attribute value or a comment it cannot end anything or start a tag
+_ALT_ATTRIBUTE = "alt=" + DEFAULT_ALT.replace(" ", "&#32;") + " "
 
 
 def add_missing_alt(html: str) -> str:
     """Give every ``<img>`` without an ``alt`` attribute :data:`DEFAULT_ALT`.
 
-    What HTMLExporter does with BeautifulSoup, done by one scan: tags inside ``<script>``
-    and ``<style>`` (the inlined MathJax) are text, not tags, and are left alone.
+    What HTMLExporter does with BeautifulSoup, done by one scan: comments and the text of
+    ``<script>``, ``<style>``, ``<textarea>`` and ``<title>`` elements (the inlined MathJax)
+    are left alone.
     """
     def fix(match: re.Match) -> str:
-        return match.group(0) if match.group(1) else f'<img alt="{DEFAULT_ALT}"'
+        attrs = match.group("attrs")
+        if attrs is None or _HAS_ALT.search(_QUOTED.sub('""', attrs)):
+            return match.group(0)
+        return f"<img {_ALT_ATTRIBUTE}{attrs}"
 
-    return _IMG_OR_RAW_TEXT.sub(fix, html)
+    return _SCAN.sub(fix, html)
 
 
 class FeedbackExporter(HTMLExporter):
@@ -100,7 +111,7 @@ class FeedbackExporter(HTMLExporter):
     cells. A feedback page inlines 2 MB of MathJax, and that pass took 0.3 s of every
     homework-1 submission (profiled); :func:`add_missing_alt` does the first part in one
     scan, and the classic template this one extends has no JupyterLab cells for the second
-    (``tests/test_grading_feedback.py`` checks the two pages are the same page).
+    (``tests/test_offline_feedback.py`` checks the two pages are the same page).
     """
 
     def from_notebook_node(self, nb: NotebookNode, resources: dict | None = None,

@@ -24,6 +24,7 @@ import os
 import re
 import shutil
 import stat
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -215,44 +216,62 @@ def runtime_flags(autograded: Path) -> list[str]:
     return list(dict.fromkeys(flags))
 
 
-def _signature(path: Path) -> str:
-    """What changes when a file, or any file under a folder, is written, replaced or touched.
+#: A file changed this recently when the tripwire is armed is hashed as well: file times tick
+#: every few milliseconds, so a second write within the same tick would not show in them.
+RECENT_NS = 1_000_000_000
 
-    Size, modification and change times and inode of a file; of every file under a folder
-    (byte-code caches excepted: any import rewrites them). The change time (``st_ctime``)
-    cannot be set back by a process, unlike the modification time, and a submission's code
-    starts at least a kernel start (half a second) after :meth:`Tripwire.arm`, so any write
-    it makes shows. Stat only, not a hash of the content: the tripwire runs twice per
-    submission over every submission's notebook, and hashing them made a class of 1000 cost
-    0.38 s per submission (measured).
+
+def _snapshot(path: Path) -> dict[str, os.stat_result | None]:
+    """``path`` (key ``""``), or every file under the folder ``path`` by relative path.
+
+    Byte-code caches are left out (any import rewrites them); a folder that cannot be read
+    is recorded as such (None), never an error that would stop the run.
     """
-    path = Path(path)
     try:
-        info = path.stat()
+        info = os.stat(path)
     except OSError:
-        return "missing"
+        return {"": None}
     if not stat.S_ISDIR(info.st_mode):
-        return _stat_key(info)
-    return hashlib.sha256("\n".join(_tree_keys(str(path))).encode()).hexdigest()
+        return {"": info}
+    return dict(_tree(str(path)))
 
 
-def _tree_keys(folder: str, prefix: str = "") -> Iterator[str]:
-    """``relative/path:stat key`` of every file under ``folder``, in name order."""
-    with os.scandir(folder) as found:
-        entries = sorted(found, key=lambda e: e.name)
+def _tree(folder: str, prefix: str = "") -> Iterator[tuple[str, os.stat_result | None]]:
+    try:
+        with os.scandir(folder) as found:
+            entries = sorted(found, key=lambda e: e.name)
+    except OSError:
+        yield prefix, None
+        return
     for entry in entries:
         name = prefix + entry.name
-        if entry.is_dir(follow_symlinks=False):
-            yield from _tree_keys(entry.path, name + "/")
-        elif not entry.name.endswith(".pyc"):
-            try:
-                yield f"{name}:{_stat_key(entry.stat(follow_symlinks=False))}"
-            except OSError:
-                yield f"{name}:missing"
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                yield from _tree(entry.path, name + "/")
+            elif not entry.name.endswith(".pyc"):
+                yield name, entry.stat(follow_symlinks=False)
+        except OSError:
+            yield name, None
 
 
-def _stat_key(info: os.stat_result) -> str:
+def _key(info: os.stat_result | None) -> str:
+    """What changes when a file is written, replaced or touched: size, times, inode.
+
+    The change time (``st_ctime``) cannot be set back by a process, unlike the modification
+    time. Stat only, not a hash of the content: the tripwire runs twice per submission over
+    every submission's notebook, and hashing them made a class of 1000 cost 0.38 s per
+    submission (measured); files changed within :data:`RECENT_NS` of arming are hashed too.
+    """
+    if info is None:
+        return "missing or unreadable"
     return f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}"
+
+
+def _hash(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "unreadable"
 
 
 class Tripwire:
@@ -261,7 +280,8 @@ class Tripwire:
     Parameters
     ----------
     watched : iterable of Path
-        Files and folders, checked by :func:`_signature` (size, times, inode).
+        Files and folders (every file under them), compared by :func:`_key` and, for a
+        file changed just before :meth:`arm`, by content.
     gradebook : Path, optional
         The real gradebook: copied aside at :meth:`arm` and restored if it changed.
     """
@@ -269,12 +289,20 @@ class Tripwire:
     def __init__(self, watched: Iterable[Path], gradebook: Path | None = None) -> None:
         self.watched = [Path(p) for p in watched]
         self.gradebook = Path(gradebook) if gradebook else None
-        self._before: dict[Path, str] = {}
+        self._before: dict[Path, dict[str, str]] = {}
+        self._hashes: dict[Path, str] = {}
         self._backup: Path | None = None
 
     def arm(self, backup_dir: Path) -> None:
         """Record the current state (call right before a submission's code runs)."""
-        self._before = {p: _signature(p) for p in self._all()}
+        now = time.time_ns()
+        self._before, self._hashes = {}, {}
+        for path in self._all():
+            files = _snapshot(path)
+            self._before[path] = {rel: _key(info) for rel, info in files.items()}
+            for rel, info in files.items():
+                if info is not None and now - info.st_ctime_ns < RECENT_NS:
+                    self._hashes[path / rel] = _hash(path / rel)
         if self.gradebook is not None and self.gradebook.is_file():
             Path(backup_dir).mkdir(parents=True, exist_ok=True)
             self._backup = Path(backup_dir) / "gradebook.backup"
@@ -282,7 +310,13 @@ class Tripwire:
 
     def check(self) -> list[str]:
         """Flags for whatever changed since :meth:`arm`; restores the gradebook if it did."""
-        changed = [p for p in self._all() if _signature(p) != self._before.get(p)]
+        changed = []
+        for path in self._all():
+            now = {rel: _key(info) for rel, info in _snapshot(path).items()}
+            if now != self._before.get(path) or any(
+                    _hash(file) != digest for file, digest in self._hashes.items()
+                    if file == path or path in file.parents):
+                changed.append(path)
         flags = [f"changed {p} while its code ran" for p in changed]
         if self.gradebook in changed and self._backup is not None:
             shutil.copyfile(self._backup, self.gradebook)

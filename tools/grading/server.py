@@ -53,6 +53,8 @@ from .worker import STDERR_FILE, SUBMISSION_ENV
 WORKER = Path(__file__).resolve().parent / "worker.py"
 #: Seconds the warm parent may take to report a killed grading process gone.
 EXIT_GRACE = 10.0
+#: An answer carries at most 20 kB of log: anything far longer is not one.
+MAX_MESSAGE_BYTES = 16 * 2**20
 
 
 @dataclass
@@ -66,10 +68,12 @@ class _Worker:
 def _spawn() -> _Worker:
     read, write = os.pipe()
     log = tempfile.TemporaryFile()
+    # one BLAS thread: the warm parent forks, and a thread pool does not survive a fork
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     proc = subprocess.Popen(
         [sys.executable, str(WORKER), "--serve", str(write)], stdin=subprocess.PIPE,
         stdout=subprocess.DEVNULL, stderr=log, pass_fds=(write,), text=True,
-        start_new_session=True)
+        start_new_session=True, env=env)
     os.close(write)
     return _Worker(proc, read, log)
 
@@ -101,6 +105,7 @@ class GradingServer:
         self.started = 0  # warm parents started so far (tests read it)
         #: the grading process of each submission sent so far (tests read it)
         self.graded_by: list[int] = []
+        self._answered: set[str] = set()  # ids of requests already answered
 
     @property
     def proc(self) -> subprocess.Popen | None:
@@ -118,7 +123,7 @@ class GradingServer:
             self.start()
 
     def stop(self) -> None:
-        """Kill the warm parent (a grading process is killed by :meth:`autograde` itself)."""
+        """Kill the warm parent; a grading process still running dies with it."""
         if self.worker is not None:
             _kill(self.worker)
             self.worker = None
@@ -146,8 +151,12 @@ class GradingServer:
             answer = self._failure(f"the grading worker exited {self.worker.proc.poll()}")
         except _Broken as exc:
             answer = self._failure(str(exc))
+        self._answered.add(nonce)
         if not answer.get("success"):
-            answer["log"] = (answer.get("log") or _tail(Path(root) / STDERR_FILE))
+            # the submission's own log, else the warm parent's (a grading process that failed
+            # before its log was opened wrote its traceback there)
+            answer["log"] = (answer.get("log") or _tail(Path(root) / STDERR_FILE)
+                             or self._startup_tail())
         return answer
 
     def _answer(self, nonce: str, deadline: float, late: str) -> Answer:
@@ -161,7 +170,8 @@ class GradingServer:
                     raise _Broken(late) from None
                 _kill_group(pid)  # the warm parent reaps it and reports its exit
                 self._message_after_kill(nonce, pid)
-                return {"success": False, "error": late, "log": ""}
+                # an answer already complete still counts: only its process was slow to end
+                return answer or {"success": False, "error": late, "log": ""}
             if "pid" in message and pid is None:
                 pid = int(message["pid"])
                 self.graded_by.append(pid)
@@ -178,12 +188,25 @@ class GradingServer:
     def _message_after_kill(self, nonce: str, pid: int) -> None:
         try:
             while "exit" not in self._message(nonce, time.monotonic() + EXIT_GRACE):
-                pass
+                pass  # an answer sent while it was being killed: too late
         except TimeoutError:
             raise _Broken(f"the grading worker did not report process {pid} gone") from None
 
     def _message(self, nonce: str, deadline: float) -> dict:
-        """The next JSON line on the answer pipe, which must carry ``nonce``."""
+        """The next JSON line on the answer pipe, which must carry ``nonce``.
+
+        A line of a request already answered is dropped: a grading process that was slow to
+        die must not fail the next student.
+        """
+        while True:
+            message = self._line(deadline)
+            got = message.pop("id", None)
+            if got == nonce:
+                return message
+            if got not in self._answered:
+                raise _Broken("the grading worker's answer does not belong to this submission")
+
+    def _line(self, deadline: float) -> dict:
         worker = self.worker
         while b"\n" not in worker.pending:
             ready, _, _ = select.select([worker.answers], [], [],
@@ -194,20 +217,27 @@ class GradingServer:
             if not chunk:
                 raise _Broken(f"the grading worker exited {worker.proc.wait()}")
             worker.pending += chunk
+            if len(worker.pending) > MAX_MESSAGE_BYTES:
+                raise _Broken("the grading worker sent an answer too large to be one")
         line, worker.pending = worker.pending.split(b"\n", 1)
         try:
             message = json.loads(line)
         except ValueError:
             raise _Broken("the grading worker sent an unreadable answer") from None
-        if not isinstance(message, dict) or message.pop("id", None) != nonce:
+        if not isinstance(message, dict):
             raise _Broken("the grading worker's answer does not belong to this submission")
         return message
 
     def _failure(self, error: str) -> Answer:
-        self.worker.startup_log.seek(0)
-        log = self.worker.startup_log.read()[-5000:].decode("utf-8", "replace")
+        log = self._startup_tail()
         self.stop()
         return {"success": False, "error": error, "log": log}
+
+    def _startup_tail(self) -> str:
+        if self.worker is None:
+            return ""
+        self.worker.startup_log.seek(0)
+        return self.worker.startup_log.read()[-5000:].decode("utf-8", "replace")
 
 
 def _tail(path: Path, size: int = 5000) -> str:

@@ -15,7 +15,8 @@ reaches the next one. On the inherited pipe ``ANSWER_FD`` (never stdout: a kerne
 the worker's stdout, and what a student's code writes there must not pass for an answer),
 each request gets three JSON lines, each echoing the request's ``id``:
 ``{"pid"}`` (the grading process, so the server can kill it at its deadline), the answer
-from that process, and ``{"exit"}`` (its exit status) once it is gone.
+from that process, and ``{"exit"}`` (its exit status) once it and its process group are
+gone. A grading process dies with the warm parent (``PR_SET_PDEATHSIG``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ import contextlib
 import gc
 import json
 import os
+import signal
 import sys
+import traceback
 from pathlib import Path
 
 # submission.autograde_in_subprocess runs this file BY PATH (its folder, not the repo, is then
@@ -37,6 +40,7 @@ if __package__ in (None, ""):
 from traitlets.config import Config  # noqa: E402
 
 from tools.grading import nbg  # noqa: E402
+from tools.grading.paths import ensure_venv_on_path  # noqa: E402
 
 #: Address space of the trusted worker: what a flood of kernel messages can cost at most.
 WORKER_MEMORY_BYTES = 8 * 2**30
@@ -58,6 +62,7 @@ def autograde(root: Path, hw: str, student: str, extra: Config | None) -> nbg.An
 def serve(answer_fd: int) -> int:
     """Grade one request per stdin line, each in a forked process, until stdin closes."""
     os.set_inheritable(answer_fd, False)  # no kernel or helper process may hold the answer pipe
+    ensure_venv_on_path()  # the kernel and nbgrader's helpers are started by name
     # what every autograde needs, imported once: the reason this worker is kept warm
     import jupyter_client.manager  # noqa: F401
     import nbclient  # noqa: F401
@@ -74,6 +79,7 @@ def serve(answer_fd: int) -> int:
     gc.collect()
     gc.freeze()
 
+    parent = os.getpid()
     for line in sys.stdin:  # one request at a time: the next comes after this one's "exit"
         request = json.loads(line)
         nonce = request["id"]
@@ -81,15 +87,24 @@ def serve(answer_fd: int) -> int:
         pid = os.fork()
         if pid == 0:
             os.close(go_write)
-            _grade_forked(request, answer_fd, go_read)  # never returns
+            _grade_forked(request, answer_fd, go_read, parent)  # never returns
         os.close(go_read)
         with contextlib.suppress(OSError):  # also done by the child: whichever runs first
             os.setpgid(pid, pid)
         _send(answer_fd, {"id": nonce, "pid": pid})
         os.close(go_write)  # only now may the child answer: its lines never split this one
-        _, status = os.waitpid(pid, 0)
+        status = _wait_and_clear(pid)
         _send(answer_fd, {"id": nonce, "exit": os.waitstatus_to_exitcode(status)})
     return 0
+
+
+def _wait_and_clear(pid: int) -> int:
+    """Wait for the grading process ``pid``, kill what is left of its group, reap it."""
+    os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+    # still unreaped, so the group id cannot have been reused: nothing it started survives
+    with contextlib.suppress(OSError):
+        os.killpg(pid, signal.SIGKILL)
+    return os.waitpid(pid, 0)[1]
 
 
 def _import_ahead(cfg: Config) -> None:
@@ -100,30 +115,46 @@ def _import_ahead(cfg: Config) -> None:
     A spec that fails to load here fails again, with its message, in the submission's
     grading process.
     """
+    import ctypes  # noqa: F401 (each grading process asks to die with the warm parent)
+
     import IPython.core.inputtransformer2  # noqa: F401
     import numpy  # noqa: F401
-    from nbgrader.api import Base, Gradebook
 
     from tools.grading import spec
 
     # SQLAlchemy works out nbgrader's table mappings on first use (0.13 s in each grading
-    # process, profiled): once here, on a gradebook in memory
-    with Gradebook("sqlite://") as gb:
-        gb.add_assignment("warm-up")
-        gb.add_student("warm-up")
-        gb.add_submission("warm-up", "warm-up")
-    for mapper in Base.registry.mappers:
-        _ = mapper.relationships
+    # process, profiled): once here, on tables in memory (not nbgrader's Gradebook, which
+    # runs alembic in a subprocess for a new database)
+    with contextlib.suppress(Exception):
+        _map_gradebook_tables()
     grader_dir = Path(str(cfg.TrustedExecute.get("grader_dir", "")))
     for path in sorted(grader_dir.glob("*.py")) if str(grader_dir) not in ("", ".") else []:
         with contextlib.suppress(Exception):
             spec.load_grader(path)
 
 
-def _grade_forked(request: dict, answer_fd: int, go: int) -> None:
+def _map_gradebook_tables() -> None:
+    from nbgrader.api import Assignment, Base, Student, SubmittedAssignment
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    engine = create_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    with Session(engine) as db:
+        assignment, student = Assignment(name="warm-up"), Student(id="warm-up")
+        db.add_all([assignment, student,
+                    SubmittedAssignment(assignment=assignment, student=student)])
+        db.flush()
+    engine.dispose()
+    for mapper in Base.registry.mappers:
+        _ = mapper.relationships
+
+
+def _grade_forked(request: dict, answer_fd: int, go: int, parent: int) -> None:
     """In the forked grading process: grade one submission, send the answer, exit."""
     code = 1
     try:
+        _die_with(parent)
         os.setpgid(0, 0)  # a group of its own: the server kills it (and its helpers) at once
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)  # the next request is the warm parent's, never this process's
@@ -142,8 +173,21 @@ def _grade_forked(request: dict, answer_fd: int, go: int) -> None:
         os.read(go, 1)  # returns at EOF: the parent has sent the "pid" line
         _send(answer_fd, answer)
         code = 0
+    except BaseException:  # noqa: BLE001 - the server reports the exit; the log says why
+        traceback.print_exc()
     finally:
+        sys.stderr.flush()
         os._exit(code)  # no atexit handler, buffer or finally clause of the parent runs here
+
+
+def _die_with(parent: int) -> None:
+    """Be killed when the warm parent dies (its server stopped it, or it was killed)."""
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # it died before the line above: nobody waits for this one
+        os._exit(1)
 
 
 def _send(fd: int, message: dict) -> None:
