@@ -242,6 +242,12 @@ def main(argv: list[str] | None = None) -> int:
                 f"{k} {_median(v):.2f}" + (f" ({_median(v) / floor[k]:.2f}x its bare run)"
                                            if k in floor else "")
                 for k, v in per.items() if v))
+        for name, (rep, seconds) in runs.items():
+            if name.startswith("serial"):  # one submission at a time: the rest is the parent's
+                own = (seconds - sum(r.seconds for r in rep.results)) / args.students
+                print(f"{name}: the grading process's own work (tripwire, import into the real "
+                      f"gradebook, clean-up, CSVs and report at the end): {own:.2f} s per "
+                      "submission")
         for name, got in scores.items():
             for student in sorted(s for s in got if got[s] != first.get(s)):
                 result = next(r for r in runs[name][0].results if r.student == student)
