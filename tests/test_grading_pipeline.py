@@ -331,6 +331,20 @@ def test_one_warm_worker_grades_each_submission_in_a_process_of_its_own(course, 
         assert not _alive(grader.graded_by[-1])
         last = grade("ned", _submission(course, sources))
         assert last.ok and last.auto_score == 3 and grader.started == 2, last.error
+        # the server gone (its end of the request pipe closed) in the middle of a submission:
+        # the warm parent kills that grading process at once and exits
+        running = threading.Thread(target=lambda: outcome.__setitem__("r", grade(
+            "ole", _submission(course, sources, square=SCENARIOS["looper"][0]), timeout=120)))
+        running.start()
+        while len(grader.graded_by) < 9 and time.monotonic() < deadline + 120:
+            time.sleep(0.1)
+        time.sleep(2)
+        parent = grader.proc
+        parent.stdin.close()
+        assert parent.wait(timeout=20) == 0
+        running.join(60)
+        assert not outcome["r"].ok and "without an answer" in outcome["r"].error
+        assert not _alive(grader.graded_by[-1])
     finally:
         grader.stop()
     assert grader.proc is None
@@ -362,15 +376,30 @@ def test_an_answer_without_the_request_id_is_refused(tmp_path):
 
 
 def test_a_grading_process_that_fails_before_grading_says_why(tmp_path):
-    """A grading process that cannot even open its log (its course copy is gone) exits
-    without an answer; the submission fails with the traceback, the warm parent stays."""
+    """A grading process that cannot even open its log (its course copy is gone) answers
+    with the traceback, in this submission's answer (never in a log another student's
+    shares); the warm parent stays."""
     grader = server.GradingServer()
     try:
         answer = grader.autograde(tmp_path / "gone", TINY, "amy", None, 60, {})
-        assert answer["success"] is False and "without an answer" in answer["error"]
-        assert "FileNotFoundError" in answer["log"] and grader.proc.poll() is None
+        assert answer["success"] is False and "FileNotFoundError" in answer["error"]
+        assert "Traceback" in answer["log"] and grader.proc.poll() is None
     finally:
         grader.stop()
+
+
+def test_an_answer_cut_in_the_middle_fails_that_submission_only():
+    """A grading process killed while it wrote its answer (its memory limit, say) leaves
+    half a line; the warm parent's exit line starts on a new line, and the submission
+    fails with the exit status instead of replacing the warm parent."""
+    grader = server.GradingServer()
+    grader.worker = _fake_worker([b'{"id": "n1", "pid": 99999999}\n',
+                                  b'{"id": "n1", "success": true, "log": "tracebac',
+                                  b'\n{"id": "n1", "exit": -9}\n'])
+    answer = grader._answer("n1", time.monotonic() + 10, "late")
+    assert answer["success"] is False and "exited -9 without an answer" in answer["error"]
+    assert grader.worker is not None
+    grader.stop()
 
 
 def test_a_late_line_of_an_answered_request_is_dropped():

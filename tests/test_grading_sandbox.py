@@ -167,9 +167,24 @@ def test_tripwire_sees_a_rewrite_within_one_tick_of_the_file_clock(tmp_path):
     wire = report.Tripwire([notebook])
     wire.arm(tmp_path / "backup")
     info = notebook.stat()
+    assert wire._hashes[notebook]  # written just now: hashed as well
     notebook.write_text('{"cells": [2]}')
     os.utime(notebook, ns=(info.st_atime_ns, info.st_mtime_ns))
     assert wire.check() == [f"changed {notebook} while its code ran"]
+
+
+def test_a_pipe_or_a_link_to_a_device_does_not_stop_the_tripwire(tmp_path):
+    """What a kernel without bubblewrap could leave in a watched folder: a named pipe (a
+    read would wait forever) and a link to /dev/zero (endless). Seen, never read."""
+    folder = tmp_path / "feedback"
+    folder.mkdir()
+    wire = report.Tripwire([folder])
+    wire.arm(tmp_path / "backup")
+    os.mkfifo(folder / "pipe")
+    (folder / "zero").symlink_to("/dev/zero")
+    assert wire.check() == [f"changed {folder} while its code ran"]
+    wire.arm(tmp_path / "backup")  # now both are recent: hashed, that is, refused at once
+    assert wire.check() == []
 
 
 def test_a_folder_the_tripwire_cannot_read_is_flagged_not_fatal(tmp_path, monkeypatch):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import signal
 import sys
 from pathlib import Path
 
@@ -142,7 +143,25 @@ def kernel_command(spec: dict, connection_file: str) -> list[str]:
             "--HistoryManager.hist_file=:memory:"]
 
 
+def _die_with_parent() -> None:
+    """Be killed with the grading process that started this kernel.
+
+    jupyter_client starts the kernel in a session of its own, so killing the grading
+    process's group misses it; bubblewrap's ``--die-with-parent`` covers the kernel only
+    once bubblewrap runs. This covers the moments before (and the kernel without
+    bubblewrap): the setting survives ``exec``.
+    """
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    parent = os.environ.get("JPY_PARENT_PID")  # set by jupyter_client: the grading process
+    if parent and os.getppid() != int(parent):  # it is already gone
+        os._exit(1)
+
+
 def main(argv: list[str]) -> None:
+    _die_with_parent()
     with open(argv[0]) as fh:
         spec = json.load(fh)
     connection_file = argv[1]

@@ -74,30 +74,31 @@ def nbgrader_templates() -> Path:
 
 #: What nbconvert's HTMLExporter writes into an image that has no alternative text.
 DEFAULT_ALT = "No description has been provided for this image"
-# skipped whole: comments and elements whose content is text, never tags (the inlined MathJax)
-_NOT_TAGS = r"<!--.*?-->|<(script|style|textarea|title)\b.*?</\1\b[^>]*>"
-# an <img> start tag: its attributes, quoted values read whole (a ">" in a value is not its end)
-_IMG = r"<img\b(?P<attrs>(?:[^>\"']|\"[^\"]*\"|'[^']*')*)"
-_SCAN = re.compile(f"{_NOT_TAGS}|{_IMG}", re.IGNORECASE | re.DOTALL)
+# skipped whole: comments and elements whose content is text, never tags (the inlined
+# MathJax); one left open runs to the end of the page, as a browser reads it
+_NOT_TAGS = r"<!--.*?(?:-->|\Z)|<(script|style|textarea|title)\b.*?(?:</\1\b[^>]*>|\Z)"
+# any start tag with its attributes, quoted values read whole (a ">" in a value is not the
+# tag's end, and an "<img" inside another tag's value is part of that tag)
+_TAG = r"<(?P<name>[A-Za-z][^\s/>]*)(?P<attrs>(?:[^>\"']|\"[^\"]*\"|'[^']*')*)"
+_SCAN = re.compile(f"{_NOT_TAGS}|{_TAG}", re.IGNORECASE | re.DOTALL)
 _QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")
-_HAS_ALT = re.compile(r"(?:^|[\s/])alt\s*=", re.IGNORECASE)
-# unquoted, with spaces as character references: no quote, "<" or ">" in it, so even inside
-# an attribute value or a comment it cannot end anything or start a tag
+_HAS_ALT = re.compile(r"(?:^|[\s/])alt(?:\s*=|[\s/]|$)", re.IGNORECASE)
+# unquoted, with spaces as character references: no quote, "<" or ">" in it
 _ALT_ATTRIBUTE = "alt=" + DEFAULT_ALT.replace(" ", "&#32;") + " "
 
 
 def add_missing_alt(html: str) -> str:
-    """Give every ``<img>`` without an ``alt`` attribute :data:`DEFAULT_ALT`.
+    """Give every ``<img>`` tag without an ``alt`` attribute :data:`DEFAULT_ALT`.
 
-    What HTMLExporter does with BeautifulSoup, done by one scan: comments and the text of
-    ``<script>``, ``<style>``, ``<textarea>`` and ``<title>`` elements (the inlined MathJax)
-    are left alone.
+    What HTMLExporter does with BeautifulSoup, done by one scan over the tags: comments and
+    the text of ``<script>``, ``<style>``, ``<textarea>`` and ``<title>`` elements (the
+    inlined MathJax) are left alone, and an ``<img`` inside another tag is not a tag.
     """
     def fix(match: re.Match) -> str:
-        attrs = match.group("attrs")
-        if attrs is None or _HAS_ALT.search(_QUOTED.sub('""', attrs)):
+        name, attrs = match.group("name"), match.group("attrs")
+        if name is None or name.lower() != "img" or _HAS_ALT.search(_QUOTED.sub('""', attrs)):
             return match.group(0)
-        return f"<img {_ALT_ATTRIBUTE}{attrs}"
+        return f"<{name} {_ALT_ATTRIBUTE}{attrs}"
 
     return _SCAN.sub(fix, html)
 

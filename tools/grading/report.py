@@ -268,10 +268,16 @@ def _key(info: os.stat_result | None) -> str:
 
 
 def _hash(path: Path) -> str:
+    """The content hash of the regular file ``path`` (a link, pipe or device is not read)."""
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return "unreadable"
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            return "not a regular file"
+        return hashlib.sha256(fh.read(info.st_size + 1)).hexdigest()
 
 
 class Tripwire:
@@ -290,7 +296,7 @@ class Tripwire:
         self.watched = [Path(p) for p in watched]
         self.gradebook = Path(gradebook) if gradebook else None
         self._before: dict[Path, dict[str, str]] = {}
-        self._hashes: dict[Path, str] = {}
+        self._hashes: dict[Path, dict[Path, str]] = {}  # watched path -> recent file -> hash
         self._backup: Path | None = None
 
     def arm(self, backup_dir: Path) -> None:
@@ -300,9 +306,8 @@ class Tripwire:
         for path in self._all():
             files = _snapshot(path)
             self._before[path] = {rel: _key(info) for rel, info in files.items()}
-            for rel, info in files.items():
-                if info is not None and now - info.st_ctime_ns < RECENT_NS:
-                    self._hashes[path / rel] = _hash(path / rel)
+            self._hashes[path] = {path / rel: _hash(path / rel) for rel, info in files.items()
+                                  if info is not None and now - info.st_ctime_ns < RECENT_NS}
         if self.gradebook is not None and self.gradebook.is_file():
             Path(backup_dir).mkdir(parents=True, exist_ok=True)
             self._backup = Path(backup_dir) / "gradebook.backup"
@@ -314,8 +319,7 @@ class Tripwire:
         for path in self._all():
             now = {rel: _key(info) for rel, info in _snapshot(path).items()}
             if now != self._before.get(path) or any(
-                    _hash(file) != digest for file, digest in self._hashes.items()
-                    if file == path or path in file.parents):
+                    _hash(file) != digest for file, digest in self._hashes[path].items()):
                 changed.append(path)
         flags = [f"changed {p} while its code ran" for p in changed]
         if self.gradebook in changed and self._backup is not None:

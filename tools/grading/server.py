@@ -97,6 +97,10 @@ class _Broken(Exception):
     """The warm parent broke the protocol (or is gone): it is replaced."""
 
 
+class _Unreadable(_Broken):
+    """A line that is not JSON (after a kill: the half answer of the killed process)."""
+
+
 class GradingServer:
     """One warm ``worker.py --serve`` process, started on demand and replaced if it breaks."""
 
@@ -151,12 +155,12 @@ class GradingServer:
             answer = self._failure(f"the grading worker exited {self.worker.proc.poll()}")
         except _Broken as exc:
             answer = self._failure(str(exc))
+        except BaseException:  # interrupted (Ctrl-C...): no grading outlives its deadline
+            self.stop()
+            raise
         self._answered.add(nonce)
         if not answer.get("success"):
-            # the submission's own log, else the warm parent's (a grading process that failed
-            # before its log was opened wrote its traceback there)
-            answer["log"] = (answer.get("log") or _tail(Path(root) / STDERR_FILE)
-                             or self._startup_tail())
+            answer["log"] = answer.get("log") or _tail(Path(root) / STDERR_FILE)
         return answer
 
     def _answer(self, nonce: str, deadline: float, late: str) -> Answer:
@@ -165,6 +169,10 @@ class GradingServer:
         while True:
             try:
                 message = self._message(nonce, deadline)
+            except _Unreadable:
+                if pid is None or answer is not None:
+                    raise
+                continue  # its process died in the middle of it: the exit line follows
             except TimeoutError:
                 if pid is None:
                     raise _Broken(late) from None
@@ -186,11 +194,16 @@ class GradingServer:
                 raise _Broken("the grading worker sent a message out of turn")
 
     def _message_after_kill(self, nonce: str, pid: int) -> None:
-        try:
-            while "exit" not in self._message(nonce, time.monotonic() + EXIT_GRACE):
-                pass  # an answer sent while it was being killed: too late
-        except TimeoutError:
-            raise _Broken(f"the grading worker did not report process {pid} gone") from None
+        deadline = time.monotonic() + EXIT_GRACE
+        while True:
+            try:
+                if "exit" in self._message(nonce, deadline):
+                    return
+            except TimeoutError:
+                raise _Broken(f"the grading worker did not report process {pid} gone") \
+                    from None
+            except _Unreadable:
+                continue  # half an answer, cut by the kill: the exit line follows
 
     def _message(self, nonce: str, deadline: float) -> dict:
         """The next JSON line on the answer pipe, which must carry ``nonce``.
@@ -220,10 +233,12 @@ class GradingServer:
             if len(worker.pending) > MAX_MESSAGE_BYTES:
                 raise _Broken("the grading worker sent an answer too large to be one")
         line, worker.pending = worker.pending.split(b"\n", 1)
+        if not line.strip():  # the newline the warm parent puts before an exit line
+            return self._line(deadline)
         try:
             message = json.loads(line)
         except ValueError:
-            raise _Broken("the grading worker sent an unreadable answer") from None
+            raise _Unreadable("the grading worker sent an unreadable answer") from None
         if not isinstance(message, dict):
             raise _Broken("the grading worker's answer does not belong to this submission")
         return message

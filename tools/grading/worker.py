@@ -15,8 +15,11 @@ reaches the next one. On the inherited pipe ``ANSWER_FD`` (never stdout: a kerne
 the worker's stdout, and what a student's code writes there must not pass for an answer),
 each request gets three JSON lines, each echoing the request's ``id``:
 ``{"pid"}`` (the grading process, so the server can kill it at its deadline), the answer
-from that process, and ``{"exit"}`` (its exit status) once it and its process group are
-gone. A grading process dies with the warm parent (``PR_SET_PDEATHSIG``).
+from that process, and ``{"exit"}`` (its exit status, on a line of its own even after half
+an answer) once it and its process group are gone. A grading process dies with the warm
+parent (``PR_SET_PDEATHSIG``), and is killed at once when the server closes stdin (the
+server is gone: nobody waits for its answer or keeps its deadline); the warm parent then
+exits.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import contextlib
 import gc
 import json
 import os
+import select
 import signal
 import sys
 import traceback
@@ -55,7 +59,7 @@ def autograde(root: Path, hw: str, student: str, extra: Config | None) -> nbg.An
     api = nbg.make_api(nbg.load_config(root, extra=extra))
     answer = nbg.run(lambda: api.autograde(hw, student, force=True, create=True),
                      f"autograde {hw} for {student}", timeout=None, check=False)
-    return {"success": bool(answer.get("success")), "error": str(answer.get("error", "")),
+    return {"success": bool(answer.get("success")), "error": str(answer.get("error", ""))[:5000],
             "log": str(answer.get("log", ""))[-20000:]}
 
 
@@ -93,18 +97,40 @@ def serve(answer_fd: int) -> int:
             os.setpgid(pid, pid)
         _send(answer_fd, {"id": nonce, "pid": pid})
         os.close(go_write)  # only now may the child answer: its lines never split this one
-        status = _wait_and_clear(pid)
-        _send(answer_fd, {"id": nonce, "exit": os.waitstatus_to_exitcode(status)})
+        status, server_gone = _wait_and_clear(pid)
+        # after a newline: a child killed in the middle of its answer left half a line
+        _send(answer_fd, {"id": nonce, "exit": os.waitstatus_to_exitcode(status)},
+              newline_first=True)
+        if server_gone:
+            break
     return 0
 
 
-def _wait_and_clear(pid: int) -> int:
-    """Wait for the grading process ``pid``, kill what is left of its group, reap it."""
+def _wait_and_clear(pid: int) -> tuple[int, bool]:
+    """Wait for the grading process ``pid``, kill what is left of its group, reap it.
+
+    Returns its wait status, and whether the server went away meanwhile (stdin closed: the
+    grading process is then killed at once, as nobody waits for its answer or deadline).
+    """
+    server_gone = False
+    with contextlib.suppress(OSError):  # without pidfds, just wait for it
+        exited = os.pidfd_open(pid)
+        try:
+            while True:
+                ready, _, _ = select.select([exited, 0], [], [])
+                if exited in ready:
+                    break
+                if not os.read(0, 1):  # only EOF can come: the next request waits for "exit"
+                    server_gone = True
+                    os.killpg(pid, signal.SIGKILL)
+                    break
+        finally:
+            os.close(exited)
     os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
     # still unreaped, so the group id cannot have been reused: nothing it started survives
     with contextlib.suppress(OSError):
         os.killpg(pid, signal.SIGKILL)
-    return os.waitpid(pid, 0)[1]
+    return os.waitpid(pid, 0)[1], server_gone
 
 
 def _import_ahead(cfg: Config) -> None:
@@ -151,8 +177,13 @@ def _map_gradebook_tables() -> None:
 
 
 def _grade_forked(request: dict, answer_fd: int, go: int, parent: int) -> None:
-    """In the forked grading process: grade one submission, send the answer, exit."""
+    """In the forked grading process: grade one submission, send the answer, exit.
+
+    A failure before nbgrader runs (the course copy gone, say) is answered too, with its
+    traceback, in this submission's answer: never in a log another student's shares.
+    """
     code = 1
+    answer: dict = {"success": False, "error": "the grading process failed", "log": ""}
     try:
         _die_with(parent)
         os.setpgid(0, 0)  # a group of its own: the server kills it (and its helpers) at once
@@ -169,15 +200,18 @@ def _grade_forked(request: dict, answer_fd: int, go: int, parent: int) -> None:
             answer = dict(autograde(root, request["hw"], request["student"], extra))
         except Exception as exc:  # noqa: BLE001 - reported as this submission's failure
             answer = {"success": False, "error": f"{type(exc).__name__}: {exc}", "log": ""}
-        answer["id"] = request["id"]
-        os.read(go, 1)  # returns at EOF: the parent has sent the "pid" line
-        _send(answer_fd, answer)
-        code = 0
-    except BaseException:  # noqa: BLE001 - the server reports the exit; the log says why
-        traceback.print_exc()
+    except BaseException as exc:  # noqa: BLE001 - answered below, with its traceback
+        answer = {"success": False, "log": traceback.format_exc()[-5000:],
+                  "error": f"the grading process failed: {type(exc).__name__}: {exc}"[:2000]}
     finally:
-        sys.stderr.flush()
-        os._exit(code)  # no atexit handler, buffer or finally clause of the parent runs here
+        try:
+            answer["id"] = request["id"]
+            os.read(go, 1)  # returns at EOF: the parent has sent the "pid" line
+            _send(answer_fd, answer)
+            code = 0
+        finally:
+            sys.stderr.flush()
+            os._exit(code)  # no atexit handler, buffer or finally of the parent runs here
 
 
 def _die_with(parent: int) -> None:
@@ -190,8 +224,8 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
-def _send(fd: int, message: dict) -> None:
-    data = (json.dumps(message) + "\n").encode()
+def _send(fd: int, message: dict, *, newline_first: bool = False) -> None:
+    data = (("\n" if newline_first else "") + json.dumps(message) + "\n").encode()
     while data:
         data = data[os.write(fd, data):]
 
