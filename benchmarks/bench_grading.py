@@ -156,10 +156,6 @@ def grade(folder: Path, out: Path, template: Path, sources: Path, hw: str = TINY
     return report, time.perf_counter() - start
 
 
-def _median(values: list[float]) -> float:
-    return statistics.median(values)
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--students", type=int, default=12)
@@ -216,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"class of {args.students} {hw} submissions "
               f"({', '.join(sorted(set(k.split(':')[0] for k in kinds.values())))}); "
               f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
-        floor = {k: _median(v) for k, v in bare.items() if v}
+        floor = {k: statistics.median(v) for k, v in bare.items() if v}
         print("bare nbclient runs in the sandbox (kernel start, all cells, shutdown), median: "
               + (", ".join(f"{k} {v:.2f} s of {len(bare[k])}" for k, v in floor.items())
                  or "not measured (see stderr)"))
@@ -227,19 +223,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'mode':24s} {'wall s':>8s} {'s/submission':>13s} {'speed-up':>9s} "
               f"{'median grade s':>15s} {'/bare':>6s}  same scores")
         for name, (rep, seconds) in runs.items():
-            median = _median([r.seconds for r in rep.results])
+            median = statistics.median([r.seconds for r in rep.results])
             # per submission: its grading time over the bare run of its kind's notebook
             ratios = [r.seconds / floor[kinds[r.student]] for r in rep.results
                       if kinds[r.student] in floor]
             print(f"{name:24s} {seconds:8.1f} {seconds / args.students:13.2f} "
                   f"{base / seconds:9.2f} {median:15.2f} "
-                  f"{(f'{_median(ratios):.2f}' if ratios else 'n/a'):>6s}  "
+                  f"{(f'{statistics.median(ratios):.2f}' if ratios else 'n/a'):>6s}  "
                   f"{scores[name] == first}")
         for name, (rep, _) in runs.items():
             per = {k: [r.seconds for r in rep.results if kinds[r.student].startswith(k)]
                    for k in ("honest", "partial", "blank", "hostile")}
             print(f"{name}: median seconds by kind: " + ", ".join(
-                f"{k} {_median(v):.2f}" + (f" ({_median(v) / floor[k]:.2f}x its bare run)"
+                f"{k} {statistics.median(v):.2f}" + (f" ({statistics.median(v) / floor[k]:.2f}x its bare run)"
                                            if k in floor else "")
                 for k, v in per.items() if v))
         for name, (rep, seconds) in runs.items():

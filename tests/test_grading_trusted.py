@@ -321,6 +321,19 @@ def test_reading_cell_by_cell_gives_what_reading_them_all_gives():
     assert _readable(reader.current())["opaque"]  # the sequence did make names unreadable
 
 
+@pytest.mark.parametrize("value", [None, 3, (1, 2, 3), "ab"])
+def test_the_grader_and_the_visible_tests_say_the_same_of_a_non_pair(value):
+    from dlhelpers.grading import GradingError
+    from dlhelpers.grading import assert_pair as visible
+
+    with pytest.raises(GradingError) as seen:
+        visible(value, "svm_loss", "(loss, dW)")
+    with pytest.raises(S.Fail) as graded:
+        S.assert_pair(value, "svm_loss", "(loss, dW)")
+    assert str(graded.value) == str(seen.value) and "svm_loss" in str(graded.value)
+    assert S.assert_pair([1, 2], "svm_loss", "(loss, dW)") == [1, 2]
+
+
 def test_a_cell_that_raised_makes_its_definitions_unreadable():
     cells = [("def f(A):\n    return [a for a in A]\n", False),
              ("1 / 0\n\ndef f(A):\n    return A\n", True)]  # the kernel kept the first f

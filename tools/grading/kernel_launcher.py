@@ -143,25 +143,27 @@ def kernel_command(spec: dict, connection_file: str) -> list[str]:
             "--HistoryManager.hist_file=:memory:"]
 
 
-def _die_with_parent() -> None:
-    """Be killed with the grading process that started this kernel.
+def die_with_parent(parent: int | None) -> None:
+    """Be killed (SIGKILL) when the process that started this one dies.
 
-    jupyter_client starts the kernel in a session of its own, so killing the grading
-    process's group misses it; bubblewrap's ``--die-with-parent`` covers the kernel only
-    once bubblewrap runs. This covers the moments before (and the kernel without
-    bubblewrap): the setting survives ``exec``.
+    ``parent`` is that process's pid; if it is already gone (this process was handed to
+    another parent before the request took effect), exit at once. The setting survives
+    ``exec``. Used here for the kernel: jupyter_client starts it in a session of its own, so
+    killing the grading process's group misses it, and bubblewrap's ``--die-with-parent``
+    covers it only once bubblewrap runs. Also used by each grading process of
+    :mod:`grading.worker`, to die with the warm parent.
     """
     import ctypes
 
     pr_set_pdeathsig = 1
     ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
-    parent = os.environ.get("JPY_PARENT_PID")  # set by jupyter_client: the grading process
-    if parent and os.getppid() != int(parent):  # it is already gone
+    if parent is not None and os.getppid() != parent:
         os._exit(1)
 
 
 def main(argv: list[str]) -> None:
-    _die_with_parent()
+    parent = os.environ.get("JPY_PARENT_PID")  # set by jupyter_client: the grading process
+    die_with_parent(int(parent) if parent else None)
     with open(argv[0]) as fh:
         spec = json.load(fh)
     connection_file = argv[1]

@@ -239,7 +239,7 @@ def _snapshot(path: Path) -> dict[str, os.stat_result | None]:
 def _tree(folder: str, prefix: str = "") -> Iterator[tuple[str, os.stat_result | None]]:
     try:
         with os.scandir(folder) as found:
-            entries = sorted(found, key=lambda e: e.name)
+            entries = list(found)  # in any order: snapshots are compared as dicts
     except OSError:
         yield prefix, None
         return

@@ -79,8 +79,7 @@ def _spawn() -> _Worker:
 
 
 def _kill(worker: _Worker) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(worker.proc.pid, signal.SIGKILL)  # its session: the warm parent
+    _kill_group(worker.proc.pid)  # its session: the warm parent
     with contextlib.suppress(OSError):
         worker.proc.stdin.close()
     worker.proc.wait()

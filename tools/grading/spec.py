@@ -42,7 +42,8 @@ import numpy as np
 
 # One formatter for every 'expected ... got ...' message: the visible tests' (dlhelpers.grading)
 # and the grader's say the same thing the same way.
-from dlhelpers.grading import expected_got
+from dlhelpers.grading import GradingError, expected_got
+from dlhelpers.grading import assert_pair as visible_assert_pair
 
 from .analysis import Definitions, loops_in
 
@@ -310,15 +311,15 @@ def assert_labels_equal(actual, expected, *, name: str = "labels", hint: str = "
 
 
 def assert_pair(value, fn: str, what: str):
-    """``value`` as a pair (e.g. ``(loss, dW)``), or a Fail naming what ``fn`` returned instead."""
-    if value is None:
-        raise Fail(f"{fn} returned None; it must return a pair {what}. Did it forget to "
-                   "`return`?")
-    if not isinstance(value, (tuple, list)):
-        raise Fail(f"{fn} must return a pair {what}; got a {type(value).__name__}.")
-    if len(value) != 2:
-        raise Fail(f"{fn} must return a pair {what}; got a {type(value).__name__} of "
-                   f"{len(value)}.")
+    """``value`` as a pair (e.g. ``(loss, dW)``), or a Fail naming what ``fn`` returned instead.
+
+    The visible tests' check (:func:`dlhelpers.grading.assert_pair`), so the student reads
+    the same sentence from both.
+    """
+    try:
+        visible_assert_pair(value, fn, what)
+    except GradingError as exc:
+        raise Fail(str(exc)) from None
     return value
 
 

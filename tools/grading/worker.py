@@ -44,6 +44,7 @@ if __package__ in (None, ""):
 from traitlets.config import Config  # noqa: E402
 
 from tools.grading import nbg  # noqa: E402
+from tools.grading.kernel_launcher import die_with_parent  # noqa: E402
 from tools.grading.paths import ensure_venv_on_path  # noqa: E402
 
 #: Address space of the trusted worker: what a flood of kernel messages can cost at most.
@@ -185,7 +186,7 @@ def _grade_forked(request: dict, answer_fd: int, go: int, parent: int) -> None:
     code = 1
     answer: dict = {"success": False, "error": "the grading process failed", "log": ""}
     try:
-        _die_with(parent)
+        die_with_parent(parent)  # the warm parent stopped or killed: this one goes too
         os.setpgid(0, 0)  # a group of its own: the server kills it (and its helpers) at once
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)  # the next request is the warm parent's, never this process's
@@ -212,16 +213,6 @@ def _grade_forked(request: dict, answer_fd: int, go: int, parent: int) -> None:
         finally:
             sys.stderr.flush()
             os._exit(code)  # no atexit handler, buffer or finally of the parent runs here
-
-
-def _die_with(parent: int) -> None:
-    """Be killed when the warm parent dies (its server stopped it, or it was killed)."""
-    import ctypes
-
-    pr_set_pdeathsig = 1
-    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:  # it died before the line above: nobody waits for this one
-        os._exit(1)
 
 
 def _send(fd: int, message: dict, *, newline_first: bool = False) -> None:
